@@ -1,0 +1,85 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// One settings list for every Swift target, so the whole package follows the same rules.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Seal",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "seal", targets: ["seal"]),
+        .executable(name: "seal-bench", targets: ["seal-bench"]),
+        .library(name: "SealService", targets: ["SealService"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+    ],
+    targets: [
+        // libcrypto from the system (libssl-dev).
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // Pass-through C functions for what Swift cannot call directly (macros, STACK_OF). No policy.
+        .target(name: "CSealShim", dependencies: ["COpenSSL"]),
+        .target(
+            name: "SealCore",
+            dependencies: [
+                "CSealShim",
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SealService",
+            dependencies: ["SealCore"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "seal",
+            dependencies: [
+                "SealService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "seal-bench",
+            dependencies: ["SealService", "SealCore"],
+            swiftSettings: swiftSettings
+        ),
+        // Regenerates Keys/ and Vectors/ (developer tool, not shipped).
+        .executableTarget(
+            name: "seal-vectors",
+            dependencies: ["SealCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SealCoreTests",
+            dependencies: ["SealCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SealServiceTests",
+            dependencies: ["SealService", "SealCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SealCLITests",
+            dependencies: ["seal", "SealCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "InteropTests",
+            dependencies: ["SealService", "SealCore", "seal"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

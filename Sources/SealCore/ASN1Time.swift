@@ -1,0 +1,32 @@
+internal import CSealShim
+public import Foundation
+
+enum ASN1Time {
+    /// Converts an ASN1_TIME (UTCTime or GeneralizedTime) to a Date; nil when it is malformed.
+    static func date(_ time: UnsafePointer<ASN1_TIME>?) -> Date? {
+        guard let time else { return nil }
+        var parts = tm()
+        guard ASN1_TIME_to_tm(time, &parts) == 1 else {
+            OpenSSLError.clearQueue()
+            return nil
+        }
+        return Date(timeIntervalSince1970: TimeInterval(timegm(&parts)))
+    }
+
+    /// Sets an ASN1_TIME from a Date (UTCTime up to 2049, GeneralizedTime after, per RFC 5280).
+    static func set(_ time: UnsafeMutablePointer<ASN1_TIME>?, to date: Date) throws(OpenSSLError) {
+        guard ASN1_TIME_set(time, time_t(date.timeIntervalSince1970.rounded(.down))) != nil else {
+            throw OpenSSLError("setting a time")
+        }
+    }
+}
+
+extension Date {
+    /// RFC 3339 in UTC with second precision, the form every Seal output uses.
+    public var rfc3339: String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: self)
+    }
+}

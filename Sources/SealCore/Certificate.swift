@@ -1,0 +1,148 @@
+internal import CSealShim
+public import Foundation
+
+/// An X.509 certificate (OpenSSL `X509`), holding one reference that it releases in `deinit`.
+/// Immutable after creation, so it may be shared between threads.
+public final class Certificate: @unchecked Sendable, Hashable, CustomStringConvertible {
+    let pointer: OpaquePointer
+    /// The certificate's DER encoding, which is also its identity.
+    public let der: [UInt8]
+
+    public enum ParseError: Error, Sendable, CustomStringConvertible {
+        case notACertificate
+        case noCertificateInPEM
+        public var description: String {
+            switch self {
+            case .notACertificate: "not a DER X.509 certificate"
+            case .noCertificateInPEM: "no PEM certificate found"
+            }
+        }
+    }
+
+    /// Takes ownership of one reference to `pointer`.
+    init(taking pointer: OpaquePointer) throws(OpenSSLError) {
+        self.pointer = pointer
+        self.der = try DER.encode("a certificate") { i2d_X509(pointer, $0) }
+    }
+
+    /// Adds a reference to a certificate borrowed from another OpenSSL object.
+    convenience init(retaining pointer: OpaquePointer) throws(OpenSSLError) {
+        X509_up_ref(pointer)
+        try self.init(taking: pointer)
+    }
+
+    deinit { X509_free(pointer) }
+
+    /// Parses one DER certificate; trailing bytes are refused.
+    public convenience init(der: [UInt8]) throws(ParseError) {
+        guard let x509 = DER.decode(der, { d2i_X509(nil, $0, $1) }, free: X509_free) else { throw .notACertificate }
+        do { try self.init(taking: x509) } catch { throw .notACertificate }
+    }
+
+    /// Every certificate in a PEM text, in order; other PEM blocks are skipped.
+    public static func all(fromPEM pem: [UInt8]) throws(ParseError) -> [Certificate] {
+        guard let bio = try? MemoryBIO(pem) else { throw .noCertificateInPEM }
+        var certificates: [Certificate] = []
+        while let x509 = PEM_read_bio_X509(bio.pointer, nil, nil, nil) {
+            guard let certificate = try? Certificate(taking: x509) else { throw .notACertificate }
+            certificates.append(certificate)
+        }
+        // The loop ends on "no start line"; anything else means a damaged certificate block.
+        let reason = ERR_GET_REASON(ERR_peek_last_error())
+        OpenSSLError.clearQueue()
+        if reason != PEM_R_NO_START_LINE && !certificates.isEmpty { throw .notACertificate }
+        guard !certificates.isEmpty else { throw .noCertificateInPEM }
+        return certificates
+    }
+
+    public var pem: String {
+        let base64 = Data(der).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
+        return "-----BEGIN CERTIFICATE-----\n\(base64)\n-----END CERTIFICATE-----\n"
+    }
+
+    public var subject: DistinguishedName { DistinguishedName(reading: X509_get_subject_name(pointer)) }
+    public var issuer: DistinguishedName { DistinguishedName(reading: X509_get_issuer_name(pointer)) }
+    public var notBefore: Date { ASN1Time.date(X509_get0_notBefore(pointer)) ?? .distantFuture }
+    public var notAfter: Date { ASN1Time.date(X509_get0_notAfter(pointer)) ?? .distantPast }
+
+    /// Serial number in upper-case hex.
+    public var serialNumber: String {
+        guard let serial = X509_get0_serialNumber(pointer), let bn = ASN1_INTEGER_to_BN(serial, nil) else { return "" }
+        defer { BN_free(bn) }
+        guard let hex = BN_bn2hex(bn) else { return "" }
+        defer { CSealShim_OPENSSL_free(hex) }
+        return String(cString: hex)
+    }
+
+    /// SHA-256 of the DER, hex.
+    public var fingerprint: String { DigestAlgorithm.sha256.hash(der).hex }
+
+    public var keyUsage: KeyUsage {
+        let bits = X509_get_key_usage(pointer)
+        return bits == UInt32.max ? .unrestricted : KeyUsage(rawValue: bits)
+    }
+
+    /// Whether the extended key usage extension lists time stamping and is marked critical, as
+    /// RFC 3161 §2.3 requires of a TSA certificate.
+    public var isTimeStampingCertificate: Bool {
+        let index = X509_get_ext_by_NID(pointer, NID_ext_key_usage, -1)
+        guard index >= 0, let ext = X509_get_ext(pointer, index), X509_EXTENSION_get_critical(ext) == 1 else {
+            return false
+        }
+        return X509_get_extended_key_usage(pointer) == UInt32(XKU_TIMESTAMP)
+    }
+
+    public var isCertificateAuthority: Bool { X509_check_ca(pointer) > 0 }
+
+    /// The algorithm Seal would use with this certificate's key, if it is one Seal supports.
+    public var algorithm: SignatureAlgorithm? {
+        guard let key = X509_get0_pubkey(pointer) else { return nil }
+        return SignatureAlgorithm.of(key: key)
+    }
+
+    /// The certificate's public key.
+    public func publicKey() -> PublicKey? {
+        guard let algorithm, let key = X509_get_pubkey(pointer) else { return nil }
+        return PublicKey(taking: key, algorithm: algorithm)
+    }
+
+    /// Whether `key` is the private half of this certificate's key.
+    public func matches(_ key: PrivateKey) -> Bool {
+        defer { OpenSSLError.clearQueue() }
+        return X509_check_private_key(pointer, key.pointer) == 1
+    }
+
+    public var description: String { subject.description }
+
+    public static func == (lhs: Certificate, rhs: Certificate) -> Bool { lhs.der == rhs.der }
+    public func hash(into hasher: inout Hasher) { hasher.combine(der) }
+}
+
+/// X.509 key usage bits (OpenSSL's KU_* values).
+public struct KeyUsage: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    public static let digitalSignature = KeyUsage(rawValue: 0x0080)
+    public static let nonRepudiation = KeyUsage(rawValue: 0x0040)
+    public static let keyEncipherment = KeyUsage(rawValue: 0x0020)
+    public static let keyAgreement = KeyUsage(rawValue: 0x0008)
+    public static let keyCertSign = KeyUsage(rawValue: 0x0004)
+    public static let cRLSign = KeyUsage(rawValue: 0x0002)
+    /// No key usage extension: every use allowed.
+    public static let unrestricted = KeyUsage(rawValue: 0xFFFF)
+
+    /// The names OpenSSL's extension configuration understands.
+    var configNames: [String] {
+        let names: [(KeyUsage, String)] = [
+            (.digitalSignature, "digitalSignature"), (.nonRepudiation, "nonRepudiation"),
+            (.keyEncipherment, "keyEncipherment"), (.keyAgreement, "keyAgreement"),
+            (.keyCertSign, "keyCertSign"), (.cRLSign, "cRLSign"),
+        ]
+        return names.filter { contains($0.0) }.map(\.1)
+    }
+}
+
+extension Sequence where Element == UInt8 {
+    public var hex: String { map { String(format: "%02x", $0) }.joined() }
+}
+

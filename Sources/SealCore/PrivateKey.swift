@@ -1,0 +1,149 @@
+internal import CSealShim
+
+/// A private key (OpenSSL `EVP_PKEY`), owned by this object and freed with it. OpenSSL 3 keys are
+/// safe to sign with from several threads at once as long as each uses its own context.
+public final class PrivateKey: @unchecked Sendable {
+    let pointer: OpaquePointer
+    public let algorithm: SignatureAlgorithm
+
+    /// Work factor for PBKDF2-HMAC-SHA256 when a key is written encrypted.
+    public static let pbkdf2Iterations: Int32 = 200_000
+
+    public enum LoadError: Error, Sendable, CustomStringConvertible {
+        case notAPrivateKey
+        case passphraseRequired
+        case wrongPassphrase
+        case unsupportedAlgorithm
+        public var description: String {
+            switch self {
+            case .notAPrivateKey: "not a PEM private key"
+            case .passphraseRequired: "the key is encrypted and no passphrase was given (set SEAL_PASSPHRASE or --passphrase-file)"
+            case .wrongPassphrase: "wrong passphrase, or the key file is damaged"
+            case .unsupportedAlgorithm: "the key's algorithm is not one Seal signs with"
+            }
+        }
+    }
+
+    init(taking pointer: OpaquePointer, algorithm: SignatureAlgorithm) {
+        self.pointer = pointer
+        self.algorithm = algorithm
+    }
+
+    deinit { EVP_PKEY_free(pointer) }
+
+    /// A fresh random key.
+    public static func generate(_ algorithm: SignatureAlgorithm) throws(OpenSSLError) -> PrivateKey {
+        PrivateKey(taking: try algorithm.generateKey(), algorithm: algorithm)
+    }
+
+    /// Reads a PEM private key (PKCS#8, encrypted or not). Never prompts on a terminal.
+    public convenience init(pem: [UInt8], passphrase: Passphrase?) throws(LoadError) {
+        let encrypted = pem.starts(with: Array("-----BEGIN ENCRYPTED PRIVATE KEY-----".utf8))
+        if encrypted && passphrase == nil { throw .passphraseRequired }
+        guard let bio = try? MemoryBIO(pem) else { throw .notAPrivateKey }
+        let box = Unmanaged.passRetained(PassphraseBox(passphrase))
+        defer { box.release() }
+        let key = PEM_read_bio_PrivateKey(bio.pointer, nil, { buffer, size, _, context in
+            guard let buffer, let context else { return -1 }
+            let box = Unmanaged<PassphraseBox>.fromOpaque(context).takeUnretainedValue()
+            guard let passphrase = box.passphrase, passphrase.count <= Int(size) else { return -1 }
+            return passphrase.withCString { source, length in
+                buffer.update(from: source, count: Int(length))
+                return length
+            }
+        }, box.toOpaque())
+        guard let key else {
+            OpenSSLError.clearQueue()
+            throw encrypted ? .wrongPassphrase : .notAPrivateKey
+        }
+        guard let algorithm = SignatureAlgorithm.of(key: key) else {
+            EVP_PKEY_free(key)
+            throw .unsupportedAlgorithm
+        }
+        self.init(taking: key, algorithm: algorithm)
+    }
+
+    /// PKCS#8 PEM; encrypted (PBES2: PBKDF2-HMAC-SHA256, AES-256-CBC) when a passphrase is given.
+    public func pem(passphrase: Passphrase?) throws(OpenSSLError) -> [UInt8] {
+        let bio = try MemoryBIO()
+        guard let passphrase else {
+            try check(PEM_write_bio_PKCS8PrivateKey(bio.pointer, pointer, nil, nil, 0, nil, nil), "writing a private key")
+            return bio.contents
+        }
+        let info = try check(EVP_PKEY2PKCS8(pointer), "preparing PKCS#8")
+        defer { PKCS8_PRIV_KEY_INFO_free(info) }
+        let scheme = try check(
+            PKCS5_pbe2_set_iv(EVP_aes_256_cbc(), Self.pbkdf2Iterations, nil, 16, nil, NID_hmacWithSHA256),
+            "choosing the key encryption scheme")
+        let sealed = passphrase.withCString { PKCS8_set0_pbe($0, $1, info, scheme) }
+        guard let sealed else {
+            X509_ALGOR_free(scheme)
+            throw OpenSSLError("encrypting a private key")
+        }
+        defer { X509_SIG_free(sealed) }
+        try check(PEM_write_bio_PKCS8(bio.pointer, sealed), "writing an encrypted private key")
+        return bio.contents
+    }
+
+    /// DER SubjectPublicKeyInfo of the public half.
+    public func publicKeyDER() throws(OpenSSLError) -> [UInt8] {
+        try DER.encode("a public key") { i2d_PUBKEY(pointer, $0) }
+    }
+
+    /// Signs `message` (hashing it with the algorithm's digest). Used for the raw-rate benchmark
+    /// and for non-CMS signatures.
+    public func sign(_ message: [UInt8]) throws(OpenSSLError) -> [UInt8] {
+        try withSigningContext { context throws(OpenSSLError) in
+            var length = 0
+            try check(EVP_DigestSign(context, nil, &length, message, message.count), "sizing a signature")
+            var signature = [UInt8](repeating: 0, count: length)
+            try check(EVP_DigestSign(context, &signature, &length, message, message.count), "signing")
+            return Array(signature.prefix(length))
+        }
+    }
+
+    /// Runs `body` with a digest-sign context set up for this key's algorithm (digest, padding).
+    func withSigningContext<R>(_ body: (OpaquePointer) throws(OpenSSLError) -> R) throws(OpenSSLError) -> R {
+        let context = try check(EVP_MD_CTX_new(), "allocating a signing context")
+        defer { EVP_MD_CTX_free(context) }
+        var keyContext: OpaquePointer? = nil
+        try check(EVP_DigestSignInit(context, &keyContext, algorithm.digest.evp, nil, pointer), "starting a signature")
+        if let keyContext { try algorithm.configure(keyContext) }
+        return try body(context)
+    }
+}
+
+/// Carries an optional passphrase through OpenSSL's C password callback.
+private final class PassphraseBox {
+    let passphrase: Passphrase?
+    init(_ passphrase: Passphrase?) { self.passphrase = passphrase }
+}
+
+/// A public key (from a certificate), for raw signature verification.
+public final class PublicKey: @unchecked Sendable {
+    let pointer: OpaquePointer
+    public let algorithm: SignatureAlgorithm
+
+    init(taking pointer: OpaquePointer, algorithm: SignatureAlgorithm) {
+        self.pointer = pointer
+        self.algorithm = algorithm
+    }
+
+    deinit { EVP_PKEY_free(pointer) }
+
+    /// Verifies a signature over `message` with this key's algorithm. False for any failure,
+    /// including a malformed signature.
+    public func isValidSignature(_ signature: [UInt8], for message: [UInt8]) -> Bool {
+        guard let context = EVP_MD_CTX_new() else { return false }
+        defer { EVP_MD_CTX_free(context) }
+        var keyContext: OpaquePointer? = nil
+        guard EVP_DigestVerifyInit(context, &keyContext, algorithm.digest.evp, nil, pointer) == 1 else {
+            OpenSSLError.clearQueue()
+            return false
+        }
+        if let keyContext, (try? algorithm.configure(keyContext)) == nil { return false }
+        let result = EVP_DigestVerify(context, signature, signature.count, message, message.count)
+        OpenSSLError.clearQueue()
+        return result == 1
+    }
+}

@@ -1,0 +1,196 @@
+internal import CSealShim
+public import Foundation
+
+/// A seal: a detached CMS SignedData (RFC 5652) with exactly one signer, owned by this object.
+/// Parsing checks the shape only; `SealVerifier` judges it.
+public final class SealSignature: @unchecked Sendable {
+    let cms: OpaquePointer
+    /// Borrowed from `cms`; valid as long as this object lives.
+    let signerInfo: OpaquePointer
+    /// The exact bytes this seal was parsed from or encoded to.
+    public let der: [UInt8]
+
+    public enum FormatError: Error, Sendable, Equatable, CustomStringConvertible {
+        case empty
+        case notCMS
+        case notSignedData
+        case notDetached
+        case signerCount(Int)
+        public var description: String {
+            switch self {
+            case .empty: "the seal file is empty"
+            case .notCMS: "not a DER CMS structure (truncated or not a seal)"
+            case .notSignedData: "the CMS structure is not SignedData"
+            case .notDetached: "the seal embeds its content; Seal uses detached seals"
+            case .signerCount(let n): "the seal has \(n) signers; a seal has exactly one"
+            }
+        }
+    }
+
+    /// Parses and shape-checks a DER seal. Trailing bytes are refused.
+    public convenience init(der: [UInt8]) throws(FormatError) {
+        guard !der.isEmpty else { throw .empty }
+        guard let cms = DER.decode(der, { d2i_CMS_ContentInfo(nil, $0, $1) }, free: CMS_ContentInfo_free) else {
+            throw .notCMS
+        }
+        try self.init(taking: cms, der: der)
+    }
+
+    /// Takes ownership of `cms` (freeing it if the shape check fails).
+    init(taking cms: OpaquePointer, der: [UInt8]) throws(FormatError) {
+        guard OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_signed else {
+            CMS_ContentInfo_free(cms)
+            throw .notSignedData
+        }
+        guard CMS_is_detached(cms) == 1 else {
+            CMS_ContentInfo_free(cms)
+            throw .notDetached
+        }
+        let signers = CMS_get0_SignerInfos(cms)
+        let count = signers.map { Int(CSealShim_sk_CMS_SignerInfo_num($0)) } ?? 0
+        guard count == 1, let signerInfo = CSealShim_sk_CMS_SignerInfo_value(signers, 0) else {
+            CMS_ContentInfo_free(cms)
+            throw .signerCount(count)
+        }
+        self.cms = cms
+        self.signerInfo = signerInfo
+        self.der = der
+    }
+
+    deinit { CMS_ContentInfo_free(cms) }
+
+    /// Every certificate carried in the SignedData `certificates` field.
+    public var certificates: [Certificate] {
+        guard let stack = CMS_get1_certs(cms) else {
+            OpenSSLError.clearQueue()
+            return []
+        }
+        defer { CSealShim_sk_X509_pop_free(stack) }
+        return (0..<CSealShim_sk_X509_num(stack)).compactMap { index in
+            CSealShim_sk_X509_value(stack, index).flatMap { try? Certificate(retaining: $0) }
+        }
+    }
+
+    /// The carried certificate the SignerIdentifier points at, if any.
+    public var signerCertificate: Certificate? {
+        certificates.first { CMS_SignerInfo_cert_cmp(signerInfo, $0.pointer) == 0 }
+    }
+
+    /// The signature value (SignerInfo.signature).
+    public var signatureValue: [UInt8] {
+        guard let octets = CMS_SignerInfo_get0_signature(signerInfo) else { return [] }
+        return ASN1Bytes.of(octets)
+    }
+
+    /// The digest algorithm the signer used for the message digest, if Seal supports it.
+    public var digestAlgorithm: DigestAlgorithm? {
+        var digest: UnsafeMutablePointer<X509_ALGOR>? = nil
+        CMS_SignerInfo_get0_algs(signerInfo, nil, nil, &digest, nil)
+        var object: OpaquePointer? = nil
+        X509_ALGOR_get0(&object, nil, nil, digest)
+        return DigestAlgorithm(nid: OBJ_obj2nid(object))
+    }
+
+    /// The message-digest signed attribute.
+    public var messageDigest: [UInt8]? { signedOctetString(NID_pkcs9_messageDigest) }
+
+    /// The claimed signing-time signed attribute (the signer's own clock; not proof of time).
+    public var claimedSigningTime: Date? {
+        guard let object = OBJ_nid2obj(NID_pkcs9_signingTime) else { return nil }
+        defer { OpenSSLError.clearQueue() }
+        // The call checks the value's type; a time is UTCTime (to 2049) or GeneralizedTime.
+        for type in [V_ASN1_UTCTIME, V_ASN1_GENERALIZEDTIME] {
+            if let value = CMS_signed_get0_data_by_OBJ(signerInfo, object, -3, type) {
+                return ASN1Time.date(value.assumingMemoryBound(to: ASN1_TIME.self))
+            }
+        }
+        return nil
+    }
+
+    /// Whether the content-type signed attribute is present and names id-data (RFC 5652 §11.1).
+    public var contentTypeIsData: Bool {
+        guard let object = OBJ_nid2obj(NID_pkcs9_contentType),
+              let value = CMS_signed_get0_data_by_OBJ(signerInfo, object, -3, V_ASN1_OBJECT) else { return false }
+        return OBJ_obj2nid(OpaquePointer(value)) == NID_pkcs7_data
+            && OBJ_obj2nid(CMS_get0_eContentType(cms)) == NID_pkcs7_data
+    }
+
+    /// The raw DER of the signing-certificate-v2 attribute value (RFC 5035), if present.
+    var signingCertificateV2: [UInt8]? { signedSequence(NID_id_smime_aa_signingCertificateV2) }
+
+    /// The DER time-stamp token in the signature-time-stamp unsigned attribute, if present.
+    public var timeStampToken: [UInt8]? { unsignedSequence(NID_id_smime_aa_timeStampToken) }
+
+    /// The DER value of an unsigned attribute identified by a dotted OID, if present.
+    public func unsignedAttribute(_ oid: String) -> [UInt8]? {
+        guard let object = OBJ_txt2obj(oid, 1) else { return nil }
+        defer { ASN1_OBJECT_free(object) }
+        return unsignedSequence(object)
+    }
+
+    /// A copy of this seal with one more unsigned attribute (a SEQUENCE given as DER). Any
+    /// attribute already present under `oid` is replaced.
+    public func adding(unsignedAttribute oid: String, value: [UInt8]) throws(OpenSSLError) -> SealSignature {
+        guard let object = OBJ_txt2obj(oid, 1) else { throw OpenSSLError("parsing OID \(oid)") }
+        defer { ASN1_OBJECT_free(object) }
+        return try adding(unsignedAttribute: object, value: value)
+    }
+
+    func adding(unsignedAttribute object: OpaquePointer, value: [UInt8]) throws(OpenSSLError) -> SealSignature {
+        // OpenSSL 3.0 has no CMS_ContentInfo_dup: copy by decoding the bytes again.
+        let copy = try check(DER.decode(der, { d2i_CMS_ContentInfo(nil, $0, $1) }, free: CMS_ContentInfo_free),
+                             "copying a seal")
+        do throws(OpenSSLError) {
+            let copySigner = try check(CSealShim_sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(copy), 0), "reading the signer")
+            while true {
+                let index = CMS_unsigned_get_attr_by_OBJ(copySigner, object, -1)
+                guard index >= 0 else { break }
+                X509_ATTRIBUTE_free(CMS_unsigned_delete_attr(copySigner, index))
+            }
+            try check(CMS_unsigned_add1_attr_by_OBJ(copySigner, object, V_ASN1_SEQUENCE, value, Int32(value.count)),
+                      "adding an unsigned attribute")
+            let der = try DER.encode("a seal") { i2d_CMS_ContentInfo(copy, $0) }
+            do { return try SealSignature(taking: copy, der: der) } catch { throw OpenSSLError("re-reading a seal") }
+        } catch {
+            CMS_ContentInfo_free(copy)
+            throw error
+        }
+    }
+
+    private func signedOctetString(_ nid: Int32) -> [UInt8]? {
+        guard let object = OBJ_nid2obj(nid),
+              let value = CMS_signed_get0_data_by_OBJ(signerInfo, object, -3, V_ASN1_OCTET_STRING) else { return nil }
+        return ASN1Bytes.of(value.assumingMemoryBound(to: ASN1_STRING.self))
+    }
+
+    private func signedSequence(_ nid: Int32) -> [UInt8]? {
+        guard let object = OBJ_nid2obj(nid),
+              let value = CMS_signed_get0_data_by_OBJ(signerInfo, object, -3, V_ASN1_SEQUENCE) else { return nil }
+        return ASN1Bytes.of(value.assumingMemoryBound(to: ASN1_STRING.self))
+    }
+
+    private func unsignedSequence(_ nid: Int32) -> [UInt8]? {
+        guard let object = OBJ_nid2obj(nid) else { return nil }
+        return unsignedSequence(object)
+    }
+
+    /// Reads a single-valued SEQUENCE unsigned attribute. An attribute present twice, or with more
+    /// than one value, is treated as absent: Seal never writes such seals.
+    private func unsignedSequence(_ object: OpaquePointer) -> [UInt8]? {
+        let index = CMS_unsigned_get_attr_by_OBJ(signerInfo, object, -1)
+        guard index >= 0, CMS_unsigned_get_attr_by_OBJ(signerInfo, object, index) < 0,
+              let attribute = CMS_unsigned_get_attr(signerInfo, index),
+              X509_ATTRIBUTE_count(attribute) == 1,
+              let type = X509_ATTRIBUTE_get0_type(attribute, 0), ASN1_TYPE_get(type) == V_ASN1_SEQUENCE,
+              let string = CSealShim_ASN1_TYPE_get0_string(type) else { return nil }
+        return ASN1Bytes.of(string)
+    }
+}
+
+enum ASN1Bytes {
+    static func of(_ string: UnsafePointer<ASN1_STRING>) -> [UInt8] {
+        let length = Int(ASN1_STRING_length(string))
+        guard length > 0, let data = ASN1_STRING_get0_data(string) else { return [] }
+        return Array(UnsafeBufferPointer(start: data, count: length))
+    }
+}

@@ -1,0 +1,83 @@
+internal import CSealShim
+public import Foundation
+
+/// Makes seals: CAdES-B signed attributes over a detached document, and (CAdES-T) the
+/// authority's RFC 3161 token over the signature value. Whether a seal *may* be used (validity,
+/// revocation, access) is the service's decision, not this type's.
+public final class SealSigner: @unchecked Sendable {
+    public let certificate: Certificate
+    let key: PrivateKey
+    /// Intermediate CA certificates between the seal and the root (the root itself is not carried).
+    public let intermediates: [Certificate]
+    let timeStampAuthority: TimeStampAuthority?
+    let clock: @Sendable () -> Date
+
+    public enum SetupError: Error, Sendable, CustomStringConvertible {
+        case keyMismatch
+        public var description: String { "the seal key does not belong to the seal certificate" }
+    }
+
+    public init(certificate: Certificate, key: PrivateKey, intermediates: [Certificate] = [],
+                timeStampAuthority: TimeStampAuthority?, clock: @escaping @Sendable () -> Date = { Date() }) throws(SetupError) {
+        guard certificate.matches(key) else { throw .keyMismatch }
+        self.certificate = certificate
+        self.key = key
+        self.intermediates = intermediates
+        self.timeStampAuthority = timeStampAuthority
+        self.clock = clock
+    }
+
+    /// Seals `document`: a DER detached CMS SignedData, time-stamped when a TSA is configured.
+    public func seal(_ document: [UInt8]) throws(OpenSSLError) -> SealSignature {
+        let cms = try signedData(over: document)
+        var owned = true
+        defer { if owned { CMS_ContentInfo_free(cms) } }
+        if let timeStampAuthority {
+            let signerInfo = try check(CSealShim_sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0), "reading the signer")
+            let signature = ASN1Bytes.of(try check(CMS_SignerInfo_get0_signature(signerInfo), "reading the signature"))
+            let token = try timeStampAuthority.timestamp(imprint: DigestAlgorithm.sha256.hash(signature))
+            try check(CMS_unsigned_add1_attr_by_NID(signerInfo, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE,
+                                                    token, Int32(token.count)), "attaching the time-stamp")
+        }
+        let der = try DER.encode("a seal") { i2d_CMS_ContentInfo(cms, $0) }
+        owned = false
+        do { return try SealSignature(taking: cms, der: der) } catch { throw OpenSSLError("re-reading a new seal") }
+    }
+
+    /// The signed CMS structure without any unsigned attribute; the caller owns it.
+    private func signedData(over document: [UInt8]) throws(OpenSSLError) -> OpaquePointer {
+        let flags = UInt32(CMS_DETACHED | CMS_BINARY | CMS_PARTIAL | CMS_NOSMIMECAP | CMS_CADES)
+        let cms = try check(CMS_sign(nil, nil, nil, nil, flags), "starting a SignedData")
+        do throws(OpenSSLError) {
+            // CMS_KEY_PARAM defers signing to CMS_final so the key context can be configured (PSS).
+            let signerInfo = try check(CMS_add1_signer(cms, certificate.pointer, key.pointer, key.algorithm.digest.evp,
+                                                       flags | UInt32(CMS_KEY_PARAM)), "adding the signer")
+            if let keyContext = CMS_SignerInfo_get0_pkey_ctx(signerInfo) { try key.algorithm.configure(keyContext) }
+            let signingTime = try check(ASN1_TIME_new(), "allocating the signing time")
+            defer { ASN1_TIME_free(signingTime) }
+            try ASN1Time.set(signingTime, to: clock())
+            try check(CMS_signed_add1_attr_by_NID(signerInfo, NID_pkcs9_signingTime, ASN1_STRING_type(signingTime),
+                                                  signingTime, -1), "adding the signing time")
+            for intermediate in intermediates {
+                try check(CMS_add1_cert(cms, intermediate.pointer), "adding an intermediate certificate")
+            }
+            let content = try MemoryBIO(document)
+            try check(CMS_final(cms, content.pointer, nil, flags), "signing")
+            return cms
+        } catch {
+            CMS_ContentInfo_free(cms)
+            throw error
+        }
+    }
+
+    /// A CAdES-B seal without a time-stamp (for interop checks and test vectors).
+    public func sealWithoutTimeStamp(_ document: [UInt8]) throws(OpenSSLError) -> SealSignature {
+        let cms = try signedData(over: document)
+        let der: [UInt8]
+        do { der = try DER.encode("a seal") { i2d_CMS_ContentInfo(cms, $0) } } catch {
+            CMS_ContentInfo_free(cms)
+            throw error
+        }
+        do { return try SealSignature(taking: cms, der: der) } catch { throw OpenSSLError("re-reading a new seal") }
+    }
+}

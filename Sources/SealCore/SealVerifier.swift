@@ -1,0 +1,267 @@
+internal import CSealShim
+public import Foundation
+
+/// Verifies seals offline against trust anchors (and optional CRLs). Each step is a check in the
+/// report; nothing is thrown for a bad seal.
+public struct SealVerifier: Sendable {
+    public var trust: TrustAnchors
+    public var revocationLists: [RevocationList]
+    /// The current time; injected in tests.
+    public var clock: @Sendable () -> Date
+
+    public init(trust: TrustAnchors, revocationLists: [RevocationList] = [],
+                clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.trust = trust
+        self.revocationLists = revocationLists
+        self.clock = clock
+    }
+
+    /// Verifies `sealDER` as a detached seal over `document`.
+    public func verify(seal sealDER: [UInt8], document: [UInt8]) -> VerificationReport {
+        var report = VerificationReport(validationTime: clock())
+        let seal: SealSignature
+        do {
+            seal = try SealSignature(der: sealDER)
+            report.append(.passed(.format, "detached CMS SignedData with one signer"))
+        } catch {
+            report.append(.failed(.format, .totalFailed, .formatFailure, "not a seal: \(error)"))
+            return report
+        }
+        verify(seal, document: document, into: &report)
+        return report
+    }
+
+    /// Verifies an already-parsed seal, appending to `report`.
+    public func verify(_ seal: SealSignature, document: [UInt8], into report: inout VerificationReport) {
+        report.signingTime = seal.claimedSigningTime
+
+        // CAdES-B signed attributes (ETSI EN 319 122-1 §5.2).
+        var missing: [String] = []
+        if !seal.contentTypeIsData { missing.append("content-type") }
+        if seal.messageDigest == nil { missing.append("message-digest") }
+        if report.signingTime == nil { missing.append("signing-time") }
+        if seal.signingCertificateV2 == nil { missing.append("signing-certificate-v2") }
+        if missing.isEmpty {
+            report.append(.passed(.signedAttributes, "content-type, message-digest, signing-time and signing-certificate-v2 present"))
+        } else {
+            report.append(.failed(.signedAttributes, .totalFailed, .formatFailure,
+                                  "missing or malformed signed attributes: \(missing.joined(separator: ", "))"))
+        }
+
+        guard let signer = seal.signerCertificate else {
+            report.append(.failed(.signingCertificate, .indeterminate, .noSigningCertificateFound,
+                                  "the seal does not carry the certificate of its signer"))
+            return
+        }
+        report.signer = SignerSummary(signer)
+        report.append(signingCertificateCheck(seal, signer: signer))
+        report.append(messageDigestCheck(seal, document: document))
+        report.append(signatureCheck(seal, signer: signer))
+
+        // Proof of existence: the time-stamp's time when it holds, otherwise only "now".
+        let proofOfExistence = timestampChecks(seal, into: &report)
+        let checkTime = proofOfExistence ?? report.validationTime
+        let intermediates = seal.certificates.filter { $0 != signer }
+        report.append(chainCheck(signer: signer, intermediates: intermediates, at: checkTime,
+                                 hasProof: proofOfExistence != nil))
+        report.append(keyUsageCheck(signer))
+        report.append(revocationCheck(signer: signer, proofOfExistence: proofOfExistence, into: &report))
+    }
+
+    private func signingCertificateCheck(_ seal: SealSignature, signer: Certificate) -> VerificationCheck {
+        guard let attribute = seal.signingCertificateV2 else {
+            return .failed(.signingCertificate, .indeterminate, .noSigningCertificateFound,
+                           "no signing-certificate-v2 attribute binds the signer certificate")
+        }
+        let bound = ESSBinding.matches(attribute: attribute, certificate: signer)
+        return bound
+            ? .passed(.signingCertificate, "signing-certificate-v2 matches the carried signer certificate")
+            : .failed(.signingCertificate, .indeterminate, .noSigningCertificateFound,
+                      "signing-certificate-v2 does not match the carried signer certificate")
+    }
+
+    private func messageDigestCheck(_ seal: SealSignature, document: [UInt8]) -> VerificationCheck {
+        guard let algorithm = seal.digestAlgorithm else {
+            return .failed(.messageDigest, .indeterminate, .cryptoConstraintsFailure,
+                           "the digest algorithm is not accepted (SHA-256, SHA-384 or SHA-512 only)")
+        }
+        guard let claimed = seal.messageDigest else {
+            return .failed(.messageDigest, .totalFailed, .formatFailure, "no message-digest attribute")
+        }
+        return constantTimeEqual(claimed, algorithm.hash(document))
+            ? .passed(.messageDigest, "the document's \(algorithm.rawValue) matches the sealed digest")
+            : .failed(.messageDigest, .totalFailed, .hashFailure, "the document was changed after sealing (digest mismatch)")
+    }
+
+    private func signatureCheck(_ seal: SealSignature, signer: Certificate) -> VerificationCheck {
+        defer { OpenSSLError.clearQueue() }
+        // Binds the key to this seal's own SignerInfo; the seal object is not shared.
+        CMS_SignerInfo_set1_signer_cert(seal.signerInfo, signer.pointer)
+        guard CMS_SignerInfo_verify(seal.signerInfo) == 1 else {
+            return .failed(.signature, .totalFailed, .sigCryptoFailure,
+                           "the seal's signature does not verify with the signer's key (seal altered)")
+        }
+        return .passed(.signature, "the signature over the signed attributes verifies")
+    }
+
+    /// Appends the time-stamp checks; returns the time-stamped time when the token holds.
+    private func timestampChecks(_ seal: SealSignature, into report: inout VerificationReport) -> Date? {
+        guard let tokenDER = seal.timeStampToken else {
+            report.append(.skipped(.timestampImprint, "no signature time-stamp: the signing time is only the signer's claim"))
+            return nil
+        }
+        guard let token = TimeStampToken(der: tokenDER), let time = token.generationTime else {
+            report.append(.failed(.timestampImprint, .totalFailed, .formatFailure, "the signature time-stamp is not a valid RFC 3161 token"))
+            return nil
+        }
+        let tsa = token.signerCertificate
+        report.timestamp = TimestampSummary(time: time, authority: tsa?.subject.commonName,
+                                            serialNumber: token.serialNumber, policy: token.policy)
+        guard let algorithm = token.imprintAlgorithm,
+              constantTimeEqual(token.imprint, algorithm.hash(seal.signatureValue)) else {
+            report.append(.failed(.timestampImprint, .totalFailed, .hashFailure,
+                                  "the time-stamp is over a different signature"))
+            return nil
+        }
+        report.append(.passed(.timestampImprint, "the time-stamp covers this seal's signature"))
+
+        guard let tsa else {
+            report.append(.failed(.timestampChain, .indeterminate, .noSigningCertificateFound,
+                                  "the time-stamp does not carry its TSA certificate"))
+            return nil
+        }
+        guard tsa.isTimeStampingCertificate else {
+            report.append(.failed(.timestampChain, .indeterminate, .chainConstraintsFailure,
+                                  "the TSA certificate lacks the critical timeStamping extended key usage"))
+            return nil
+        }
+        let path = trust.validatePath(leaf: tsa, untrusted: [], at: time, purpose: X509_PURPOSE_TIMESTAMP_SIGN)
+        guard path == .valid else {
+            let (indication, sub, detail) = Self.classify(path, hasProof: false)
+            report.append(.failed(.timestampChain, indication, sub, "TSA certificate: \(detail)"))
+            return nil
+        }
+        report.append(.passed(.timestampChain, "the TSA certificate chains to a trusted root at the time-stamped time"))
+
+        do {
+            let store = try trust.makeStore(at: time)
+            if case .failure(let error) = token.verifySignature(store: store) {
+                report.append(.failed(.timestampSignature, .totalFailed, .sigCryptoFailure,
+                                      "the time-stamp token's signature does not verify: \(error.queue.last ?? "")"))
+                return nil
+            }
+        } catch {
+            report.append(.failed(.timestampSignature, .indeterminate, .certificateChainGeneralFailure, error.description))
+            return nil
+        }
+        report.append(.passed(.timestampSignature, "the time-stamp token is signed by the TSA"))
+        return time
+    }
+
+    private func chainCheck(signer: Certificate, intermediates: [Certificate], at time: Date,
+                            hasProof: Bool) -> VerificationCheck {
+        let path = trust.validatePath(leaf: signer, untrusted: intermediates, at: time)
+        guard path == .valid else {
+            let (indication, sub, detail) = Self.classify(path, hasProof: hasProof)
+            return .failed(.certificateChain, indication, sub, detail)
+        }
+        let when = hasProof ? "at the time-stamped time" : "now"
+        return .passed(.certificateChain, "the seal certificate chains to a trusted root and was valid \(when)")
+    }
+
+    /// Maps an X.509 path failure to an ETSI indication. Validity failures of the signing
+    /// certificate are TOTAL-FAILED only when a time-stamp proves when the seal was made.
+    static func classify(_ path: TrustAnchors.PathResult, hasProof: Bool) -> (Indication, SubIndication, String) {
+        guard case .invalid(let code, let depth, let reason) = path else {
+            return (.totalPassed, .formatFailure, "")
+        }
+        switch code {
+        case X509_V_ERR_CERT_HAS_EXPIRED where depth == 0:
+            return hasProof ? (.totalFailed, .expired, "the seal certificate had expired when the seal was time-stamped")
+                            : (.indeterminate, .outOfBoundsNoPOE, "the seal certificate has expired and no time-stamp proves the seal is older")
+        case X509_V_ERR_CERT_NOT_YET_VALID where depth == 0:
+            return hasProof ? (.totalFailed, .notYetValid, "the seal certificate was not yet valid when the seal was time-stamped")
+                            : (.indeterminate, .notYetValid, "the seal certificate is not yet valid")
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT,
+             X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
+             X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+            return (.indeterminate, .noCertificateChainFound, "no path to a trusted root (\(reason))")
+        case X509_V_ERR_INVALID_PURPOSE:
+            return (.indeterminate, .chainConstraintsFailure, "certificate not usable for this purpose (\(reason))")
+        default:
+            return (.indeterminate, .certificateChainGeneralFailure, "certificate path invalid at depth \(depth) (\(reason))")
+        }
+    }
+
+    private func keyUsageCheck(_ signer: Certificate) -> VerificationCheck {
+        let usage = signer.keyUsage
+        guard !usage.isDisjoint(with: [.digitalSignature, .nonRepudiation]) else {
+            return .failed(.keyUsage, .indeterminate, .chainConstraintsFailure,
+                           "the seal certificate's key usage allows neither digitalSignature nor nonRepudiation")
+        }
+        return .passed(.keyUsage, "the seal certificate may sign (key usage)")
+    }
+
+    /// Applies the CRLs given. A seal time-stamped before its certificate was revoked stays
+    /// valid, unless the key was compromised before the time-stamp (ETSI EN 319 102-1 §5.5).
+    private func revocationCheck(signer: Certificate, proofOfExistence: Date?,
+                                 into report: inout VerificationReport) -> VerificationCheck {
+        guard !revocationLists.isEmpty else {
+            return .skipped(.revocation, "no revocation information given")
+        }
+        guard let issuerRoot = trust.roots.first(where: { root in
+                  X509_check_issued(root.pointer, signer.pointer) == X509_V_OK }),
+              let crl = revocationLists.first(where: { $0.isIssued(by: issuerRoot) }) else {
+            report.revocation = RevocationSummary(status: .notChecked, source: "crl")
+            return .failed(.revocation, .indeterminate, .tryLater, "no CRL given was issued by the seal certificate's issuer")
+        }
+        var summary = RevocationSummary(status: .good, source: "crl", thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate)
+        defer { report.revocation = summary }
+        if let entry = crl.entry(for: signer) {
+            summary.reason = entry.reason.description
+            summary.revokedAt = entry.revocationDate
+            summary.invalidSince = entry.invalidityDate
+            guard let proofOfExistence else {
+                summary.status = .revoked
+                return .failed(.revocation, .indeterminate, .revokedNoPOE,
+                               "the seal certificate is revoked (\(entry.reason)) and no time-stamp proves the seal is older")
+            }
+            guard proofOfExistence < entry.effectiveDate else {
+                summary.status = .revoked
+                return .failed(.revocation, .totalFailed, .revoked,
+                               "the seal certificate was revoked (\(entry.reason)) before the seal was time-stamped")
+            }
+            summary.status = .revokedAfterSealing
+            return .passed(.revocation, "the seal certificate was revoked (\(entry.reason)) after the seal was time-stamped")
+        }
+        if let next = crl.nextUpdate, next < report.validationTime {
+            summary.status = .stale
+            return .failed(.revocation, .indeterminate, .tryLater, "the CRL is out of date (nextUpdate \(next.rfc3339))")
+        }
+        return .passed(.revocation, "not revoked according to the CRL of \(crl.thisUpdate?.rfc3339 ?? "unknown date")")
+    }
+}
+
+/// Equal length and content, in time independent of where they differ.
+func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+    guard lhs.count == rhs.count else { return false }
+    return CRYPTO_memcmp(lhs, rhs, lhs.count) == 0
+}
+
+/// The RFC 5035 signing-certificate-v2 check, through OpenSSL's ESS code.
+enum ESSBinding {
+    static func matches(attribute: [UInt8], certificate: Certificate) -> Bool {
+        defer { OpenSSLError.clearQueue() }
+        guard let binding = DER.decode(attribute, { d2i_ESS_SIGNING_CERT_V2(nil, $0, $1) },
+                                       free: ESS_SIGNING_CERT_V2_free) else { return false }
+        defer { ESS_SIGNING_CERT_V2_free(binding) }
+        guard let chain = CSealShim_sk_X509_new_null() else { return false }
+        defer { CSealShim_sk_X509_pop_free(chain) }
+        X509_up_ref(certificate.pointer)
+        guard CSealShim_sk_X509_push(chain, certificate.pointer) > 0 else {
+            X509_free(certificate.pointer)
+            return false
+        }
+        return OSSL_ESS_check_signing_certs(nil, binding, chain, 1) > 0
+    }
+}

@@ -1,0 +1,107 @@
+internal import CSealShim
+
+/// The signature algorithms a seal can use. Every place that depends on the algorithm (key
+/// generation, digest, padding) asks this type, so adding one (SM2, Ed25519) is one change here.
+public enum SignatureAlgorithm: String, CaseIterable, Codable, Sendable, CustomStringConvertible {
+    /// ECDSA on P-256 with SHA-256 (the default).
+    case ecdsaP256 = "ecdsa-p256"
+    /// ECDSA on P-384 with SHA-384.
+    case ecdsaP384 = "ecdsa-p384"
+    /// RSASSA-PSS, 3072-bit modulus, SHA-256, MGF1-SHA-256, 32-byte salt.
+    case rsaPSS = "rsa-pss"
+
+    public var description: String { rawValue }
+
+    /// The digest used with this algorithm for signatures and CMS message digests.
+    public var digest: DigestAlgorithm {
+        switch self {
+        case .ecdsaP256, .rsaPSS: .sha256
+        case .ecdsaP384: .sha384
+        }
+    }
+
+    /// RSA modulus size for generated keys.
+    static let rsaBits: Int32 = 3072
+
+    /// Generates a fresh key pair for this algorithm.
+    func generateKey() throws(OpenSSLError) -> OpaquePointer {
+        let name = self == .rsaPSS ? "RSA" : "EC"
+        let context = try check(EVP_PKEY_CTX_new_from_name(nil, name, nil), "creating a \(self) key context")
+        defer { EVP_PKEY_CTX_free(context) }
+        try check(EVP_PKEY_keygen_init(context), "starting \(self) key generation")
+        switch self {
+        case .ecdsaP256: try check(EVP_PKEY_CTX_set_group_name(context, "P-256"), "selecting P-256")
+        case .ecdsaP384: try check(EVP_PKEY_CTX_set_group_name(context, "P-384"), "selecting P-384")
+        case .rsaPSS: try check(EVP_PKEY_CTX_set_rsa_keygen_bits(context, Self.rsaBits), "setting RSA key size")
+        }
+        var key: OpaquePointer? = nil
+        guard EVP_PKEY_keygen(context, &key) == 1, let key else { throw OpenSSLError("generating a \(self) key") }
+        return key
+    }
+
+    /// Identifies the algorithm of an existing key, or nil for a key type Seal does not seal with.
+    static func of(key: OpaquePointer) -> SignatureAlgorithm? {
+        if EVP_PKEY_is_a(key, "RSA") == 1 { return EVP_PKEY_get_bits(key) >= 2048 ? .rsaPSS : nil }
+        guard EVP_PKEY_is_a(key, "EC") == 1 else { return nil }
+        var name = [CChar](repeating: 0, count: 64)
+        var length = 0
+        guard EVP_PKEY_get_group_name(key, &name, name.count, &length) == 1 else { return nil }
+        switch String(cString: name) {
+        case "prime256v1", "P-256": return .ecdsaP256
+        case "secp384r1", "P-384": return .ecdsaP384
+        default: return nil
+        }
+    }
+
+    /// Applies the padding this algorithm needs to a signing or verifying key context.
+    func configure(_ context: OpaquePointer) throws(OpenSSLError) {
+        guard self == .rsaPSS else { return }
+        try check(EVP_PKEY_CTX_set_rsa_padding(context, RSA_PKCS1_PSS_PADDING), "selecting PSS padding")
+        try check(EVP_PKEY_CTX_set_rsa_pss_saltlen(context, RSA_PSS_SALTLEN_DIGEST), "setting the PSS salt length")
+        try check(EVP_PKEY_CTX_set_rsa_mgf1_md(context, digest.evp), "setting MGF1")
+    }
+}
+
+/// Digest algorithms Seal computes or accepts.
+public enum DigestAlgorithm: String, Codable, Sendable, CaseIterable {
+    case sha256 = "SHA-256"
+    case sha384 = "SHA-384"
+    case sha512 = "SHA-512"
+
+    var evp: OpaquePointer {
+        switch self {
+        case .sha256: EVP_sha256()
+        case .sha384: EVP_sha384()
+        case .sha512: EVP_sha512()
+        }
+    }
+
+    /// Looks up an OpenSSL digest NID (from an AlgorithmIdentifier) among the supported ones.
+    init?(nid: Int32) {
+        switch nid {
+        case NID_sha256: self = .sha256
+        case NID_sha384: self = .sha384
+        case NID_sha512: self = .sha512
+        default: return nil
+        }
+    }
+
+    public var byteCount: Int {
+        switch self {
+        case .sha256: 32
+        case .sha384: 48
+        case .sha512: 64
+        }
+    }
+
+    /// The digest of `bytes`.
+    public func hash(_ bytes: [UInt8]) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: byteCount)
+        var length: UInt32 = 0
+        let ok = EVP_Digest(bytes, bytes.count, &output, &length, evp, nil)
+        // A one-shot digest over memory only fails on allocation failure.
+        precondition(ok == 1 && Int(length) == byteCount, "EVP_Digest failed")
+        return output
+    }
+}
+

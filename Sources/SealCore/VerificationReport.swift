@@ -1,0 +1,217 @@
+public import Foundation
+
+/// ETSI EN 319 102-1 main status indication.
+public enum Indication: String, Codable, Sendable, CaseIterable {
+    case totalPassed = "TOTAL-PASSED"
+    case totalFailed = "TOTAL-FAILED"
+    case indeterminate = "INDETERMINATE"
+
+    /// `seal verify` exit status: 0, 1, 2.
+    public var exitCode: Int32 {
+        switch self {
+        case .totalPassed: 0
+        case .totalFailed: 1
+        case .indeterminate: 2
+        }
+    }
+}
+
+/// ETSI EN 319 102-1 sub-indications that Seal reports (clause 5.1.3), plus the project's own
+/// where no standard one fits (documented in README "Verification verdicts").
+public enum SubIndication: String, Codable, Sendable, CaseIterable {
+    // TOTAL-FAILED
+    case formatFailure = "FORMAT_FAILURE"
+    case hashFailure = "HASH_FAILURE"
+    case sigCryptoFailure = "SIG_CRYPTO_FAILURE"
+    case revoked = "REVOKED"
+    case expired = "EXPIRED"
+    case notYetValid = "NOT_YET_VALID"
+    // INDETERMINATE
+    case sigConstraintsFailure = "SIG_CONSTRAINTS_FAILURE"
+    case chainConstraintsFailure = "CHAIN_CONSTRAINTS_FAILURE"
+    case certificateChainGeneralFailure = "CERTIFICATE_CHAIN_GENERAL_FAILURE"
+    case cryptoConstraintsFailure = "CRYPTO_CONSTRAINTS_FAILURE"
+    case noSigningCertificateFound = "NO_SIGNING_CERTIFICATE_FOUND"
+    case noCertificateChainFound = "NO_CERTIFICATE_CHAIN_FOUND"
+    case revokedNoPOE = "REVOKED_NO_POE"
+    case outOfBoundsNoPOE = "OUT_OF_BOUNDS_NO_POE"
+    case tryLater = "TRY_LATER"
+}
+
+/// One check that verification ran, with its outcome and the reason in words. Checks are values:
+/// the report's indication is derived from them, never set separately.
+public struct VerificationCheck: Codable, Sendable, Equatable {
+    public enum Name: String, Codable, Sendable, CaseIterable {
+        case format
+        case signedAttributes = "signed-attributes"
+        case signingCertificate = "signing-certificate"
+        case messageDigest = "message-digest"
+        case signature
+        case timestampImprint = "timestamp-imprint"
+        case timestampChain = "timestamp-chain"
+        case timestampSignature = "timestamp-signature"
+        case certificateChain = "certificate-chain"
+        case keyUsage = "key-usage"
+        case revocation
+    }
+
+    public enum Outcome: String, Codable, Sendable {
+        case passed, failed, skipped
+    }
+
+    public let name: Name
+    public let outcome: Outcome
+    public let indication: Indication?
+    public let subIndication: SubIndication?
+    public let detail: String
+
+    public static func passed(_ name: Name, _ detail: String) -> VerificationCheck {
+        VerificationCheck(name: name, outcome: .passed, indication: nil, subIndication: nil, detail: detail)
+    }
+
+    public static func skipped(_ name: Name, _ detail: String) -> VerificationCheck {
+        VerificationCheck(name: name, outcome: .skipped, indication: nil, subIndication: nil, detail: detail)
+    }
+
+    public static func failed(_ name: Name, _ indication: Indication, _ subIndication: SubIndication,
+                              _ detail: String) -> VerificationCheck {
+        VerificationCheck(name: name, outcome: .failed, indication: indication, subIndication: subIndication, detail: detail)
+    }
+}
+
+/// Who sealed, as the signer certificate says.
+public struct SignerSummary: Codable, Sendable, Equatable {
+    public let department: String?
+    public let organization: String?
+    public let organizationIdentifier: String?
+    public let certificateSerial: String
+    public let certificateSHA256: String
+    public let notBefore: Date
+    public let notAfter: Date
+
+    init(_ certificate: Certificate) {
+        let subject = certificate.subject
+        department = subject.commonName
+        organization = subject.organization
+        organizationIdentifier = subject.organizationIdentifier
+        certificateSerial = certificate.serialNumber
+        certificateSHA256 = certificate.fingerprint
+        notBefore = certificate.notBefore
+        notAfter = certificate.notAfter
+    }
+}
+
+/// The signature time-stamp (CAdES-T), as read from the token.
+public struct TimestampSummary: Codable, Sendable, Equatable {
+    public let time: Date
+    public let authority: String?
+    public let serialNumber: String
+    public let policy: String
+}
+
+/// What revocation information said, and how fresh it was.
+public struct RevocationSummary: Codable, Sendable, Equatable {
+    public enum Status: String, Codable, Sendable {
+        case notChecked = "not-checked"
+        case good
+        case revoked
+        case revokedAfterSealing = "revoked-after-sealing"
+        case stale
+    }
+    public var status: Status
+    public var source: String?
+    public var thisUpdate: Date?
+    public var nextUpdate: Date?
+    public var reason: String?
+    public var revokedAt: Date?
+    public var invalidSince: Date?
+
+    public static let notChecked = RevocationSummary(status: .notChecked)
+
+    public init(status: Status, source: String? = nil, thisUpdate: Date? = nil, nextUpdate: Date? = nil,
+                reason: String? = nil, revokedAt: Date? = nil, invalidSince: Date? = nil) {
+        self.status = status
+        self.source = source
+        self.thisUpdate = thisUpdate
+        self.nextUpdate = nextUpdate
+        self.reason = reason
+        self.revokedAt = revokedAt
+        self.invalidSince = invalidSince
+    }
+}
+
+/// Whether the seal was shown to be archived.
+public struct ArchiveSummary: Codable, Sendable, Equatable {
+    public var status: String
+    public static let notChecked = ArchiveSummary(status: "not-checked")
+    public init(status: String) { self.status = status }
+}
+
+/// The outcome of verifying one seal: every check with its result, and the indication they imply.
+public struct VerificationReport: Sendable, Equatable {
+    public internal(set) var checks: [VerificationCheck] = []
+    public internal(set) var signer: SignerSummary?
+    public internal(set) var signingTime: Date?
+    public internal(set) var timestamp: TimestampSummary?
+    public internal(set) var revocation: RevocationSummary = .notChecked
+    public var archive: ArchiveSummary = .notChecked
+    public let validationTime: Date
+
+    public init(validationTime: Date) { self.validationTime = validationTime }
+
+    /// The check that decides the verdict: the first TOTAL-FAILED one, else the first INDETERMINATE.
+    public var decidingCheck: VerificationCheck? {
+        checks.first { $0.indication == .totalFailed } ?? checks.first { $0.indication == .indeterminate }
+    }
+
+    public var indication: Indication { decidingCheck?.indication ?? .totalPassed }
+    public var subIndication: SubIndication? { decidingCheck?.subIndication }
+
+    public mutating func append(_ check: VerificationCheck) { checks.append(check) }
+
+    /// One line for people: the verdict, who sealed and when, or what went wrong.
+    public var summary: String {
+        let who = signer.map { signer in
+            [signer.department, signer.organizationIdentifier.map { "org \($0)" }].compactMap { $0 }.joined(separator: ", ")
+        }
+        guard let failure = decidingCheck else {
+            let when = timestamp.map { "time-stamped \($0.time.rfc3339)" }
+                ?? signingTime.map { "claimed signing time \($0.rfc3339), not time-stamped" } ?? "no signing time"
+            return "TOTAL-PASSED: sealed by \(who ?? "unknown signer"), \(when)"
+        }
+        let sub = failure.subIndication.map { "/\($0.rawValue)" } ?? ""
+        let by = who.map { " (seal of \($0))" } ?? ""
+        return "\(failure.indication?.rawValue ?? "")\(sub): \(failure.detail)\(by)"
+    }
+}
+
+extension VerificationReport: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case indication, subIndication, summary, signer, signingTime, timestamp, archive, revocation, validationTime, checks
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(indication, forKey: .indication)
+        try container.encode(subIndication, forKey: .subIndication)
+        try container.encode(summary, forKey: .summary)
+        try container.encode(signer, forKey: .signer)
+        try container.encode(signingTime, forKey: .signingTime)
+        try container.encode(timestamp, forKey: .timestamp)
+        try container.encode(archive, forKey: .archive)
+        try container.encode(revocation, forKey: .revocation)
+        try container.encode(validationTime, forKey: .validationTime)
+        try container.encode(checks, forKey: .checks)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        validationTime = try container.decode(Date.self, forKey: .validationTime)
+        checks = try container.decode([VerificationCheck].self, forKey: .checks)
+        signer = try container.decodeIfPresent(SignerSummary.self, forKey: .signer)
+        signingTime = try container.decodeIfPresent(Date.self, forKey: .signingTime)
+        timestamp = try container.decodeIfPresent(TimestampSummary.self, forKey: .timestamp)
+        revocation = try container.decode(RevocationSummary.self, forKey: .revocation)
+        archive = try container.decode(ArchiveSummary.self, forKey: .archive)
+    }
+}

@@ -1,0 +1,65 @@
+public import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// File writes that either complete or leave nothing behind: write a temporary file beside the
+/// target, fsync it, rename it into place, fsync the directory.
+public enum AtomicFile {
+    public static func write(_ bytes: [UInt8], to url: URL, mode: mode_t = 0o644) throws(ServiceError) {
+        let directory = url.deletingLastPathComponent()
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(UInt32.random(in: .min ... .max))")
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw .io("cannot create \(temporary.path): \(errnoText())") }
+        var ok = false
+        defer {
+            if !ok { unlink(temporary.path) }
+        }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                let text = errnoText()
+                close(fd)
+                throw .io("cannot write \(url.path): \(text)")
+            }
+            offset += written
+        }
+        // The mode argument is filtered by the umask; set it exactly.
+        guard fchmod(fd, mode) == 0, fsync(fd) == 0 else {
+            let text = errnoText()
+            close(fd)
+            throw .io("cannot write \(url.path): \(text)")
+        }
+        close(fd)
+        guard rename(temporary.path, url.path) == 0 else { throw .io("cannot replace \(url.path): \(errnoText())") }
+        ok = true
+        syncDirectory(directory)
+    }
+
+    /// Makes a rename or a new entry in `directory` durable.
+    public static func syncDirectory(_ directory: URL) {
+        let fd = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+
+    /// Reads a whole file, with errors that name it.
+    public static func read(_ url: URL) throws(ServiceError) -> [UInt8] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { throw .fileNotFound(url.path) }
+        guard !isDirectory.boolValue else { throw .io("\(url.path) is a directory") }
+        guard let data = FileManager.default.contents(atPath: url.path) else { throw .io("cannot read \(url.path)") }
+        return Array(data)
+    }
+
+    /// Creates a directory with exactly `mode` (not filtered by the umask).
+    public static func makeDirectory(_ url: URL, mode: mode_t = 0o700) throws(ServiceError) {
+        guard mkdir(url.path, mode) == 0 else { throw .io("cannot create \(url.path): \(errnoText())") }
+        chmod(url.path, mode)
+    }
+
+    static func errnoText() -> String { String(cString: strerror(errno)) }
+}

@@ -1,0 +1,88 @@
+public import Foundation
+public import SealCore
+
+/// The on-disk layout of an authority. Directories are 0700 and private keys 0600.
+///
+///     DATA/authority.json           AuthorityRecord
+///     DATA/authority/root.pem       root certificate       root.key  its key
+///     DATA/authority/tsa.pem        TSA certificate        tsa.key   its key
+///     DATA/seals/NAME/certificate.pem, key.pem, seal.json  one department seal
+public struct DataDirectory: Sendable {
+    public let url: URL
+
+    public init(_ url: URL) { self.url = url.standardizedFileURL }
+
+    public var authorityRecord: URL { url.appendingPathComponent("authority.json") }
+    var authorityFolder: URL { url.appendingPathComponent("authority") }
+    public var rootCertificate: URL { authorityFolder.appendingPathComponent("root.pem") }
+    var rootKey: URL { authorityFolder.appendingPathComponent("root.key") }
+    var tsaCertificate: URL { authorityFolder.appendingPathComponent("tsa.pem") }
+    var tsaKey: URL { authorityFolder.appendingPathComponent("tsa.key") }
+    var sealsFolder: URL { url.appendingPathComponent("seals") }
+
+    func sealFolder(_ name: SealName) -> URL { sealsFolder.appendingPathComponent(name.value) }
+    func sealCertificate(_ name: SealName) -> URL { sealFolder(name).appendingPathComponent("certificate.pem") }
+    func sealKey(_ name: SealName) -> URL { sealFolder(name).appendingPathComponent("key.pem") }
+    func sealRecord(_ name: SealName) -> URL { sealFolder(name).appendingPathComponent("seal.json") }
+
+    public var exists: Bool { FileManager.default.fileExists(atPath: authorityRecord.path) }
+}
+
+/// A validated seal name: safe as a path component and in URLs.
+public struct SealName: Sendable, Hashable, CustomStringConvertible {
+    public let value: String
+
+    public init(_ value: String) throws(ServiceError) {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789._-")
+        guard (1...64).contains(value.count), value.allSatisfy(allowed.contains),
+              let first = value.first, first.isLetter || first.isNumber else { throw .invalidSealName(value) }
+        self.value = value
+    }
+
+    public var description: String { value }
+}
+
+/// authority.json
+public struct AuthorityRecord: Codable, Sendable {
+    public var version = 1
+    public var name: String
+    public var algorithm: SignatureAlgorithm
+    public var createdAt: Date
+    public var keysEncrypted: Bool
+}
+
+/// seals/NAME/seal.json
+public struct SealRecord: Codable, Sendable {
+    public var version = 1
+    public var name: String
+    public var department: String
+    public var organizationIdentifier: String?
+    public var algorithm: SignatureAlgorithm
+    public var createdAt: Date
+}
+
+enum JSON {
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
+
+    static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+
+    static func encode(_ value: some Encodable) throws(ServiceError) -> [UInt8] {
+        do { return Array(try encoder().encode(value)) + [0x0A] } catch { throw .io("cannot encode JSON: \(error)") }
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from url: URL) throws(ServiceError) -> T {
+        let bytes = try AtomicFile.read(url)
+        do { return try decoder().decode(type, from: Data(bytes)) } catch {
+            throw .io("\(url.path) is damaged: \(error.localizedDescription)")
+        }
+    }
+}

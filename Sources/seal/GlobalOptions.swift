@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import SealCore
+import SealService
+
+/// Options every command that touches an authority shares.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Authority data directory (env SEAL_DATA; default ~/.local/share/seal).",
+                                            valueName: "DIR"))
+    var data: String?
+
+    @Option(name: .long, help: ArgumentHelp("Read the key passphrase from the first line of FILE (else env SEAL_PASSPHRASE).",
+                                            valueName: "FILE"))
+    var passphraseFile: String?
+
+    /// --data, else $SEAL_DATA, else the per-user default.
+    var dataDirectory: DataDirectory {
+        let environment = ProcessInfo.processInfo.environment
+        if let data { return DataDirectory(URL(fileURLWithPath: data)) }
+        if let path = environment["SEAL_DATA"], !path.isEmpty { return DataDirectory(URL(fileURLWithPath: path)) }
+        let base = environment["XDG_DATA_HOME"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share")
+        return DataDirectory(base.appendingPathComponent("seal"))
+    }
+
+    /// Whether a data directory was named explicitly (flag or environment).
+    var dataDirectoryGiven: Bool { data != nil || !(ProcessInfo.processInfo.environment["SEAL_DATA"] ?? "").isEmpty }
+
+    /// --passphrase-file, else $SEAL_PASSPHRASE, else none.
+    func passphrase() throws(ServiceError) -> Passphrase? {
+        var bytes: [UInt8]
+        if let passphraseFile {
+            bytes = try AtomicFile.read(URL(fileURLWithPath: passphraseFile))
+            if let newline = bytes.firstIndex(of: 0x0A) { bytes = Array(bytes[..<newline]) }
+            if bytes.last == 0x0D { bytes.removeLast() }
+        } else if let value = ProcessInfo.processInfo.environment["SEAL_PASSPHRASE"] {
+            bytes = Array(value.utf8)
+        } else {
+            return nil
+        }
+        do { return try Passphrase(bytes) } catch { throw .passphraseRefused(error.description) }
+    }
+
+    func service() throws(ServiceError) -> SealService {
+        try SealService(directory: dataDirectory, passphrase: passphrase())
+    }
+}

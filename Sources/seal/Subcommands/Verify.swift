@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import SealCore
+import SealService
+
+extension SealCommand {
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Verify a sealed document (exit 0 TOTAL-PASSED, 1 TOTAL-FAILED, 2 INDETERMINATE).",
+            discussion: "Offline with --trust BUNDLE (from `seal trust export`), or against --data DIR's own root.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The document.")
+        var file: String
+
+        @Option(help: ArgumentHelp("The seal (default FILE.p7s).", valueName: "SIG"))
+        var signature: String?
+
+        @Option(help: ArgumentHelp("Trust bundle (PEM) to verify against.", valueName: "BUNDLE"))
+        var trust: String?
+
+        @Option(help: ArgumentHelp("A CRL (PEM or DER) to check revocation with; may be repeated.", valueName: "CRL"))
+        var crl: [String] = []
+
+        @Flag(help: "Print the full verification report as JSON.")
+        var json = false
+
+        func run() throws {
+            let report: VerificationReport
+            do {
+                let document = try AtomicFile.read(URL(fileURLWithPath: file))
+                let seal = try AtomicFile.read(URL(fileURLWithPath: signature ?? file + ".p7s"))
+                let crls = try crl.map { path throws(ServiceError) in
+                    try SealService.revocationList(try AtomicFile.read(URL(fileURLWithPath: path)))
+                }
+                if let trust {
+                    let bundle = try SealService.trustBundle(pem: try AtomicFile.read(URL(fileURLWithPath: trust)))
+                    report = SealService.verify(seal: seal, document: document, trust: bundle, revocationLists: crls)
+                } else if global.dataDirectory.exists {
+                    report = try global.service().verify(seal: seal, document: document, revocationLists: crls)
+                } else {
+                    throw ServiceError.invalidArgument("nothing to trust: give --trust BUNDLE (from `seal trust export`) or --data DIR")
+                }
+            } catch let error as ServiceError {
+                Console.error(error.description)
+                // Verify keeps 0/1/2 for verdicts, so its operational errors use 64 and up.
+                throw ExitCode(error == .passphraseRequired ? 64 : max(64, Console.exitStatus(for: error) == 1 ? 70 : Console.exitStatus(for: error)))
+            }
+            if json { try Console.printJSON(report) } else { print(report.summary) }
+            throw ExitCode(report.indication.exitCode)
+        }
+    }
+}

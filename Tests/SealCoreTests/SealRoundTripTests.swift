@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+@testable import SealCore
+
+@Suite struct SealRoundTripTests {
+    let document = Array("Birth certificate No. 2026-0001\nName: Li Hua\n".utf8)
+
+    @Test(arguments: SignatureAlgorithm.allCases)
+    func sealVerifiesOnEveryAlgorithm(algorithm: SignatureAlgorithm) throws {
+        let authority = try TestAuthority(algorithm: algorithm)
+        let seal = try authority.signer(algorithm: algorithm).seal(document)
+        let report = authority.verifier.verify(seal: seal.der, document: document)
+        #expect(report.indication == .totalPassed, "\(report.checks.filter { $0.outcome == .failed })")
+        #expect(report.signer?.department == "Civil Registry")
+        #expect(report.timestamp?.time == Date(timeIntervalSince1970: authority.now.timeIntervalSince1970.rounded(.down)))
+        #expect(report.checks.allSatisfy { $0.outcome == .passed || $0.name == .revocation })
+    }
+
+    @Test func changedDocumentIsHashFailure() throws {
+        let authority = try TestAuthority()
+        let seal = try authority.signer().seal(document)
+        var changed = document
+        changed[3] ^= 0x01
+        let report = authority.verifier.verify(seal: seal.der, document: changed)
+        #expect(report.indication == .totalFailed)
+        #expect(report.subIndication == .hashFailure)
+    }
+
+    @Test func foreignRootIsNoChain() throws {
+        let authority = try TestAuthority()
+        let other = try TestAuthority()
+        let seal = try authority.signer().seal(document)
+        let report = other.verifier.verify(seal: seal.der, document: document)
+        #expect(report.indication == .indeterminate)
+        #expect(report.subIndication == .noCertificateChainFound)
+    }
+
+    @Test func sealWithoutTimeStampPassesOnClaimedTime() throws {
+        let authority = try TestAuthority()
+        let seal = try authority.signer(timeStamped: false).seal(document)
+        let report = authority.verifier.verify(seal: seal.der, document: document)
+        #expect(report.indication == .totalPassed)
+        #expect(report.timestamp == nil)
+        #expect(report.checks.first { $0.name == .timestampImprint }?.outcome == .skipped)
+    }
+}

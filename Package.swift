@@ -61,6 +61,8 @@ let package = Package(
             dependencies: ["SealCore"],
             swiftSettings: swiftSettings
         ),
+        // Process and file helpers shared by the end-to-end and interop tests.
+        .target(name: "SealTestSupport", path: "Tests/SealTestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "SealCoreTests",
             dependencies: ["SealCore"],
@@ -73,12 +75,13 @@ let package = Package(
         ),
         .testTarget(
             name: "SealCLITests",
-            dependencies: ["seal", "SealCore"],
+            dependencies: ["seal", "SealCore", "SealTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "InteropTests",
-            dependencies: ["SealService", "SealCore", "seal"],
+            dependencies: ["SealService", "SealCore", "seal", "SealTestSupport"],
+            exclude: ["pyhanko_verify.py"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,1 +1,208 @@
-print("todo")
+// Regenerates the test-only key material in Keys/ and the known-answer cases in Vectors/.
+//
+//     swift run seal-vectors [--new-keys] [--keys DIR] [--out DIR]
+//
+// Keys are kept unless --new-keys is given (so regenerating vectors does not churn them). The
+// openssl-made case runs the real `openssl cms -sign -cades`.
+import Foundation
+import SealCore
+
+struct Failure: Error, CustomStringConvertible { let description: String }
+
+func date(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }
+
+let arguments = CommandLine.arguments.dropFirst()
+func option(_ name: String, _ fallback: String) -> String {
+    guard let index = arguments.firstIndex(of: name), arguments.index(after: index) < arguments.endIndex else { return fallback }
+    return arguments[arguments.index(after: index)]
+}
+let keysFolder = URL(fileURLWithPath: option("--keys", "Keys"))
+let outFolder = URL(fileURLWithPath: option("--out", "Vectors"))
+let newKeys = arguments.contains("--new-keys")
+let files = FileManager.default
+
+// MARK: key material
+
+/// A key pair in Keys/: NAME.key (PKCS#8 PEM, unencrypted, test only) and NAME.pem.
+struct KeyPair {
+    let key: PrivateKey
+    let certificate: Certificate
+}
+
+func keyPair(_ name: String, _ algorithm: SignatureAlgorithm, _ profile: CertificateProfile,
+             issuer: KeyPair?) throws -> KeyPair {
+    let keyURL = keysFolder.appendingPathComponent("\(name).key")
+    let certificateURL = keysFolder.appendingPathComponent("\(name).pem")
+    if !newKeys, let keyPEM = files.contents(atPath: keyURL.path), let certificatePEM = files.contents(atPath: certificateURL.path) {
+        return KeyPair(key: try PrivateKey(pem: Array(keyPEM), passphrase: nil),
+                       certificate: try Certificate.all(fromPEM: Array(certificatePEM))[0])
+    }
+    let key = try PrivateKey.generate(algorithm)
+    let certificate = try Certificate.issue(profile, for: key, issuer: issuer?.certificate, issuerKey: issuer?.key ?? key)
+    try Data(try key.pem(passphrase: nil)).write(to: keyURL)
+    try Data(certificate.pem.utf8).write(to: certificateURL)
+    return KeyPair(key: key, certificate: certificate)
+}
+
+try files.createDirectory(at: keysFolder, withIntermediateDirectories: true)
+let start = date("2026-01-01T00:00:00Z")
+let century = 365 * 100
+func department(_ name: String, from: Date = start, days: Int = century, usage: KeyUsage = [.digitalSignature, .nonRepudiation],
+                authority: String = "Seal Test Authority") -> CertificateProfile {
+    var profile = CertificateProfile.departmentSeal(department: name, organizationIdentifier: "11000000TEST00000X",
+                                                    authority: authority, from: from, days: days)
+    profile.keyUsage = usage
+    return profile
+}
+
+let root = try keyPair("authority-root", .ecdsaP256, .root(name: "Seal Test Authority", from: start, years: 100), issuer: nil)
+let tsaPair = try keyPair("authority-tsa", .ecdsaP256, .timeStampAuthority(authority: "Seal Test Authority", from: start, years: 100),
+                          issuer: root)
+let p256 = try keyPair("dept-ecdsa-p256", .ecdsaP256, department("Civil Registry Office (P-256)"), issuer: root)
+let p384 = try keyPair("dept-ecdsa-p384", .ecdsaP384, department("Land Registry Office (P-384)"), issuer: root)
+let pss = try keyPair("dept-rsa-pss", .rsaPSS, department("Business Licensing Bureau (RSA-PSS)"), issuer: root)
+let expired = try keyPair("dept-expired", .ecdsaP256,
+                          department("Expired Office", from: date("2020-01-01T00:00:00Z"), days: 366), issuer: root)
+let notYetValid = try keyPair("dept-not-yet-valid", .ecdsaP256,
+                              department("Future Office", from: date("2099-01-01T00:00:00Z"), days: 3650), issuer: root)
+let wrongUsage = try keyPair("dept-wrong-key-usage", .ecdsaP256, department("Key Agreement Office", usage: [.keyAgreement]),
+                             issuer: root)
+let foreignRoot = try keyPair("foreign-root", .ecdsaP256, .root(name: "Foreign Test Authority", from: start, years: 100), issuer: nil)
+let foreign = try keyPair("foreign-dept", .ecdsaP256, department("Foreign Office", authority: "Foreign Test Authority"),
+                          issuer: foreignRoot)
+
+// MARK: vectors
+
+let tsa = try TimeStampAuthority(certificate: tsaPair.certificate, key: tsaPair.key)
+func signer(_ pair: KeyPair, timeStamped: Bool = true) throws -> SealSigner {
+    try SealSigner(certificate: pair.certificate, key: pair.key, timeStampAuthority: timeStamped ? tsa : nil)
+}
+
+for folder in ["documents", "seals"] {
+    try files.createDirectory(at: outFolder.appendingPathComponent(folder), withIntermediateDirectories: true)
+}
+
+struct Expected: Codable {
+    let indication: Indication
+    let subIndication: SubIndication?
+}
+
+struct Case: Codable {
+    let name: String
+    let description: String
+    let document: String
+    let signature: String
+    let trust: String
+    let expected: Expected
+}
+
+var cases: [Case] = []
+func write(_ bytes: [UInt8], _ path: String) throws {
+    try Data(bytes).write(to: outFolder.appendingPathComponent(path))
+}
+@MainActor func add(_ name: String, _ description: String, document: String = "documents/birth-certificate.txt", seal: [UInt8],
+         _ indication: Indication, _ subIndication: SubIndication? = nil) throws {
+    let path = "seals/\(name).p7s"
+    try write(seal, path)
+    cases.append(Case(name: name, description: description, document: document, signature: path, trust: "trust.pem",
+                      expected: Expected(indication: indication, subIndication: subIndication)))
+}
+
+let document = Array("""
+    BIRTH CERTIFICATE (test vector)
+    Certificate No.: 2026-000001
+    Name of child: Wang Fang
+    Date of birth: 2026-01-02
+    Issued by: Civil Registry Office
+
+    """.utf8)
+try write(document, "documents/birth-certificate.txt")
+var changed = document
+changed[changed.count / 2] ^= 0x01
+try write(changed, "documents/birth-certificate-changed.txt")
+try Data(TrustBundle(roots: [root.certificate]).pem.utf8).write(to: outFolder.appendingPathComponent("trust.pem"))
+
+let valid = try signer(p256).seal(document)
+try add("valid-ecdsa-p256", "CAdES-T seal, ECDSA P-256/SHA-256", seal: valid.der, .totalPassed)
+try add("valid-ecdsa-p384", "CAdES-T seal, ECDSA P-384/SHA-384", seal: try signer(p384).seal(document).der, .totalPassed)
+try add("valid-rsa-pss", "CAdES-T seal, RSASSA-PSS 3072/SHA-256", seal: try signer(pss).seal(document).der, .totalPassed)
+try add("document-changed", "the document differs from the sealed one by one bit", document: "documents/birth-certificate-changed.txt",
+        seal: valid.der, .totalFailed, .hashFailure)
+
+/// Replaces the one occurrence of `old` in `bytes` with `new` (same length).
+func replacing(_ old: [UInt8], with new: [UInt8], in bytes: [UInt8]) throws -> [UInt8] {
+    guard old.count == new.count, let range = bytes.firstRange(of: old),
+          bytes[range.upperBound...].firstRange(of: old) == nil else { throw Failure(description: "no unique match to replace") }
+    var copy = bytes
+    copy.replaceSubrange(range, with: new)
+    return copy
+}
+
+// signing-time attribute: OID 1.2.840.113549.1.9.5, SET, UTCTime of 13 characters; bump a seconds digit.
+let signingTimeOID: [UInt8] = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x05, 0x31, 0x0F, 0x17, 0x0D]
+guard let timeRange = valid.der.firstRange(of: signingTimeOID) else { throw Failure(description: "no signing time") }
+var attributeChanged = valid.der
+let secondsDigit = timeRange.upperBound + 11
+attributeChanged[secondsDigit] = attributeChanged[secondsDigit] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
+try add("signed-attribute-changed", "the signing-time signed attribute was altered after signing", seal: attributeChanged,
+        .totalFailed, .sigCryptoFailure)
+
+// A signature value made by another P-256 key, of the same length so the DER stays well-formed.
+let otherKey = try keyPair("dept-ecdsa-p256-other", .ecdsaP256, department("Other Office"), issuer: root)
+var transplanted: [UInt8]? = nil
+for _ in 0..<64 where transplanted == nil {
+    let other = try signer(otherKey, timeStamped: false).seal(document).signatureValue
+    if other.count == valid.signatureValue.count { transplanted = try replacing(valid.signatureValue, with: other, in: valid.der) }
+}
+guard let transplanted else { throw Failure(description: "could not match signature lengths") }
+try add("signature-from-other-key", "the signature value was made by a different key", seal: transplanted,
+        .totalFailed, .sigCryptoFailure)
+
+try add("untrusted-root", "sealed under a foreign root that the trust bundle does not contain",
+        seal: try signer(foreign).seal(document).der, .indeterminate, .noCertificateChainFound)
+try add("certificate-expired", "the seal certificate had expired at the time-stamped time",
+        seal: try signer(expired).seal(document).der, .totalFailed, .expired)
+try add("certificate-expired-no-timestamp", "the seal certificate has expired and no time-stamp proves an earlier time",
+        seal: try signer(expired, timeStamped: false).seal(document).der, .indeterminate, .outOfBoundsNoPOE)
+try add("certificate-not-yet-valid", "the seal certificate was not yet valid at the time-stamped time",
+        seal: try signer(notYetValid).seal(document).der, .totalFailed, .notYetValid)
+try add("wrong-key-usage", "the seal certificate allows keyAgreement only",
+        seal: try signer(wrongUsage).seal(document).der, .indeterminate, .chainConstraintsFailure)
+
+let unstamped = try signer(p256, timeStamped: false).seal(document)
+let strayToken = try tsa.timestamp(imprint: DigestAlgorithm.sha256.hash(Array("another signature".utf8)))
+try add("timestamp-other-signature", "the time-stamp token is over a different signature value",
+        seal: try unstamped.adding(unsignedAttribute: "1.2.840.113549.1.9.16.2.14", value: strayToken).der,
+        .totalFailed, .hashFailure)
+try add("truncated-der", "the seal cut in half", seal: Array(valid.der.prefix(valid.der.count / 2)), .totalFailed, .formatFailure)
+var generator = SystemRandomNumberGenerator()
+try add("random-bytes", "512 random bytes", seal: (0..<512).map { _ in UInt8.random(in: 0...255, using: &generator) },
+        .totalFailed, .formatFailure)
+try add("empty-file", "an empty seal file", seal: [], .totalFailed, .formatFailure)
+
+// A seal made by the openssl CLI (CAdES-B, no time-stamp) with a department key from Keys/.
+let opensslSeal = outFolder.appendingPathComponent("seals/openssl-cms-cades.p7s")
+let process = Process()
+process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+process.arguments = ["openssl", "cms", "-sign", "-cades", "-binary", "-md", "sha256", "-outform", "DER",
+                     "-in", outFolder.appendingPathComponent("documents/birth-certificate.txt").path,
+                     "-signer", keysFolder.appendingPathComponent("dept-ecdsa-p256.pem").path,
+                     "-inkey", keysFolder.appendingPathComponent("dept-ecdsa-p256.key").path,
+                     "-out", opensslSeal.path]
+try process.run()
+process.waitUntilExit()
+guard process.terminationStatus == 0 else { throw Failure(description: "openssl cms -sign failed") }
+cases.append(Case(name: "openssl-cms-cades", description: "made by `openssl cms -sign -cades -md sha256` with Keys/dept-ecdsa-p256",
+                  document: "documents/birth-certificate.txt", signature: "seals/openssl-cms-cades.p7s", trust: "trust.pem",
+                  expected: Expected(indication: .totalPassed, subIndication: nil)))
+
+struct Manifest: Codable {
+    let version: Int
+    let generator: String
+    let cases: [Case]
+}
+let encoder = JSONEncoder()
+encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+try (encoder.encode(Manifest(version: 1, generator: "Vectors/regenerate.sh", cases: cases)) + Data("\n".utf8))
+    .write(to: outFolder.appendingPathComponent("manifest.json"))
+print("wrote \(cases.count) cases to \(outFolder.path)/manifest.json")

@@ -1,0 +1,214 @@
+import Foundation
+import Testing
+import SealCore
+@testable import SealService
+
+/// One authority in a scratch directory per test.
+final class ScratchAuthority {
+    let base: URL
+    let directory: DataDirectory
+    let passphrase: Passphrase
+
+    init(algorithm: SignatureAlgorithm = .ecdsaP256, encrypted: Bool = true) throws {
+        base = FileManager.default.temporaryDirectory.appendingPathComponent("seal-svc-\(UUID().uuidString.prefix(12))")
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        directory = DataDirectory(base.appendingPathComponent("data"))
+        passphrase = try Passphrase("correct horse battery staple")
+        try SealService.initialize(directory: directory, name: "Test Authority", algorithm: algorithm,
+                                   passphrase: encrypted ? passphrase : nil)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: base) }
+
+    func service(passphrase: Passphrase? = nil, clock: @escaping @Sendable () -> Date = { Date() }) throws -> SealService {
+        try SealService(directory: directory, passphrase: passphrase ?? self.passphrase, clock: clock)
+    }
+
+    func mode(_ url: URL) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions]) as? Int ?? -1) & 0o777
+    }
+}
+
+@Suite struct AuthorityTests {
+    @Test func initWritesEncryptedKeysWithTightPermissions() throws {
+        let scratch = try ScratchAuthority()
+        let directory = scratch.directory
+        #expect(scratch.mode(directory.url) == 0o700)
+        #expect(scratch.mode(directory.url.appendingPathComponent("authority")) == 0o700)
+        #expect(scratch.mode(directory.url.appendingPathComponent("seals")) == 0o700)
+        for key in [directory.rootKey, directory.tsaKey] {
+            #expect(scratch.mode(key) == 0o600)
+            let pem = String(decoding: try Data(contentsOf: key), as: UTF8.self)
+            #expect(pem.hasPrefix("-----BEGIN ENCRYPTED PRIVATE KEY-----"))
+        }
+        // No staging directory is left beside the data directory.
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: scratch.base.path)
+        #expect(leftovers == ["data"])
+    }
+
+    @Test func tsaCertificateHasCriticalTimeStampingUsageAndChainsToRoot() throws {
+        let scratch = try ScratchAuthority()
+        let service = try scratch.service()
+        let tsa = try service.loadCertificate(scratch.directory.tsaCertificate)
+        let root = try service.rootCertificate()
+        #expect(tsa.isTimeStampingCertificate)
+        #expect(!tsa.isCertificateAuthority)
+        #expect(root.isCertificateAuthority)
+        #expect(tsa.issuer == root.subject)
+    }
+
+    @Test func initRefusesAnExistingAuthorityAndLeavesItIntact() throws {
+        let scratch = try ScratchAuthority()
+        let before = try Data(contentsOf: scratch.directory.rootKey)
+        #expect(throws: ServiceError.authorityExists(scratch.directory.url.path)) {
+            try SealService.initialize(directory: scratch.directory, name: "Other", algorithm: .ecdsaP256, passphrase: nil)
+        }
+        #expect(try Data(contentsOf: scratch.directory.rootKey) == before)
+    }
+
+    @Test func initRefusesANonEmptyDirectory() throws {
+        let scratch = try ScratchAuthority()
+        let other = DataDirectory(scratch.base.appendingPathComponent("busy"))
+        try FileManager.default.createDirectory(at: other.url, withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: other.url.appendingPathComponent("note.txt"))
+        #expect(throws: ServiceError.directoryNotEmpty(other.url.path)) {
+            try SealService.initialize(directory: other, name: "Other", algorithm: .ecdsaP256, passphrase: nil)
+        }
+    }
+
+    @Test func unencryptedAuthorityNeedsNoPassphrase() throws {
+        let scratch = try ScratchAuthority(encrypted: false)
+        let pem = String(decoding: try Data(contentsOf: scratch.directory.rootKey), as: UTF8.self)
+        #expect(pem.hasPrefix("-----BEGIN PRIVATE KEY-----"))
+        let service = try SealService(directory: scratch.directory, passphrase: nil)
+        #expect(try service.enroll(name: "dept", department: "Dept", organizationIdentifier: nil, algorithm: nil, days: 10).name == "dept")
+    }
+
+    @Test func missingAuthorityIsNamed() throws {
+        let scratch = try ScratchAuthority()
+        let missing = DataDirectory(scratch.base.appendingPathComponent("nothing"))
+        #expect(throws: ServiceError.noAuthority(missing.url.path)) { try SealService(directory: missing, passphrase: nil) }
+    }
+}
+
+@Suite struct KeyAccessTests {
+    @Test func wrongPassphraseIsRefusedAndNothingIsEnrolled() throws {
+        let scratch = try ScratchAuthority()
+        let service = try scratch.service(passphrase: try Passphrase("wrong"))
+        #expect(throws: ServiceError.self) {
+            try service.enroll(name: "dept", department: "Dept", organizationIdentifier: nil, algorithm: nil, days: 10)
+        }
+        #expect(try service.seals().isEmpty)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: scratch.directory.url.appendingPathComponent("seals").path)
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func missingPassphraseForEncryptedKeys() throws {
+        let scratch = try ScratchAuthority()
+        let service = try SealService(directory: scratch.directory, passphrase: nil)
+        #expect(throws: ServiceError.passphraseRequired) {
+            try service.enroll(name: "dept", department: "Dept", organizationIdentifier: nil, algorithm: nil, days: 10)
+        }
+    }
+}
+
+@Suite struct EnrollmentTests {
+    @Test(arguments: SignatureAlgorithm.allCases)
+    func enrolledSealHasTheSealProfile(algorithm: SignatureAlgorithm) throws {
+        let scratch = try ScratchAuthority()
+        let service = try scratch.service()
+        let info = try service.enroll(name: "civil-registry", department: "Civil Registry Office",
+                                      organizationIdentifier: "11440300MB2C12345X", algorithm: algorithm, days: 30)
+        #expect(info.algorithm == algorithm)
+        #expect(info.status == .active)
+        let certificate = info.certificate
+        #expect(certificate.keyUsage == [.digitalSignature, .nonRepudiation])
+        #expect(certificate.subject.commonName == "Civil Registry Office")
+        #expect(certificate.subject.organizationIdentifier == "11440300MB2C12345X")
+        #expect(certificate.subject.organization == "Test Authority")
+        #expect(certificate.algorithm == algorithm)
+        #expect(scratch.mode(scratch.directory.sealKey(try SealName("civil-registry"))) == 0o600)
+        #expect(abs(certificate.notAfter.timeIntervalSince(certificate.notBefore) - 30 * 86_400) < 2)
+    }
+
+    @Test func duplicateAndInvalidNamesAreRefused() throws {
+        let scratch = try ScratchAuthority()
+        let service = try scratch.service()
+        try service.enroll(name: "dept", department: "Dept", organizationIdentifier: nil, algorithm: nil, days: 10)
+        #expect(throws: ServiceError.sealExists("dept")) {
+            try service.enroll(name: "dept", department: "Other", organizationIdentifier: nil, algorithm: nil, days: 10)
+        }
+        for bad in ["../escape", "", "UPPER", "-dash", "a/b", String(repeating: "a", count: 65)] {
+            #expect(throws: ServiceError.invalidSealName(bad)) {
+                try service.enroll(name: bad, department: "Dept", organizationIdentifier: nil, algorithm: nil, days: 10)
+            }
+        }
+        #expect(try service.seals().map(\.name) == ["dept"])
+    }
+
+    @Test func listsSealsWithStatus() throws {
+        let scratch = try ScratchAuthority()
+        try scratch.service().enroll(name: "short", department: "Short", organizationIdentifier: nil, algorithm: nil, days: 1)
+        try scratch.service().enroll(name: "long", department: "Long", organizationIdentifier: nil, algorithm: .ecdsaP384, days: 100)
+        let later = try scratch.service(clock: { Date().addingTimeInterval(10 * 86_400) })
+        let seals = try later.seals()
+        #expect(seals.map(\.name) == ["long", "short"])
+        #expect(seals.map(\.status) == [.active, .expired])
+    }
+}
+
+@Suite struct SealingTests {
+    let document = Array("Household registration extract\n".utf8)
+
+    @Test func sealsAndVerifiesAgainstOwnRoot() throws {
+        let scratch = try ScratchAuthority()
+        let service = try scratch.service()
+        try service.enroll(name: "dept", department: "Household Registry", organizationIdentifier: "42", algorithm: nil, days: 10)
+        let seal = try service.seal(document, with: try service.signer(for: "dept"))
+        let report = try service.verify(seal: seal.der, document: document)
+        #expect(report.indication == .totalPassed)
+        #expect(report.signer?.organizationIdentifier == "42")
+        #expect(report.timestamp != nil)
+        let bundle = try SealService.trustBundle(pem: Array(try service.trustBundle().pem.utf8))
+        #expect(SealService.verify(seal: seal.der, document: document, trust: bundle).indication == .totalPassed)
+    }
+
+    @Test func unknownSealIsRefused() throws {
+        let scratch = try ScratchAuthority()
+        #expect(throws: ServiceError.unknownSeal("nobody")) { try scratch.service().signer(for: "nobody") }
+    }
+
+    @Test func expiredOrNotYetValidSealCannotSign() throws {
+        let scratch = try ScratchAuthority()
+        try scratch.service().enroll(name: "dept", department: "Dept", organizationIdentifier: nil, algorithm: nil, days: 1)
+        let later = try scratch.service(clock: { Date().addingTimeInterval(3 * 86_400) })
+        #expect(throws: ServiceError.self) { try later.signer(for: "dept") }
+        let earlier = try scratch.service(clock: { Date().addingTimeInterval(-86_400) })
+        #expect(throws: ServiceError.self) { try earlier.signer(for: "dept") }
+        // The refusal names the reason.
+        do {
+            _ = try later.signer(for: "dept")
+        } catch {
+            #expect(error.description.contains("expired"))
+        }
+    }
+}
+
+@Suite struct AtomicFileTests {
+    @Test func writeReplacesWholeFileAndLeavesNoTemporary() throws {
+        let scratch = try ScratchAuthority()
+        let target = scratch.base.appendingPathComponent("out.bin")
+        try AtomicFile.write([1, 2, 3], to: target, mode: 0o600)
+        try AtomicFile.write([4, 5], to: target, mode: 0o600)
+        #expect(Array(try Data(contentsOf: target)) == [4, 5])
+        #expect(scratch.mode(target) == 0o600)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.base.path).sorted() == ["data", "out.bin"])
+    }
+
+    @Test func writeIntoMissingDirectoryFailsCleanly() throws {
+        let scratch = try ScratchAuthority()
+        let target = scratch.base.appendingPathComponent("missing/out.bin")
+        #expect(throws: ServiceError.self) { try AtomicFile.write([1], to: target) }
+        #expect(!FileManager.default.fileExists(atPath: target.path))
+    }
+}

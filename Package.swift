@@ -75,7 +75,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SealCLITests",
-            dependencies: ["seal", "SealCore", "SealTestSupport"],
+            dependencies: ["seal", "seal-bench", "seal-vectors", "SealCore", "SealTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

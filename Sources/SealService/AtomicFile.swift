@@ -1,4 +1,5 @@
 public import Foundation
+import SealCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,6 +37,33 @@ public enum AtomicFile {
         guard rename(temporary.path, url.path) == 0 else { throw .io("cannot replace \(url.path): \(errnoText())") }
         ok = true
         syncDirectory(directory)
+    }
+
+    /// Creates the directory `target` whole or not at all: `fill` populates a staging directory
+    /// beside it, which is then renamed into place. `occupied` is thrown when `target` appeared (or
+    /// was not empty) meanwhile; anything `fill` throws removes the staging directory.
+    public static func createDirectory(_ target: URL, occupied: ServiceError,
+                                       _ fill: (URL) throws -> Void) throws(ServiceError) {
+        let parent = target.deletingLastPathComponent()
+        let staging = parent.appendingPathComponent(".\(target.lastPathComponent).staging-\(UInt32.random(in: .min ... .max))")
+        try makeDirectory(staging)
+        var done = false
+        defer { if !done { try? FileManager.default.removeItem(at: staging) } }
+        do {
+            try fill(staging)
+        } catch let error as ServiceError {
+            throw error
+        } catch let error as OpenSSLError {
+            throw ServiceError(error)
+        } catch {
+            throw .io("\(error)")
+        }
+        // rename(2) replaces only an empty directory, so an existing target is never overwritten.
+        guard rename(staging.path, target.path) == 0 else {
+            throw errno == EEXIST || errno == ENOTEMPTY ? occupied : .io("cannot create \(target.path): \(errnoText())")
+        }
+        done = true
+        syncDirectory(parent)
     }
 
     /// Makes a rename or a new entry in `directory` durable.

@@ -21,8 +21,8 @@ public final class SealService: Sendable {
 
     // MARK: init
 
-    /// Creates a new authority: a self-signed root and a TSA certificate issued by it. The whole
-    /// directory is built beside the target and renamed into place, so a failure leaves nothing.
+    /// Creates a new authority: a self-signed root and a TSA certificate issued by it, built whole
+    /// or not at all (`AtomicFile.createDirectory`).
     @discardableResult
     public static func initialize(directory: DataDirectory, name: String, algorithm: SignatureAlgorithm,
                                   passphrase: Passphrase?, clock: @Sendable () -> Date = { Date() }) throws(ServiceError) -> AuthorityRecord {
@@ -35,15 +35,10 @@ public final class SealService: Sendable {
         }
         guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalidArgument("the authority name is empty") }
 
-        let staging = DataDirectory(target.deletingLastPathComponent()
-            .appendingPathComponent(".\(target.lastPathComponent).init-\(UInt32.random(in: .min ... .max))"))
-        try AtomicFile.makeDirectory(staging.url)
-        var done = false
-        defer { if !done { try? manager.removeItem(at: staging.url) } }
-
         let now = clock()
         let record = AuthorityRecord(name: name, algorithm: algorithm, createdAt: now, keysEncrypted: passphrase != nil)
-        do {
+        try AtomicFile.createDirectory(target, occupied: .directoryNotEmpty(target.path)) { folder in
+            let staging = DataDirectory(folder)
             let rootKey = try PrivateKey.generate(algorithm)
             let root = try Certificate.issue(.root(name: name, from: now.addingTimeInterval(-300)),
                                              for: rootKey, issuer: nil, issuerKey: rootKey)
@@ -57,19 +52,7 @@ public final class SealService: Sendable {
             try AtomicFile.write(Array(tsa.pem.utf8), to: staging.tsaCertificate)
             try AtomicFile.write(try tsaKey.pem(passphrase: passphrase), to: staging.tsaKey, mode: 0o600)
             try AtomicFile.write(try JSON.encode(record), to: staging.authorityRecord)
-        } catch let error as OpenSSLError {
-            throw ServiceError(error)
-        } catch let error as ServiceError {
-            throw error
-        } catch {
-            throw .io("\(error)")
         }
-        // rename(2) replaces an empty directory, and fails if something appeared meanwhile.
-        guard rename(staging.url.path, target.path) == 0 else {
-            throw .io("cannot create \(target.path): \(AtomicFile.errnoText())")
-        }
-        done = true
-        AtomicFile.syncDirectory(target.deletingLastPathComponent())
         return record
     }
 
@@ -117,32 +100,19 @@ public final class SealService: Sendable {
         let record = SealRecord(name: name.value, department: department,
                                 organizationIdentifier: organizationIdentifier, algorithm: algorithm, createdAt: now)
 
-        let staging = directory.sealsFolder.appendingPathComponent(".\(name.value).enroll-\(UInt32.random(in: .min ... .max))")
-        try AtomicFile.makeDirectory(staging)
-        var done = false
-        defer { if !done { try? FileManager.default.removeItem(at: staging) } }
-        let certificate: Certificate
-        do {
+        var issued: Certificate? = nil
+        try AtomicFile.createDirectory(folder, occupied: .sealExists(name.value)) { staging in
             let key = try PrivateKey.generate(algorithm)
-            certificate = try Certificate.issue(
+            let certificate = try Certificate.issue(
                 .departmentSeal(department: department, organizationIdentifier: organizationIdentifier,
                                 authority: authority.name, from: now.addingTimeInterval(-300), days: days),
                 for: key, issuer: root, issuerKey: rootKey)
             try AtomicFile.write(Array(certificate.pem.utf8), to: staging.appendingPathComponent("certificate.pem"))
             try AtomicFile.write(try key.pem(passphrase: passphrase), to: staging.appendingPathComponent("key.pem"), mode: 0o600)
             try AtomicFile.write(try JSON.encode(record), to: staging.appendingPathComponent("seal.json"))
-        } catch let error as OpenSSLError {
-            throw ServiceError(error)
-        } catch let error as ServiceError {
-            throw error
-        } catch {
-            throw .io("\(error)")
+            issued = certificate
         }
-        guard rename(staging.path, folder.path) == 0 else {
-            throw errno == EEXIST || errno == ENOTEMPTY ? .sealExists(name.value) : .io("cannot create \(folder.path): \(AtomicFile.errnoText())")
-        }
-        done = true
-        AtomicFile.syncDirectory(directory.sealsFolder)
+        guard let certificate = issued else { throw .io("enrolment produced no certificate") }
         return SealInfo(record: record, certificate: certificate, now: now)
     }
 

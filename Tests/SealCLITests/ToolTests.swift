@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+import SealCore
+import SealTestSupport
+
+/// The developer executables: the benchmark reports its figures with ratios, and the vector
+/// generator reproduces every manifest case with the expected verdict.
+@Suite(.serialized) struct ToolTests {
+    @Test func benchmarkReportsRatesAndRatios() throws {
+        let binary = TestSupport.sealBinary.deletingLastPathComponent().appendingPathComponent("seal-bench").path
+        let output = try TestSupport.run(binary, ["--seconds", "0.05", "--json"])
+        #expect(output.status == 0, "\(output.stderr)")
+        struct Report: Decodable {
+            struct Figure: Decodable { let name: String; let perSecond: Double; let ratio: Double? }
+            let singleCore: [Figure]
+        }
+        let report = try JSONDecoder().decode(Report.self, from: Data(output.stdout.utf8))
+        #expect(report.singleCore.count == 4)
+        #expect(report.singleCore.allSatisfy { $0.perSecond > 0 })
+        #expect(report.singleCore.filter { $0.ratio != nil }.map(\.name).count == 2)
+        #expect(report.singleCore.compactMap(\.ratio).allSatisfy { $0 > 0 && $0 < 1 })
+    }
+
+    @Test func vectorGeneratorReproducesTheManifestVerdicts() throws {
+        let out = try TestSupport.scratchDirectory("vectors")
+        defer { TestSupport.cleanUp(out) }
+        let binary = TestSupport.sealBinary.deletingLastPathComponent().appendingPathComponent("seal-vectors").path
+        // A copy of Keys/, so the run can never touch the committed keys.
+        let keys = out.appendingPathComponent("keys")
+        try FileManager.default.copyItem(at: TestSupport.repository.appendingPathComponent("Keys"), to: keys)
+        let output = try TestSupport.run(binary, ["--keys", keys.path, "--out", out.appendingPathComponent("vectors").path])
+        #expect(output.status == 0, "\(output.stderr)")
+
+        struct Manifest: Decodable {
+            struct Case: Decodable {
+                struct Expected: Decodable { let indication: Indication; let subIndication: SubIndication? }
+                let name, document, signature, trust: String
+                let expected: Expected
+            }
+            let cases: [Case]
+        }
+        let folder = out.appendingPathComponent("vectors")
+        let manifest = try JSONDecoder().decode(Manifest.self, from: Data(TestSupport.bytes(folder.appendingPathComponent("manifest.json"))))
+        #expect(manifest.cases.count >= 15)
+        for vector in manifest.cases {
+            let trust = try TrustBundle(pem: TestSupport.bytes(folder.appendingPathComponent(vector.trust)))
+            let report = SealVerifier(trust: trust.anchors).verify(seal: TestSupport.bytes(folder.appendingPathComponent(vector.signature)),
+                                                                   document: TestSupport.bytes(folder.appendingPathComponent(vector.document)))
+            #expect(report.indication == vector.expected.indication, "\(vector.name): \(report.summary)")
+            #expect(report.subIndication == vector.expected.subIndication, "\(vector.name): \(report.summary)")
+        }
+    }
+}

@@ -37,9 +37,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The archive: RFC 9162 Merkle log in SQLite, checkpoints, receipts, audit.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(
+            name: "SealArchive",
+            dependencies: [
+                "SealCore", "CSQLite",
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "SealService",
-            dependencies: ["SealCore"],
+            dependencies: ["SealCore", "SealArchive"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -66,6 +76,11 @@ let package = Package(
         .testTarget(
             name: "SealCoreTests",
             dependencies: ["SealCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SealArchiveTests",
+            dependencies: ["SealArchive", "SealCore", "SealTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -38,6 +38,21 @@ public final class PrivateKey: @unchecked Sendable {
 
     /// Reads a PEM private key (PKCS#8, encrypted or not). Never prompts on a terminal.
     public convenience init(pem: [UInt8], passphrase: Passphrase?) throws(LoadError) {
+        let key = try Self.readPEM(pem, passphrase: passphrase)
+        guard let algorithm = SignatureAlgorithm.of(key: key) else {
+            EVP_PKEY_free(key)
+            throw .unsupportedAlgorithm
+        }
+        self.init(taking: key, algorithm: algorithm)
+    }
+
+    /// PKCS#8 PEM; encrypted (PBES2: PBKDF2-HMAC-SHA256, AES-256-CBC) when a passphrase is given.
+    public func pem(passphrase: Passphrase?) throws(OpenSSLError) -> [UInt8] {
+        try Self.writePEM(pointer, passphrase: passphrase)
+    }
+
+    /// Reads any PEM private key, never prompting on a terminal; the caller owns the result.
+    static func readPEM(_ pem: [UInt8], passphrase: Passphrase?) throws(LoadError) -> OpaquePointer {
         let encrypted = pem.starts(with: Array("-----BEGIN ENCRYPTED PRIVATE KEY-----".utf8))
         if encrypted && passphrase == nil { throw .passphraseRequired }
         guard let bio = try? MemoryBIO(pem) else { throw .notAPrivateKey }
@@ -56,24 +71,20 @@ public final class PrivateKey: @unchecked Sendable {
             OpenSSLError.clearQueue()
             throw encrypted ? .wrongPassphrase : .notAPrivateKey
         }
-        guard let algorithm = SignatureAlgorithm.of(key: key) else {
-            EVP_PKEY_free(key)
-            throw .unsupportedAlgorithm
-        }
-        self.init(taking: key, algorithm: algorithm)
+        return key
     }
 
-    /// PKCS#8 PEM; encrypted (PBES2: PBKDF2-HMAC-SHA256, AES-256-CBC) when a passphrase is given.
-    public func pem(passphrase: Passphrase?) throws(OpenSSLError) -> [UInt8] {
+    /// Writes a key as PKCS#8 PEM, encrypted when a passphrase is given.
+    static func writePEM(_ key: OpaquePointer, passphrase: Passphrase?) throws(OpenSSLError) -> [UInt8] {
         let bio = try MemoryBIO()
         guard let passphrase else {
-            try check(PEM_write_bio_PKCS8PrivateKey(bio.pointer, pointer, nil, nil, 0, nil, nil), "writing a private key")
+            try check(PEM_write_bio_PKCS8PrivateKey(bio.pointer, key, nil, nil, 0, nil, nil), "writing a private key")
             return bio.contents
         }
-        let info = try check(EVP_PKEY2PKCS8(pointer), "preparing PKCS#8")
+        let info = try check(EVP_PKEY2PKCS8(key), "preparing PKCS#8")
         defer { PKCS8_PRIV_KEY_INFO_free(info) }
         let scheme = try check(
-            PKCS5_pbe2_set_iv(EVP_aes_256_cbc(), Self.pbkdf2Iterations, nil, 16, nil, NID_hmacWithSHA256),
+            PKCS5_pbe2_set_iv(EVP_aes_256_cbc(), pbkdf2Iterations, nil, 16, nil, NID_hmacWithSHA256),
             "choosing the key encryption scheme")
         let sealed = passphrase.withCString { PKCS8_set0_pbe($0, $1, info, scheme) }
         guard let sealed else {

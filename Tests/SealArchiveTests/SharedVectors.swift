@@ -1,0 +1,35 @@
+import Foundation
+import SealTestSupport
+
+/// The externally authored vectors in ../shared/vectors (beside the repository).
+enum SharedVectors {
+    static let folder = TestSupport.repository.appendingPathComponent("../shared/vectors").standardizedFileURL
+
+    struct Missing: Error, CustomStringConvertible {
+        let path: String
+        var description: String { "shared test vector \(path) not found (expected ../shared/vectors beside the repository)" }
+    }
+
+    static func json(_ path: String) throws -> [String: Any] {
+        guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(path).path),
+              let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw Missing(path: path) }
+        return object
+    }
+}
+
+extension Array where Element == UInt8 {
+    init?(hex: String) {
+        guard hex.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
+            bytes.append(byte)
+            index = next
+        }
+        self = bytes
+    }
+
+    init(base64 text: String) { self = Array(Data(base64Encoded: text) ?? Data()) }
+}

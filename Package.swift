@@ -68,11 +68,11 @@ let package = Package(
         // Regenerates Keys/ and Vectors/ (developer tool, not shipped).
         .executableTarget(
             name: "seal-vectors",
-            dependencies: ["SealCore"],
+            dependencies: ["SealCore", "SealArchive"],
             swiftSettings: swiftSettings
         ),
         // Process and file helpers shared by the end-to-end and interop tests.
-        .target(name: "SealTestSupport", path: "Tests/SealTestSupport", swiftSettings: swiftSettings),
+        .target(name: "SealTestSupport", dependencies: ["SealService"], path: "Tests/SealTestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "SealCoreTests",
             dependencies: ["SealCore"],
@@ -85,12 +85,12 @@ let package = Package(
         ),
         .testTarget(
             name: "SealServiceTests",
-            dependencies: ["SealService", "SealCore"],
+            dependencies: ["SealService", "SealCore", "SealTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SealCLITests",
-            dependencies: ["seal", "seal-bench", "seal-vectors", "SealCore", "SealTestSupport"],
+            dependencies: ["seal", "seal-bench", "seal-vectors", "SealService", "SealTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -73,3 +73,11 @@ final class MemoryBIO {
         return Array(UnsafeBufferPointer(start: data, count: length))
     }
 }
+
+/// Cryptographically secure random bytes from OpenSSL's DRBG.
+public func secureRandomBytes(_ count: Int) -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: count)
+    // RAND_bytes fails only when the DRBG cannot be seeded; continuing would be unsafe.
+    precondition(RAND_bytes(&bytes, Int32(count)) == 1, "the random number generator failed")
+    return bytes
+}

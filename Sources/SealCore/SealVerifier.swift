@@ -110,52 +110,72 @@ public struct SealVerifier: Sendable {
             report.append(.skipped(.timestampImprint, "no signature time-stamp: the signing time is only the signer's claim"))
             return nil
         }
+        let signature = seal.signatureValue
+        let verdict = verifyTimeStamp(tokenDER) { algorithm in algorithm.hash(signature) }
+        report.timestamp = verdict.summary
+        verdict.checks.forEach { report.append($0) }
+        return verdict.time
+    }
+
+    /// The outcome of checking one RFC 3161 token: its checks, and the time when all passed.
+    public struct TimeStampVerdict: Sendable {
+        public let checks: [VerificationCheck]
+        public let summary: TimestampSummary?
+        /// The time-stamped time, only when every check passed.
+        public let time: Date?
+    }
+
+    /// Checks a time-stamp token: its imprint against `expectedImprint` (the digest, with the
+    /// token's own algorithm, of what it should cover, or nil when that algorithm is not
+    /// acceptable), the TSA certificate and path at the time-stamped time, and the signature.
+    public func verifyTimeStamp(_ tokenDER: [UInt8], expectedImprint: (DigestAlgorithm) -> [UInt8]?) -> TimeStampVerdict {
+        var checks: [VerificationCheck] = []
+        func fail(_ summary: TimestampSummary?) -> TimeStampVerdict { TimeStampVerdict(checks: checks, summary: summary, time: nil) }
         guard let token = TimeStampToken(der: tokenDER), let time = token.generationTime else {
-            report.append(.failed(.timestampImprint, .totalFailed, .formatFailure, "the signature time-stamp is not a valid RFC 3161 token"))
-            return nil
+            checks.append(.failed(.timestampImprint, .totalFailed, .formatFailure, "the signature time-stamp is not a valid RFC 3161 token"))
+            return fail(nil)
         }
         let tsa = token.signerCertificate
-        report.timestamp = TimestampSummary(time: time, authority: tsa?.subject.commonName,
-                                            serialNumber: token.serialNumber, policy: token.policy)
-        guard let algorithm = token.imprintAlgorithm,
-              constantTimeEqual(token.imprint, algorithm.hash(seal.signatureValue)) else {
-            report.append(.failed(.timestampImprint, .totalFailed, .hashFailure,
-                                  "the time-stamp is over a different signature"))
-            return nil
+        let summary = TimestampSummary(time: time, authority: tsa?.subject.commonName,
+                                       serialNumber: token.serialNumber, policy: token.policy)
+        guard let algorithm = token.imprintAlgorithm, let expected = expectedImprint(algorithm),
+              constantTimeEqual(token.imprint, expected) else {
+            checks.append(.failed(.timestampImprint, .totalFailed, .hashFailure, "the time-stamp is over a different signature"))
+            return fail(summary)
         }
-        report.append(.passed(.timestampImprint, "the time-stamp covers this seal's signature"))
+        checks.append(.passed(.timestampImprint, "the time-stamp covers this seal's signature"))
 
         guard let tsa else {
-            report.append(.failed(.timestampChain, .indeterminate, .noSigningCertificateFound,
+            checks.append(.failed(.timestampChain, .indeterminate, .noSigningCertificateFound,
                                   "the time-stamp does not carry its TSA certificate"))
-            return nil
+            return fail(summary)
         }
         guard tsa.isTimeStampingCertificate else {
-            report.append(.failed(.timestampChain, .indeterminate, .chainConstraintsFailure,
+            checks.append(.failed(.timestampChain, .indeterminate, .chainConstraintsFailure,
                                   "the TSA certificate lacks the critical timeStamping extended key usage"))
-            return nil
+            return fail(summary)
         }
         let path = trust.validatePath(leaf: tsa, untrusted: [], at: time, purpose: X509_PURPOSE_TIMESTAMP_SIGN)
         guard path == .valid else {
             let (indication, sub, detail) = Self.classify(path, hasProof: false)
-            report.append(.failed(.timestampChain, indication, sub, "TSA certificate: \(detail)"))
-            return nil
+            checks.append(.failed(.timestampChain, indication, sub, "TSA certificate: \(detail)"))
+            return fail(summary)
         }
-        report.append(.passed(.timestampChain, "the TSA certificate chains to a trusted root at the time-stamped time"))
+        checks.append(.passed(.timestampChain, "the TSA certificate chains to a trusted root at the time-stamped time"))
 
         do {
             let store = try trust.makeStore(at: time)
             if case .failure(let error) = token.verifySignature(store: store) {
-                report.append(.failed(.timestampSignature, .totalFailed, .sigCryptoFailure,
+                checks.append(.failed(.timestampSignature, .totalFailed, .sigCryptoFailure,
                                       "the time-stamp token's signature does not verify: \(error.queue.last ?? "")"))
-                return nil
+                return fail(summary)
             }
         } catch {
-            report.append(.failed(.timestampSignature, .indeterminate, .certificateChainGeneralFailure, error.description))
-            return nil
+            checks.append(.failed(.timestampSignature, .indeterminate, .certificateChainGeneralFailure, error.description))
+            return fail(summary)
         }
-        report.append(.passed(.timestampSignature, "the time-stamp token is signed by the TSA"))
-        return time
+        checks.append(.passed(.timestampSignature, "the time-stamp token is signed by the TSA"))
+        return TimeStampVerdict(checks: checks, summary: summary, time: time)
     }
 
     private func chainCheck(signer: Certificate, intermediates: [Certificate], at time: Date,

@@ -76,3 +76,12 @@ final class TimeStampToken {
     }
 }
 
+
+extension TimestampSummary {
+    /// What an RFC 3161 token says (time, TSA, serial, policy), without verifying it.
+    public init?(token der: [UInt8]) {
+        guard let token = TimeStampToken(der: der), let time = token.generationTime else { return nil }
+        self.init(time: time, authority: token.signerCertificate?.subject.commonName,
+                  serialNumber: token.serialNumber, policy: token.policy)
+    }
+}

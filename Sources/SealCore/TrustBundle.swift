@@ -1,9 +1,14 @@
 public import Foundation
 
 /// The one file a third party needs to verify seals offline: the authority's root
-/// certificate(s) as PEM, usable as `openssl -CAfile` as it is.
+/// certificate(s) as PEM, usable as `openssl -CAfile` as it is, plus the archive log's verifier
+/// key(s) on `log-verifier-key:` lines outside the PEM blocks (which OpenSSL ignores).
 public struct TrustBundle: Sendable {
     public let roots: [Certificate]
+    /// C2SP verifier keys (`name+keyid+base64`) of the archive logs whose receipts are trusted.
+    public let logKeys: [String]
+
+    public static let logKeyPrefix = "log-verifier-key: "
 
     public enum ParseError: Error, Sendable, CustomStringConvertible {
         case notPEM
@@ -18,7 +23,10 @@ public struct TrustBundle: Sendable {
         }
     }
 
-    public init(roots: [Certificate]) { self.roots = roots }
+    public init(roots: [Certificate], logKeys: [String] = []) {
+        self.roots = roots
+        self.logKeys = logKeys
+    }
 
     /// Parses a PEM trust bundle. Every certificate in it must be a CA certificate.
     public init(pem: [UInt8]) throws(ParseError) {
@@ -31,14 +39,18 @@ public struct TrustBundle: Sendable {
             throw .notACertificateAuthority(certificate.subject.description)
         }
         roots = certificates
+        logKeys = String(decoding: pem, as: UTF8.self).split(whereSeparator: \.isNewline)
+            .filter { $0.hasPrefix(Self.logKeyPrefix) }
+            .map { String($0.dropFirst(Self.logKeyPrefix.count)).trimmingCharacters(in: .whitespaces) }
     }
 
     public var anchors: TrustAnchors { TrustAnchors(roots: roots) }
 
     /// The bundle as PEM text with a short human header (ignored by OpenSSL).
     public var pem: String {
-        var text = "# Seal trust bundle: root certificate(s) of the sealing authority.\n"
+        var text = "# Seal trust bundle: root certificate(s) of the sealing authority and the verifier key of its archive log.\n"
         text += "# Use with `seal verify --trust FILE` or `openssl cms -verify -CAfile FILE`.\n"
+        for key in logKeys { text += Self.logKeyPrefix + key + "\n" }
         for root in roots {
             text += "# \(root.subject)  SHA-256 \(root.fingerprint)\n"
             text += root.pem

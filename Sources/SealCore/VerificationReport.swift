@@ -36,6 +36,13 @@ public enum SubIndication: String, Codable, Sendable, CaseIterable {
     case revokedNoPOE = "REVOKED_NO_POE"
     case outOfBoundsNoPOE = "OUT_OF_BOUNDS_NO_POE"
     case tryLater = "TRY_LATER"
+    // Project sub-indications (no ETSI one fits the provincial archiving rule):
+    /// No proof that the service archived the seal (INDETERMINATE offline; TOTAL-FAILED when the
+    /// authority's own archive says it does not hold it).
+    case notArchived = "NOT_ARCHIVED"
+    /// The receipt is present but does not prove archiving: malformed, for another seal or
+    /// document, a wrong inclusion proof, or a checkpoint whose signature fails.
+    case archiveProofFailure = "ARCHIVE_PROOF_FAILURE"
 }
 
 /// One check that verification ran, with its outcome and the reason in words. Checks are values:
@@ -53,6 +60,7 @@ public struct VerificationCheck: Codable, Sendable, Equatable {
         case certificateChain = "certificate-chain"
         case keyUsage = "key-usage"
         case revocation
+        case archive
     }
 
     public enum Outcome: String, Codable, Sendable {
@@ -140,11 +148,31 @@ public struct RevocationSummary: Codable, Sendable, Equatable {
     }
 }
 
-/// Whether the seal was shown to be archived.
+/// Whether the seal was shown to be archived, and where.
 public struct ArchiveSummary: Codable, Sendable, Equatable {
-    public var status: String
-    public static let notChecked = ArchiveSummary(status: "not-checked")
-    public init(status: String) { self.status = status }
+    public enum Status: String, Codable, Sendable {
+        case notChecked = "not-checked"
+        case archived
+        case notArchived = "not-archived"
+        case invalidReceipt = "invalid-receipt"
+    }
+    public var status: Status
+    /// The log's origin line.
+    public var log: String?
+    public var index: Int?
+    public var treeSize: Int?
+    /// Where the proof came from: the seal's embedded receipt, or an online archive lookup.
+    public var source: String?
+
+    public static let notChecked = ArchiveSummary(status: .notChecked)
+
+    public init(status: Status, log: String? = nil, index: Int? = nil, treeSize: Int? = nil, source: String? = nil) {
+        self.status = status
+        self.log = log
+        self.index = index
+        self.treeSize = treeSize
+        self.source = source
+    }
 }
 
 /// The outcome of verifying one seal: every check with its result, and the indication they imply.
@@ -177,7 +205,8 @@ public struct VerificationReport: Sendable, Equatable {
         guard let failure = decidingCheck else {
             let when = timestamp.map { "time-stamped \($0.time.rfc3339)" }
                 ?? signingTime.map { "claimed signing time \($0.rfc3339), not time-stamped" } ?? "no signing time"
-            return "TOTAL-PASSED: sealed by \(who ?? "unknown signer"), \(when)"
+            let archived = archive.status == .archived ? ", archived as entry \(archive.index ?? 0) of \(archive.log ?? "the log")" : ""
+            return "TOTAL-PASSED: sealed by \(who ?? "unknown signer"), \(when)\(archived)"
         }
         let sub = failure.subIndication.map { "/\($0.rawValue)" } ?? ""
         let by = who.map { " (seal of \($0))" } ?? ""

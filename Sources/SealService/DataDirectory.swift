@@ -6,6 +6,8 @@ public import SealCore
 ///     DATA/authority.json           AuthorityRecord
 ///     DATA/authority/root.pem       root certificate       root.key  its key
 ///     DATA/authority/tsa.pem        TSA certificate        tsa.key   its key
+///     DATA/authority/log.key        the archive log's Ed25519 key
+///     DATA/archive.sqlite           the archive (entries, tree, checkpoints)
 ///     DATA/seals/NAME/certificate.pem, key.pem, seal.json  one department seal
 public struct DataDirectory: Sendable {
     public let url: URL
@@ -18,6 +20,8 @@ public struct DataDirectory: Sendable {
     var rootKey: URL { authorityFolder.appendingPathComponent("root.key") }
     var tsaCertificate: URL { authorityFolder.appendingPathComponent("tsa.pem") }
     var tsaKey: URL { authorityFolder.appendingPathComponent("tsa.key") }
+    var logKey: URL { authorityFolder.appendingPathComponent("log.key") }
+    public var archive: URL { url.appendingPathComponent("archive.sqlite") }
     var sealsFolder: URL { url.appendingPathComponent("seals") }
 
     func sealFolder(_ name: SealName) -> URL { sealsFolder.appendingPathComponent(name.value) }
@@ -49,6 +53,10 @@ public struct AuthorityRecord: Codable, Sendable {
     public var algorithm: SignatureAlgorithm
     public var createdAt: Date
     public var keysEncrypted: Bool
+    /// The archive log's origin line, which is also its verifier key's name.
+    public var logOrigin: String
+    /// The log's verifier key (name+keyid+base64).
+    public var logVerifierKey: String
 }
 
 /// seals/NAME/seal.json

@@ -1,5 +1,6 @@
 public import Foundation
 public import SealCore
+public import SealArchive
 
 /// The operations of an authority's data directory, used by the CLI (and later the daemon).
 /// Policy lives here: who may seal, with which seal, and when a seal may no longer sign.
@@ -25,7 +26,8 @@ public final class SealService: Sendable {
     /// or not at all (`AtomicFile.createDirectory`).
     @discardableResult
     public static func initialize(directory: DataDirectory, name: String, algorithm: SignatureAlgorithm,
-                                  passphrase: Passphrase?, clock: @Sendable () -> Date = { Date() }) throws(ServiceError) -> AuthorityRecord {
+                                  passphrase: Passphrase?, origin: String? = nil,
+                                  clock: @Sendable () -> Date = { Date() }) throws(ServiceError) -> AuthorityRecord {
         let target = directory.url
         let manager = FileManager.default
         if directory.exists { throw .authorityExists(target.path) }
@@ -36,7 +38,18 @@ public final class SealService: Sendable {
         guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalidArgument("the authority name is empty") }
 
         let now = clock()
-        let record = AuthorityRecord(name: name, algorithm: algorithm, createdAt: now, keysEncrypted: passphrase != nil)
+        let origin = origin ?? defaultOrigin(for: name)
+        guard SignedNote.isValidName(origin) else {
+            throw .invalidArgument("invalid log origin '\(origin)': no spaces or '+' allowed")
+        }
+        let logKey: Ed25519PrivateKey
+        let logSigner: NoteSigner
+        do {
+            logKey = try Ed25519PrivateKey.generate()
+            logSigner = try NoteSigner(name: origin, key: logKey)
+        } catch { throw .crypto("\(error)") }
+        let record = AuthorityRecord(name: name, algorithm: algorithm, createdAt: now, keysEncrypted: passphrase != nil,
+                                     logOrigin: origin, logVerifierKey: logSigner.verifierKey.description)
         try AtomicFile.createDirectory(target, occupied: .directoryNotEmpty(target.path)) { folder in
             let staging = DataDirectory(folder)
             let rootKey = try PrivateKey.generate(algorithm)
@@ -51,9 +64,20 @@ public final class SealService: Sendable {
             try AtomicFile.write(try rootKey.pem(passphrase: passphrase), to: staging.rootKey, mode: 0o600)
             try AtomicFile.write(Array(tsa.pem.utf8), to: staging.tsaCertificate)
             try AtomicFile.write(try tsaKey.pem(passphrase: passphrase), to: staging.tsaKey, mode: 0o600)
+            try AtomicFile.write(try logKey.pem(passphrase: passphrase), to: staging.logKey, mode: 0o600)
+            // The archive starts with a signed checkpoint of the empty tree.
+            _ = try ArchiveStore(url: staging.archive).append([], signer: logSigner, now: now)
+            chmod(staging.archive.path, 0o600)
             try AtomicFile.write(try JSON.encode(record), to: staging.authorityRecord)
         }
         return record
+    }
+
+    /// `seal.local/<name as a slug>-<random>`: unique per authority, valid as a key name.
+    static func defaultOrigin(for name: String) -> String {
+        let slug = String(name.lowercased().map { $0.isLetter && $0.isASCII || $0.isNumber ? $0 : "-" })
+            .split(separator: "-").joined(separator: "-")
+        return "seal.local/\(slug.isEmpty ? "authority" : slug)-\(secureRandomBytes(4).hex)"
     }
 
     // MARK: keys
@@ -156,31 +180,88 @@ public final class SealService: Sendable {
         }
     }
 
-    /// Seals one document with `signer`.
-    public func seal(_ document: [UInt8], with signer: SealSigner) throws(ServiceError) -> SealSignature {
-        do { return try signer.seal(document) } catch { throw ServiceError(error) }
+    /// Seals documents with `signer` and archives them in one batch (one transaction, one new
+    /// checkpoint); each returned seal carries its receipt. A seal is returned only once it is
+    /// durably archived.
+    public func seal(_ documents: [[UInt8]], with signer: SealSigner) throws(ServiceError) -> [SealSignature] {
+        var items: [Archive.Item] = []
+        for document in documents {
+            do {
+                let seal = try signer.seal(document)
+                guard let algorithm = seal.digestAlgorithm else { throw ServiceError.crypto("unsupported digest") }
+                items.append(Archive.Item(seal: seal, documentDigest: algorithm.hash(document)))
+            } catch let error as OpenSSLError {
+                throw ServiceError(error)
+            } catch {
+                throw .crypto("\(error)")
+            }
+        }
+        let receipts: [Receipt]
+        do { receipts = try archive().append(items, signer: try logSigner()) } catch let error as ArchiveError {
+            throw .archive(error.description)
+        } catch let error as ServiceError {
+            throw error
+        } catch {
+            throw .archive("\(error)")
+        }
+        var sealed: [SealSignature] = []
+        for (item, receipt) in zip(items, receipts) {
+            do { sealed.append(try item.seal.adding(unsignedAttribute: SealOID.archiveReceipt, value: receipt.der)) } catch {
+                throw ServiceError(error)
+            }
+        }
+        return sealed
     }
 
     // MARK: trust and verification
 
     /// The trust bundle third parties use to verify offline.
-    public func trustBundle() throws(ServiceError) -> TrustBundle { TrustBundle(roots: [try rootCertificate()]) }
+    public func trustBundle() throws(ServiceError) -> TrustBundle {
+        TrustBundle(roots: [try rootCertificate()], logKeys: [authority.logVerifierKey])
+    }
 
-    /// Verifies against this authority's own root.
+    /// Verifies online: against this authority's own root and log key, looking the seal up in
+    /// the archive when it carries no receipt.
     public func verify(seal: [UInt8], document: [UInt8], revocationLists: [RevocationList] = []) throws(ServiceError) -> VerificationReport {
-        Self.verify(seal: seal, document: document, trust: try trustBundle(), revocationLists: revocationLists, clock: clock)
+        let archive = try? ArchiveStore(url: directory.archive, readOnly: true)
+        return try Self.verify(seal: seal, document: document, trust: trustBundle(), revocationLists: revocationLists,
+                               lookup: archive.map { Archive(store: $0) }, clock: clock)
     }
 
-    /// Verifies offline against a trust bundle.
+    /// Verifies offline against a trust bundle (and, when given, an archive to look seals up in).
     public static func verify(seal: [UInt8], document: [UInt8], trust: TrustBundle,
-                              revocationLists: [RevocationList] = [],
-                              clock: @escaping @Sendable () -> Date = { Date() }) -> VerificationReport {
-        SealVerifier(trust: trust.anchors, revocationLists: revocationLists, clock: clock).verify(seal: seal, document: document)
+                              revocationLists: [RevocationList] = [], lookup: (any ArchiveLookup)? = nil,
+                              clock: @escaping @Sendable () -> Date = { Date() }) throws(ServiceError) -> VerificationReport {
+        let verifier = SealVerifier(trust: trust.anchors, revocationLists: revocationLists, clock: clock)
+        var report = VerificationReport(validationTime: clock())
+        let parsed: SealSignature
+        do {
+            parsed = try SealSignature(der: seal)
+            report.append(.passed(.format, "detached CMS SignedData with one signer"))
+        } catch {
+            report.append(.failed(.format, .totalFailed, .formatFailure, "not a seal: \(error)"))
+            return report
+        }
+        verifier.verify(parsed, document: document, into: &report)
+        ArchiveVerifier(logKeys: try logKeys(of: trust), lookup: lookup).check(parsed, document: document, into: &report)
+        return report
     }
 
-    /// Parses trust bundle bytes with a service error.
+    /// The trust bundle's log keys, parsed.
+    static func logKeys(of trust: TrustBundle) throws(ServiceError) -> [NoteVerifierKey] {
+        var keys: [NoteVerifierKey] = []
+        for text in trust.logKeys {
+            do { keys.append(try NoteVerifierKey(text)) } catch { throw .badTrustBundle(error.description) }
+        }
+        return keys
+    }
+
+    /// Parses trust bundle bytes with a service error (log keys included).
     public static func trustBundle(pem: [UInt8]) throws(ServiceError) -> TrustBundle {
-        do { return try TrustBundle(pem: pem) } catch { throw .badTrustBundle(error.description) }
+        let bundle: TrustBundle
+        do { bundle = try TrustBundle(pem: pem) } catch { throw .badTrustBundle(error.description) }
+        _ = try logKeys(of: bundle)
+        return bundle
     }
 
     /// Parses CRL bytes with a service error.

@@ -18,6 +18,7 @@ public enum ServiceError: Error, Sendable, CustomStringConvertible, Equatable {
     case badTrustBundle(String)
     case badRevocationList(String)
     case crypto(String)
+    case archive(String)
 
     public var description: String {
         switch self {
@@ -37,6 +38,7 @@ public enum ServiceError: Error, Sendable, CustomStringConvertible, Equatable {
         case .badTrustBundle(let why): "bad trust bundle: \(why)"
         case .badRevocationList(let why): "bad CRL: \(why)"
         case .crypto(let text): "cryptographic operation failed: \(text)"
+        case .archive(let text): text
         }
     }
 

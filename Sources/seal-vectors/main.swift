@@ -5,6 +5,7 @@
 // Keys are kept unless --new-keys is given (so regenerating vectors does not churn them). The
 // openssl-made case runs the real `openssl cms -sign -cades`.
 import Foundation
+import SealArchive
 import SealCore
 
 struct Failure: Error, CustomStringConvertible { let description: String }
@@ -71,6 +72,17 @@ let foreignRoot = try keyPair("foreign-root", .ecdsaP256, .root(name: "Foreign T
 let foreign = try keyPair("foreign-dept", .ecdsaP256, department("Foreign Office", authority: "Foreign Test Authority"),
                           issuer: foreignRoot)
 
+/// An Ed25519 log key in Keys/ (PKCS#8 PEM, unencrypted, test only).
+func logKey(_ name: String) throws -> Ed25519PrivateKey {
+    let url = keysFolder.appendingPathComponent("\(name).key")
+    if !newKeys, let pem = files.contents(atPath: url.path) { return try Ed25519PrivateKey(pem: Array(pem), passphrase: nil) }
+    let key = try Ed25519PrivateKey.generate()
+    try Data(try key.pem(passphrase: nil)).write(to: url)
+    return key
+}
+let logSigner = try NoteSigner(name: "seal.test/archive", key: try logKey("archive-log"))
+let foreignLogSigner = try NoteSigner(name: "seal.test/archive", key: try logKey("foreign-archive-log"))
+
 // MARK: vectors
 
 let tsa = try TimeStampAuthority(certificate: tsaPair.certificate, key: tsaPair.key)
@@ -120,12 +132,55 @@ try write(document, "documents/birth-certificate.txt")
 var changed = document
 changed[changed.count / 2] ^= 0x01
 try write(changed, "documents/birth-certificate-changed.txt")
-try Data(TrustBundle(roots: [root.certificate]).pem.utf8).write(to: outFolder.appendingPathComponent("trust.pem"))
+try Data(TrustBundle(roots: [root.certificate], logKeys: [logSigner.verifierKey.description]).pem.utf8)
+    .write(to: outFolder.appendingPathComponent("trust.pem"))
+try Data(TrustBundle(roots: [root.certificate]).pem.utf8).write(to: outFolder.appendingPathComponent("trust-roots-only.pem"))
 
-let valid = try signer(p256).seal(document)
-try add("valid-ecdsa-p256", "CAdES-T seal, ECDSA P-256/SHA-256", seal: valid.der, .totalPassed)
-try add("valid-ecdsa-p384", "CAdES-T seal, ECDSA P-384/SHA-384", seal: try signer(p384).seal(document).der, .totalPassed)
-try add("valid-rsa-pss", "CAdES-T seal, RSASSA-PSS 3072/SHA-256", seal: try signer(pss).seal(document).der, .totalPassed)
+/// Archives seals in a scratch archive signed by `signer` and returns them with their receipts.
+func archived(_ seals: [SealSignature], signer: NoteSigner = logSigner) throws -> [SealSignature] {
+    let scratch = files.temporaryDirectory.appendingPathComponent("seal-vectors-\(UUID().uuidString)")
+    try files.createDirectory(at: scratch, withIntermediateDirectories: true)
+    defer { try? files.removeItem(at: scratch) }
+    let archive = Archive(store: try ArchiveStore(url: scratch.appendingPathComponent("archive.sqlite")))
+    let receipts = try archive.append(seals.map { Archive.Item(seal: $0, documentDigest: $0.digestAlgorithm!.hash(document)) },
+                                      signer: signer)
+    return try zip(seals, receipts).map { try $0.adding(unsignedAttribute: SealOID.archiveReceipt, value: $1.der) }
+}
+func withReceipt(_ seal: SealSignature, _ receipt: Receipt) throws -> [UInt8] {
+    try seal.adding(unsignedAttribute: SealOID.archiveReceipt, value: receipt.der).der
+}
+
+let unarchived = try signer(p256).seal(document)
+let sealedSet = try archived([unarchived, try signer(p384).seal(document), try signer(pss).seal(document),
+                              try signer(p256).seal(document)])
+let valid = sealedSet[0]
+try add("valid-ecdsa-p256", "CAdES-T seal, ECDSA P-256/SHA-256, archive receipt", seal: valid.der, .totalPassed)
+try add("valid-ecdsa-p384", "CAdES-T seal, ECDSA P-384/SHA-384, archive receipt", seal: sealedSet[1].der, .totalPassed)
+try add("valid-rsa-pss", "CAdES-T seal, RSASSA-PSS 3072/SHA-256, archive receipt", seal: sealedSet[2].der, .totalPassed)
+
+// Archive receipts: missing, transplanted, altered, foreign.
+let receipt = try Receipt(der: valid.unsignedAttribute(SealOID.archiveReceipt)!)
+let otherReceipt = try Receipt(der: sealedSet[3].unsignedAttribute(SealOID.archiveReceipt)!)
+try add("archive-no-receipt", "a valid seal without an archive receipt, verified offline", seal: unarchived.der,
+        .indeterminate, .notArchived)
+try add("archive-receipt-of-other-seal", "the receipt of another archived seal", seal: try withReceipt(unarchived, otherReceipt),
+        .totalFailed, .archiveProofFailure)
+var badProof = receipt.proof
+badProof[0][0] ^= 0x01
+try add("archive-receipt-bad-proof", "one bit of the inclusion proof flipped",
+        seal: try withReceipt(unarchived, Receipt(salt: receipt.salt, index: receipt.index, treeSize: receipt.treeSize,
+                                                  leafHash: receipt.leafHash, proof: badProof, checkpoint: receipt.checkpoint)),
+        .totalFailed, .archiveProofFailure)
+let forgedCheckpoint = receipt.checkpoint.replacingOccurrences(of: "\n\(receipt.treeSize)\n", with: "\n\(receipt.treeSize + 1)\n")
+try add("archive-receipt-bad-checkpoint-signature", "the checkpoint's tree size altered after signing",
+        seal: try withReceipt(unarchived, Receipt(salt: receipt.salt, index: receipt.index, treeSize: receipt.treeSize + 1,
+                                                  leafHash: receipt.leafHash, proof: receipt.proof, checkpoint: forgedCheckpoint)),
+        .totalFailed, .archiveProofFailure)
+try add("archive-receipt-foreign-log", "archived in a log whose key the trust bundle does not name",
+        seal: try archived([unarchived], signer: foreignLogSigner)[0].der, .indeterminate, .notArchived)
+try add("archive-receipt-malformed", "the receipt attribute holds a truncated structure",
+        seal: try unarchived.adding(unsignedAttribute: SealOID.archiveReceipt, value: [0x30, 0x03, 0x02, 0x01, 0x01]).der,
+        .totalFailed, .archiveProofFailure)
 try add("document-changed", "the document differs from the sealed one by one bit", document: "documents/birth-certificate-changed.txt",
         seal: valid.der, .totalFailed, .hashFailure)
 
@@ -192,8 +247,11 @@ process.arguments = ["openssl", "cms", "-sign", "-cades", "-binary", "-md", "sha
 try process.run()
 process.waitUntilExit()
 guard process.terminationStatus == 0 else { throw Failure(description: "openssl cms -sign failed") }
-cases.append(Case(name: "openssl-cms-cades", description: "made by `openssl cms -sign -cades -md sha256` with Keys/dept-ecdsa-p256",
+cases.append(Case(name: "openssl-cms-cades", description: "made by `openssl cms -sign -cades -md sha256` with Keys/dept-ecdsa-p256; never archived",
                   document: "documents/birth-certificate.txt", signature: "seals/openssl-cms-cades.p7s", trust: "trust.pem",
+                  expected: Expected(indication: .indeterminate, subIndication: .notArchived)))
+cases.append(Case(name: "openssl-cms-cades-roots-only", description: "the same, against a trust bundle that names no archive log",
+                  document: "documents/birth-certificate.txt", signature: "seals/openssl-cms-cades.p7s", trust: "trust-roots-only.pem",
                   expected: Expected(indication: .totalPassed, subIndication: nil)))
 
 struct Manifest: Codable {

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import SealCore
 import SealService
 
 /// Options every command that touches an authority shares.

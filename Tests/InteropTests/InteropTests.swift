@@ -23,6 +23,11 @@ import SealTestSupport
                                                   environment: env, in: base))
             }
             try Self.require(TestSupport.seal(["trust", "export", "--data", "data", "-o", "trust.pem"], in: base))
+            // The same roots without the archive log's key: archiving is then not checked.
+            let rootsOnly = String(decoding: TestSupport.bytes(base.appendingPathComponent("trust.pem")), as: UTF8.self)
+                .split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("log-verifier-key:") }
+                .joined(separator: "\n")
+            try Data(rootsOnly.utf8).write(to: base.appendingPathComponent("roots-only.pem"))
         }
         deinit { TestSupport.cleanUp(base) }
 
@@ -118,9 +123,18 @@ import SealTestSupport
         if algorithm == .rsaPSS { arguments += ["-keyopt", "rsa_padding_mode:pss", "-keyopt", "rsa_pss_saltlen:32"] }
         let signed = try TestSupport.run("openssl", arguments, environment: environment)
         #expect(signed.status == 0, "\(signed.stderr)")
-        let verify = try TestSupport.seal(["verify", "\(name).txt", "--signature", "\(name).openssl.p7s", "--trust", "trust.pem", "--json"],
-                                          in: fixture.base)
-        #expect(verify.status == 0, "\(verify.stdout)")
-        #expect(verify.stdout.contains("\"indication\" : \"TOTAL-PASSED\""))
+        // Every cryptographic check passes; the seal was never archived, which only the
+        // archive check reports (and only when the bundle names the archive log).
+        let rootsOnly = try TestSupport.seal(["verify", "\(name).txt", "--signature", "\(name).openssl.p7s",
+                                              "--trust", "roots-only.pem", "--json"], in: fixture.base)
+        #expect(rootsOnly.status == 0, "\(rootsOnly.stdout)")
+        #expect(rootsOnly.stdout.contains("\"indication\" : \"TOTAL-PASSED\""))
+        let full = try TestSupport.seal(["verify", "\(name).txt", "--signature", "\(name).openssl.p7s", "--trust", "trust.pem", "--json"],
+                                        in: fixture.base)
+        #expect(full.status == 2)
+        let report = try JSONSerialization.jsonObject(with: Data(full.stdout.utf8)) as? [String: Any]
+        #expect(report?["subIndication"] as? String == "NOT_ARCHIVED")
+        let failed = (report?["checks"] as? [[String: Any]] ?? []).filter { $0["outcome"] as? String == "failed" }
+        #expect(failed.map { $0["name"] as? String } == ["archive"])
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import SealCore
+import SealService
 import SealTestSupport
 
 /// The developer executables: the benchmark reports its figures with ratios, and the vector
@@ -31,21 +31,11 @@ import SealTestSupport
         let output = try TestSupport.run(binary, ["--keys", keys.path, "--out", out.appendingPathComponent("vectors").path])
         #expect(output.status == 0, "\(output.stderr)")
 
-        struct Manifest: Decodable {
-            struct Case: Decodable {
-                struct Expected: Decodable { let indication: Indication; let subIndication: SubIndication? }
-                let name, document, signature, trust: String
-                let expected: Expected
-            }
-            let cases: [Case]
-        }
         let folder = out.appendingPathComponent("vectors")
-        let manifest = try JSONDecoder().decode(Manifest.self, from: Data(TestSupport.bytes(folder.appendingPathComponent("manifest.json"))))
-        #expect(manifest.cases.count >= 15)
+        let manifest = try VectorManifest.load(folder)
+        #expect(manifest.cases.count >= 21)
         for vector in manifest.cases {
-            let trust = try TrustBundle(pem: TestSupport.bytes(folder.appendingPathComponent(vector.trust)))
-            let report = SealVerifier(trust: trust.anchors).verify(seal: TestSupport.bytes(folder.appendingPathComponent(vector.signature)),
-                                                                   document: TestSupport.bytes(folder.appendingPathComponent(vector.document)))
+            let report = try VectorManifest.verify(vector, in: folder)
             #expect(report.indication == vector.expected.indication, "\(vector.name): \(report.summary)")
             #expect(report.subIndication == vector.expected.subIndication, "\(vector.name): \(report.summary)")
         }

@@ -44,6 +44,9 @@ final class ScratchAuthority {
         // No staging directory is left beside the data directory.
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: scratch.base.path)
         #expect(leftovers == ["data"])
+        #expect(scratch.mode(directory.logKey) == 0o600)
+        #expect(String(decoding: try Data(contentsOf: directory.logKey), as: UTF8.self).hasPrefix("-----BEGIN ENCRYPTED PRIVATE KEY-----"))
+        #expect(scratch.mode(directory.archive) == 0o600)
     }
 
     @Test func tsaCertificateHasCriticalTimeStampingUsageAndChainsToRoot() throws {
@@ -164,13 +167,15 @@ final class ScratchAuthority {
         let scratch = try ScratchAuthority()
         let service = try scratch.service()
         try service.enroll(name: "dept", department: "Household Registry", organizationIdentifier: "42", algorithm: nil, days: 10)
-        let seal = try service.seal(document, with: try service.signer(for: "dept"))
+        let seal = try service.seal([document], with: try service.signer(for: "dept"))[0]
         let report = try service.verify(seal: seal.der, document: document)
         #expect(report.indication == .totalPassed)
         #expect(report.signer?.organizationIdentifier == "42")
         #expect(report.timestamp != nil)
+        #expect(report.archive.status == .archived)
         let bundle = try SealService.trustBundle(pem: Array(try service.trustBundle().pem.utf8))
-        #expect(SealService.verify(seal: seal.der, document: document, trust: bundle).indication == .totalPassed)
+        #expect(bundle.logKeys == [service.authority.logVerifierKey])
+        #expect(try SealService.verify(seal: seal.der, document: document, trust: bundle).indication == .totalPassed)
     }
 
     @Test func unknownSealIsRefused() throws {

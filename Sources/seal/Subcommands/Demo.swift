@@ -1,12 +1,11 @@
 import ArgumentParser
 import Foundation
-import SealCore
 import SealService
 
 extension SealCommand {
     struct Demo: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Walk through init → enroll → sign → verify → tamper in a temporary directory (no setup needed).")
+            abstract: "Walk through init → enroll → sign → verify → tamper → audit in a temporary directory (no setup needed).")
 
         @Flag(help: "Keep the temporary directory and print its path.")
         var keep = false
@@ -41,26 +40,31 @@ extension SealCommand {
                                               organizationIdentifier: "11440300MB2C12345X", algorithm: nil, days: 365)
                 print("   seal '\(info.name)' valid until \(info.notAfter.rfc3339)")
 
-                step(3, "seal sign: seal a birth certificate (CAdES-T: signature + RFC 3161 time-stamp)")
+                step(3, "seal sign: seal and archive a birth certificate (CAdES-T + archive receipt)")
                 let documentURL = base.appendingPathComponent("birth-certificate.txt")
                 let document = Array(Self.sampleDocument.utf8)
                 try AtomicFile.write(document, to: documentURL)
-                let sealed = try service.seal(document, with: try service.signer(for: "civil-registry"))
+                let sealed = try service.seal([document], with: try service.signer(for: "civil-registry"))[0]
                 try AtomicFile.write(sealed.der, to: URL(fileURLWithPath: documentURL.path + ".p7s"))
-                print("   wrote \(documentURL.lastPathComponent).p7s (\(sealed.der.count) bytes)")
+                print("   wrote \(documentURL.lastPathComponent).p7s (\(sealed.der.count) bytes), archived as entry 0")
 
                 step(4, "seal trust export + seal verify: a third party checks it offline")
                 let bundle = try service.trustBundle()
-                let good = SealService.verify(seal: sealed.der, document: document, trust: bundle)
+                let good = try SealService.verify(seal: sealed.der, document: document, trust: bundle)
                 print("   \(good.summary)")
                 allAsExpected = allAsExpected && good.indication == .totalPassed
 
                 step(5, "a tampered copy: one character of the name changed")
                 var tampered = document
                 if let index = tampered.firstIndex(of: UInt8(ascii: "H")) { tampered[index] = UInt8(ascii: "J") }
-                let bad = SealService.verify(seal: sealed.der, document: tampered, trust: bundle)
+                let bad = try SealService.verify(seal: sealed.der, document: tampered, trust: bundle)
                 print("   \(bad.summary)")
                 allAsExpected = allAsExpected && bad.indication == .totalFailed && bad.subIndication == .hashFailure
+
+                step(6, "seal audit: the archive is complete, append-only and untampered")
+                let audit = try service.audit(savedCheckpoint: nil)
+                print("   \(audit.ok ? "passed" : "FAILED"): \(audit.entries) entries, \(audit.checkpoints) signed checkpoints, \(audit.signaturesVerified) time-stamps re-verified")
+                allAsExpected = allAsExpected && audit.ok
             }
             if keep { print("\nFiles kept in \(base.path)") }
             print(allAsExpected ? "\nDemo complete: the genuine document verifies, the tampered one is rejected."

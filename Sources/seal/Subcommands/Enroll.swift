@@ -1,5 +1,4 @@
 import ArgumentParser
-import SealCore
 import SealService
 
 extension SealCommand {

@@ -1,7 +1,6 @@
 public import ArgumentParser
 import Foundation
-public import SealCore
-import SealService
+public import SealService
 
 extension SignatureAlgorithm: ExpressibleByArgument {}
 
@@ -18,6 +17,9 @@ extension SealCommand {
         @Option(help: "Key algorithm for the root and the TSA: \(SignatureAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")).")
         var algorithm: SignatureAlgorithm = .ecdsaP256
 
+        @Option(help: "Origin line of the archive log (its checkpoints' first line and the log key's name). Default: seal.local/<name>-<random>.")
+        var origin: String?
+
         @Flag(help: "Store the keys unencrypted (development only). Without it a passphrase is required.")
         var insecureNoPassphrase = false
 
@@ -32,9 +34,10 @@ extension SealCommand {
                 try FileManager.default.createDirectory(at: directory.url.deletingLastPathComponent(),
                                                         withIntermediateDirectories: true)
                 let record = try SealService.initialize(directory: directory, name: name, algorithm: algorithm,
-                                                        passphrase: passphrase)
+                                                        passphrase: passphrase, origin: origin)
                 if !record.keysEncrypted { Console.warning("keys are stored UNENCRYPTED; use this authority for development only") }
                 print("Created authority '\(record.name)' (\(record.algorithm)) in \(directory.url.path)")
+                print("Archive log \(record.logOrigin), verifier key \(record.logVerifierKey)")
             }
         }
     }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import SealCore
 import SealService
 
 extension SealCommand {

@@ -1,12 +1,12 @@
 import ArgumentParser
 import Foundation
-import SealCore
 import SealService
 
 extension SealCommand {
     struct Sign: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Seal documents: writes FILE.p7s (detached CAdES-T CMS, DER) next to each FILE.")
+            abstract: "Seal and archive documents: writes FILE.p7s (detached CAdES-T CMS, DER, with its archive receipt) next to each FILE.",
+            discussion: "All files of one call are archived in one batch under one new signed checkpoint; a .p7s is written only after its batch is durable.")
 
         @OptionGroup var global: GlobalOptions
 
@@ -39,13 +39,16 @@ extension SealCommand {
                 let documents = try files.map { path throws(ServiceError) in (path, try AtomicFile.read(URL(fileURLWithPath: path))) }
                 let service = try global.service()
                 let signer = try service.signer(for: seal)
+                // Batches bound memory on large runs; each batch is one archive transaction.
                 var written: [Written] = []
-                for (index, (path, document)) in documents.enumerated() {
-                    let sealed = try service.seal(document, with: signer)
-                    let target = output ?? path + ".p7s"
-                    try AtomicFile.write(sealed.der, to: URL(fileURLWithPath: target))
-                    written.append(Written(document: path, seal: target, sha256: DigestAlgorithm.sha256.hash(document).hex))
-                    Console.progress(index + 1, of: documents.count, path)
+                for batch in stride(from: 0, to: documents.count, by: 256).map({ documents[$0..<min($0 + 256, documents.count)] }) {
+                    let sealed = try service.seal(batch.map(\.1), with: signer)
+                    for ((path, document), seal) in zip(batch, sealed) {
+                        let target = output ?? path + ".p7s"
+                        try AtomicFile.write(seal.der, to: URL(fileURLWithPath: target))
+                        written.append(Written(document: path, seal: target, sha256: DigestAlgorithm.sha256.hash(document).hex))
+                        Console.progress(written.count, of: documents.count, path)
+                    }
                 }
                 if json { return try Console.printJSON(written) }
                 for item in written { print("Sealed \(item.document) -> \(item.seal)") }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import SealCore
 import SealService
 
 extension SealCommand {
@@ -10,16 +9,20 @@ extension SealCommand {
 
         struct Export: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Write the PEM trust bundle (works as `openssl -CAfile` as it is).")
+                abstract: "Write the trust bundle: root certificate(s) as PEM (works as `openssl -CAfile` as it is) and the archive log key.")
 
             @OptionGroup var global: GlobalOptions
 
             @Option(name: .shortAndLong, help: ArgumentHelp("Write to FILE instead of standard output.", valueName: "FILE"))
             var output: String?
 
+            @Flag(help: "Print only the archive log's verifier key (name+keyid+base64).")
+            var logKey = false
+
             func run() throws {
                 try Console.run {
-                    let pem = try global.service().trustBundle().pem
+                    let service = try global.service()
+                    let pem = logKey ? service.authority.logVerifierKey + "\n" : try service.trustBundle().pem
                     if let output {
                         try AtomicFile.write(Array(pem.utf8), to: URL(fileURLWithPath: output))
                     } else {

@@ -1,13 +1,16 @@
 import ArgumentParser
 import Foundation
-import SealCore
 import SealService
 
 extension SealCommand {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Verify a sealed document (exit 0 TOTAL-PASSED, 1 TOTAL-FAILED, 2 INDETERMINATE).",
-            discussion: "Offline with --trust BUNDLE (from `seal trust export`), or against --data DIR's own root.")
+            discussion: """
+                Offline with --trust BUNDLE (from `seal trust export`): the seal's embedded archive receipt is \
+                checked against the bundle's log key. Online with --data DIR: against the authority's own root \
+                and log, and a seal without a receipt is looked up in the archive.
+                """)
 
         @OptionGroup var global: GlobalOptions
 
@@ -36,7 +39,7 @@ extension SealCommand {
                 }
                 if let trust {
                     let bundle = try SealService.trustBundle(pem: try AtomicFile.read(URL(fileURLWithPath: trust)))
-                    report = SealService.verify(seal: seal, document: document, trust: bundle, revocationLists: crls)
+                    report = try SealService.verify(seal: seal, document: document, trust: bundle, revocationLists: crls)
                 } else if global.dataDirectory.exists {
                     report = try global.service().verify(seal: seal, document: document, revocationLists: crls)
                 } else {

@@ -1,0 +1,301 @@
+public import Foundation
+
+/// The archive's SQLite store: entries, the complete-subtree hashes of the Merkle tree, signed
+/// checkpoints, and (private, never exported) the salts that open document commitments.
+///
+/// WAL journal with synchronous=FULL: once `append` returns, its entries and checkpoint survive a
+/// crash or power loss. Every append is one transaction that ends with a new checkpoint, so the
+/// stored tree is always exactly the tree of the last checkpoint.
+public final class ArchiveStore: HashReader, @unchecked Sendable {
+    let database: SQLiteDatabase
+    /// Serializes every use of `database` and `frontier`.
+    private let lock = NSLock()
+    let hasher: TreeHasher
+    /// The right edge of the committed tree, loaded on first append.
+    private var frontier: MerkleFrontier?
+
+    public static let schemaVersion = 1
+
+    /// Versioned migrations: migration N brings the schema from version N-1 to N.
+    static let migrations: [String] = [
+        """
+        CREATE TABLE entries (
+            idx INTEGER PRIMARY KEY,
+            kind INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            leaf_hash BLOB NOT NULL,
+            signature_hash BLOB,
+            committed_at INTEGER NOT NULL
+        );
+        CREATE INDEX entries_by_signature_hash ON entries(signature_hash);
+        CREATE TABLE nodes (
+            level INTEGER NOT NULL,
+            idx INTEGER NOT NULL,
+            hash BLOB NOT NULL,
+            PRIMARY KEY (level, idx)
+        ) WITHOUT ROWID;
+        CREATE TABLE checkpoints (
+            size INTEGER PRIMARY KEY,
+            root BLOB NOT NULL,
+            note TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE salts (
+            idx INTEGER PRIMARY KEY,
+            salt BLOB NOT NULL
+        );
+        """,
+    ]
+
+    /// Opens (creating and migrating when writable) the archive at `url`.
+    public init(url: URL, readOnly: Bool = false, hasher: TreeHasher = .sha256) throws(ArchiveError) {
+        if readOnly && !FileManager.default.fileExists(atPath: url.path) { throw .notFound("no archive at \(url.path)") }
+        database = try SQLiteDatabase(path: url.path, readOnly: readOnly)
+        self.hasher = hasher
+        if readOnly {
+            let version = try database.userVersion
+            guard version == Self.schemaVersion else { throw .damaged("schema version \(version), expected \(Self.schemaVersion)") }
+        } else {
+            try database.execute("PRAGMA journal_mode=WAL")
+            try database.execute("PRAGMA synchronous=FULL")
+            try migrate()
+        }
+    }
+
+    private func migrate() throws(ArchiveError) {
+        let current = try database.userVersion
+        guard current <= Self.migrations.count else { throw .damaged("schema version \(current) is newer than this program") }
+        for (offset, sql) in Self.migrations.enumerated().dropFirst(current) {
+            try database.transaction { () throws(ArchiveError) in
+                try database.execute(sql)
+                try database.execute("PRAGMA user_version = \(offset + 1)")
+            }
+        }
+    }
+
+    func locked<T>(_ body: () throws(ArchiveError) -> T) throws(ArchiveError) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    // MARK: writing
+
+    public struct Appended: Sendable {
+        /// Leaf index of each appended entry, in order.
+        public let indexes: [Int]
+        public let checkpoint: SignedCheckpoint
+    }
+
+    /// An entry to append, with the salt of its document commitment (kept privately).
+    public struct NewEntry: Sendable {
+        public let entry: ArchiveEntry
+        public let salt: [UInt8]?
+        public init(entry: ArchiveEntry, salt: [UInt8]?) {
+            self.entry = entry
+            self.salt = salt
+        }
+    }
+
+    /// Appends `entries` and a new checkpoint signed by `signer`, in one transaction.
+    public func append(_ entries: [NewEntry], signer: NoteSigner, now: Date = Date()) throws(ArchiveError) -> Appended {
+        try locked { () throws(ArchiveError) in
+            var tree = try loadFrontier()
+            let start = tree.size
+            let millis = Int(now.timeIntervalSince1970 * 1000)
+            let result = try database.transaction { () throws(ArchiveError) -> Appended in
+                let insertEntry = try database.prepare(
+                    "INSERT INTO entries (idx, kind, data, leaf_hash, signature_hash, committed_at) VALUES (?, ?, ?, ?, ?, ?)")
+                let insertNode = try database.prepare("INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)")
+                let insertSalt = try database.prepare("INSERT INTO salts (idx, salt) VALUES (?, ?)")
+                for (offset, item) in entries.enumerated() {
+                    let index = start + offset
+                    let data = item.entry.encoded
+                    let leaf = hasher.leafHash(data)
+                    var signatureHash = SQLValue.null
+                    if case .seal(let seal) = item.entry { signatureHash = .blob(seal.signatureHash) }
+                    try insertEntry.run([.integer(index), .integer(Int(item.entry.kind.rawValue)), .blob(data), .blob(leaf),
+                                         signatureHash, .integer(millis)])
+                    if let salt = item.salt { try insertSalt.run([.integer(index), .blob(salt)]) }
+                    for (node, hash) in tree.append(leafHash: leaf, hasher: hasher) {
+                        try insertNode.run([.integer(node.level), .integer(node.index), .blob(hash)])
+                    }
+                }
+                let checkpoint = Checkpoint(origin: signer.verifierKey.name, size: tree.size, rootHash: tree.root(hasher: hasher))
+                let note: String
+                do { note = try signer.sign(checkpoint.text) } catch { throw .signing("\(error)") }
+                try database.prepare("INSERT INTO checkpoints (size, root, note, created_at) VALUES (?, ?, ?, ?)")
+                    .run([.integer(tree.size), .blob(checkpoint.rootHash), .text(note), .integer(millis)])
+                return Appended(indexes: Array(start..<tree.size), checkpoint: SignedCheckpoint(checkpoint: checkpoint, note: note))
+            }
+            // Only a committed transaction moves the in-memory tree forward.
+            frontier = tree
+            return result
+        }
+    }
+
+    /// The committed tree's right edge; checks that the last checkpoint covers every entry.
+    private func loadFrontier() throws(ArchiveError) -> MerkleFrontier {
+        if let frontier { return frontier }
+        let count = try scalar("SELECT COUNT(*) FROM entries")
+        let checkpointed = try scalar("SELECT COALESCE(MAX(size), 0) FROM checkpoints")
+        guard count == checkpointed else {
+            throw .damaged("\(count) entries but the last checkpoint covers \(checkpointed); run `seal audit`")
+        }
+        let loaded: MerkleFrontier
+        do { loaded = try MerkleFrontier(size: count, reader: UnlockedReader(store: self)) } catch {
+            throw .damaged("tree nodes are missing; run `seal audit`")
+        }
+        frontier = loaded
+        return loaded
+    }
+
+    private func scalar(_ sql: String, _ values: [SQLValue] = []) throws(ArchiveError) -> Int {
+        let statement = try database.prepare(sql)
+        try statement.bind(values)
+        guard try statement.step() else { return 0 }
+        return statement.int(0)
+    }
+
+    // MARK: reading
+
+    /// Number of entries committed (the last checkpoint's size).
+    public var size: Int {
+        get throws(ArchiveError) { try locked { () throws(ArchiveError) in try scalar("SELECT COALESCE(MAX(size), 0) FROM checkpoints") } }
+    }
+
+    /// The newest signed checkpoint note, if any.
+    public func latestCheckpoint() throws(ArchiveError) -> StoredCheckpoint? {
+        try checkpoints(where: "ORDER BY size DESC LIMIT 1", []).first
+    }
+
+    public func checkpoint(size: Int) throws(ArchiveError) -> StoredCheckpoint? {
+        try checkpoints(where: "WHERE size = ?", [.integer(size)]).first
+    }
+
+    /// Every stored checkpoint, oldest first.
+    public func allCheckpoints() throws(ArchiveError) -> [StoredCheckpoint] {
+        try checkpoints(where: "ORDER BY size", [])
+    }
+
+    private func checkpoints(where clause: String, _ values: [SQLValue]) throws(ArchiveError) -> [StoredCheckpoint] {
+        try locked { () throws(ArchiveError) in
+            let statement = try database.prepare("SELECT size, root, note FROM checkpoints \(clause)")
+            try statement.bind(values)
+            var result: [StoredCheckpoint] = []
+            while try statement.step() {
+                result.append(StoredCheckpoint(size: statement.int(0), root: statement.blob(1), note: statement.text(2)))
+            }
+            return result
+        }
+    }
+
+    /// Entries with index in [from, from + count), in index order (gaps are not filled).
+    public func entries(from: Int, count: Int) throws(ArchiveError) -> [StoredEntry] {
+        try locked { () throws(ArchiveError) in
+            let statement = try database.prepare(
+                "SELECT idx, data, leaf_hash, committed_at FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx")
+            try statement.bind([.integer(from), .integer(from + count)])
+            var result: [StoredEntry] = []
+            while try statement.step() {
+                result.append(StoredEntry(index: statement.int(0), data: statement.blob(1), leafHash: statement.blob(2),
+                                          committedAt: Date(timeIntervalSince1970: Double(statement.int(3)) / 1000)))
+            }
+            return result
+        }
+    }
+
+    /// Every entry row in index order, read in batches, for audits.
+    public func forEachEntry(batch: Int = 4096, _ body: (StoredEntry) throws -> Void) throws {
+        var next = Int.min
+        while true {
+            let rows = try locked { () throws(ArchiveError) -> [StoredEntry] in
+                let statement = try database.prepare(
+                    "SELECT idx, data, leaf_hash, committed_at FROM entries WHERE idx > ? ORDER BY idx LIMIT ?")
+                try statement.bind([.integer(next), .integer(batch)])
+                var rows: [StoredEntry] = []
+                while try statement.step() {
+                    rows.append(StoredEntry(index: statement.int(0), data: statement.blob(1), leafHash: statement.blob(2),
+                                            committedAt: Date(timeIntervalSince1970: Double(statement.int(3)) / 1000)))
+                }
+                return rows
+            }
+            guard let last = rows.last else { return }
+            for row in rows { try body(row) }
+            next = last.index
+        }
+    }
+
+    /// The entry holding a seal whose signature value hashes to `signatureHash`, with its salt.
+    public func find(signatureHash: [UInt8]) throws(ArchiveError) -> (index: Int, salt: [UInt8]?)? {
+        try locked { () throws(ArchiveError) in
+            let statement = try database.prepare(
+                "SELECT e.idx, s.salt FROM entries e LEFT JOIN salts s ON s.idx = e.idx WHERE e.signature_hash = ? ORDER BY e.idx LIMIT 1")
+            try statement.bind([.blob(signatureHash)])
+            guard try statement.step() else { return nil }
+            return (statement.int(0), statement.isNull(1) ? nil : statement.blob(1))
+        }
+    }
+
+    /// Stored complete-subtree hashes, read in one query.
+    public func readHashes(_ ids: [NodeID]) throws -> [TreeHash] {
+        try locked { () throws(ArchiveError) in try UnlockedReader(store: self).nodes(ids) }
+    }
+
+    /// Reads nodes for code that already holds the lock.
+    private struct UnlockedReader: HashReader {
+        let store: ArchiveStore
+
+        func readHashes(_ ids: [NodeID]) throws -> [TreeHash] { try nodes(ids) }
+
+        func nodes(_ ids: [NodeID]) throws(ArchiveError) -> [TreeHash] {
+            guard !ids.isEmpty else { return [] }
+            var found: [NodeID: TreeHash] = [:]
+            // Batches keep the statement under SQLite's bound-parameter limit.
+            for start in stride(from: 0, to: ids.count, by: 400) {
+                let chunk = ids[start..<min(start + 400, ids.count)]
+                let tuples = Array(repeating: "(?, ?)", count: chunk.count).joined(separator: ", ")
+                let statement = try store.database.prepare("SELECT level, idx, hash FROM nodes WHERE (level, idx) IN (VALUES \(tuples))")
+                try statement.bind(chunk.flatMap { [SQLValue.integer($0.level), .integer($0.index)] })
+                while try statement.step() {
+                    found[NodeID(level: statement.int(0), index: statement.int(1))] = statement.blob(2)
+                }
+            }
+            var hashes: [TreeHash] = []
+            for id in ids {
+                guard let hash = found[id] else { throw .damaged("tree node \(id) is missing") }
+                hashes.append(hash)
+            }
+            return hashes
+        }
+    }
+
+    // MARK: proofs
+
+    public func inclusionProof(index: Int, size: Int) throws -> [TreeHash] {
+        try MerkleProof.inclusionProof(index: index, size: size, reader: self, hasher: hasher)
+    }
+
+    public func consistencyProof(from first: Int, to second: Int) throws -> [TreeHash] {
+        try MerkleProof.consistencyProof(first: first, second: second, reader: self, hasher: hasher)
+    }
+
+    public func rootHash(size: Int) throws -> TreeHash {
+        try MerkleProof.rootHash(size: size, reader: self, hasher: hasher)
+    }
+}
+
+/// One stored entry row.
+public struct StoredEntry: Sendable, Equatable {
+    public let index: Int
+    public let data: [UInt8]
+    public let leafHash: TreeHash
+    public let committedAt: Date
+}
+
+/// One stored checkpoint row (the note is verified by whoever relies on it).
+public struct StoredCheckpoint: Sendable, Equatable {
+    public let size: Int
+    public let root: TreeHash
+    public let note: String
+}

@@ -1,0 +1,230 @@
+public import Foundation
+public import SealCore
+
+/// What an audit reads: the live store or an export directory.
+public protocol AuditSource {
+    /// Number of entry records (for progress; may disagree with the tree when damaged).
+    func entryCount() throws -> Int
+    /// Every entry record in ascending index order.
+    func forEachEntry(_ body: (StoredEntry) throws -> Void) throws
+    /// Every stored checkpoint, oldest first.
+    func storedCheckpoints() throws -> [StoredCheckpoint]
+    /// The stored tree nodes, when the source keeps them (nil for exports).
+    var storedNodes: (any HashReader)? { get }
+}
+
+extension ArchiveStore: AuditSource {
+    public func entryCount() throws -> Int {
+        try locked { () throws(ArchiveError) in
+            let statement = try database.prepare("SELECT COUNT(*) FROM entries")
+            return try statement.step() ? statement.int(0) : 0
+        }
+    }
+    public func forEachEntry(_ body: (StoredEntry) throws -> Void) throws { try forEachEntry(batch: 4096, body) }
+    public func storedCheckpoints() throws -> [StoredCheckpoint] { try allCheckpoints() }
+    public var storedNodes: (any HashReader)? { self }
+}
+
+/// One problem an audit found.
+public struct AuditProblem: Codable, Sendable, Equatable, CustomStringConvertible {
+    public let index: Int?
+    public let checkpointSize: Int?
+    public let reason: String
+    public var description: String {
+        let place = index.map { "entry \($0): " } ?? checkpointSize.map { "checkpoint \($0): " } ?? ""
+        return place + reason
+    }
+}
+
+/// The result of an audit: counts, and every problem with the first bad index.
+public struct AuditReport: Codable, Sendable {
+    public var entries = 0
+    public var checkpoints = 0
+    public var signaturesVerified = 0
+    public var consistencyProofsVerified = 0
+    public var treeSize = 0
+    public var rootHash = ""
+    public var firstBadIndex: Int?
+    public var problems: [AuditProblem] = []
+    public var ok: Bool { problems.isEmpty }
+
+    mutating func problem(index: Int? = nil, checkpoint: Int? = nil, _ reason: String) {
+        problems.append(AuditProblem(index: index, checkpointSize: checkpoint, reason: reason))
+        if let index, firstBadIndex.map({ index < $0 }) ?? true { firstBadIndex = index }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case ok, entries, checkpoints, signaturesVerified, consistencyProofsVerified, treeSize, rootHash, firstBadIndex, problems
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(ok, forKey: .ok)
+        try container.encode(entries, forKey: .entries)
+        try container.encode(checkpoints, forKey: .checkpoints)
+        try container.encode(signaturesVerified, forKey: .signaturesVerified)
+        try container.encode(consistencyProofsVerified, forKey: .consistencyProofsVerified)
+        try container.encode(treeSize, forKey: .treeSize)
+        try container.encode(rootHash, forKey: .rootHash)
+        try container.encode(firstBadIndex, forKey: .firstBadIndex)
+        try container.encode(problems, forKey: .problems)
+    }
+    public init() {}
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        entries = try container.decode(Int.self, forKey: .entries)
+        checkpoints = try container.decode(Int.self, forKey: .checkpoints)
+        signaturesVerified = try container.decode(Int.self, forKey: .signaturesVerified)
+        consistencyProofsVerified = try container.decode(Int.self, forKey: .consistencyProofsVerified)
+        treeSize = try container.decode(Int.self, forKey: .treeSize)
+        rootHash = try container.decode(String.self, forKey: .rootHash)
+        firstBadIndex = try container.decodeIfPresent(Int.self, forKey: .firstBadIndex)
+        problems = try container.decode([AuditProblem].self, forKey: .problems)
+    }
+}
+
+/// Recomputes an archive from its entries and checks everything that can be checked: every leaf
+/// and the whole tree, every checkpoint's root and signature, consistency between consecutive
+/// checkpoints, each seal entry's time-stamp signature, and optionally a checkpoint an auditor
+/// saved earlier (which catches rewritten or truncated history).
+public struct Auditor {
+    public let logKey: NoteVerifierKey
+    /// Re-verifies seal entries' time-stamp tokens against these roots; nil skips signatures.
+    public let trust: TrustAnchors?
+    let hasher: TreeHasher
+
+    public init(logKey: NoteVerifierKey, trust: TrustAnchors?, hasher: TreeHasher = .sha256) {
+        self.logKey = logKey
+        self.trust = trust
+        self.hasher = hasher
+    }
+
+    public func audit(_ source: some AuditSource, savedCheckpoint: String? = nil,
+                      progress: (Int, Int) -> Void = { _, _ in }) throws -> AuditReport {
+        var report = AuditReport()
+        let total = try source.entryCount()
+
+        // Checkpoints: each must be signed by the log key and name this log.
+        var bySize: [Int: TreeHash] = [:]
+        let stored = try source.storedCheckpoints()
+        for row in stored {
+            report.checkpoints += 1
+            do {
+                let signed = try SignedCheckpoint(note: row.note, logKeys: [logKey], origin: logKey.name)
+                guard signed.checkpoint.size == row.size, signed.checkpoint.rootHash == row.root else {
+                    report.problem(checkpoint: row.size, "the stored size or root differs from the signed note")
+                    continue
+                }
+                bySize[row.size] = row.root
+            } catch {
+                report.problem(checkpoint: row.size, "checkpoint signature or format: \(error)")
+            }
+        }
+        var saved: Checkpoint? = nil
+        if let savedCheckpoint {
+            do { saved = try SignedCheckpoint(note: savedCheckpoint, logKeys: [logKey], origin: logKey.name).checkpoint } catch {
+                report.problem("the saved checkpoint does not verify with the log key: \(error)")
+            }
+        }
+
+        // Entries: recompute leaves, the tree, and every checkpoint root along the way.
+        var tree = MerkleFrontier()
+        var memory = source.storedNodes == nil ? MemoryHashStore(hasher: hasher) : nil
+        var pending: [(NodeID, TreeHash)] = []
+        var broken = false
+        let verifier = trust.map { SealVerifier(trust: $0) }
+        func compareNodes() {
+            guard let nodes = source.storedNodes, !pending.isEmpty, !broken else { pending.removeAll(); return }
+            do {
+                let found = try nodes.readHashes(pending.map(\.0))
+                for ((node, hash), stored) in zip(pending, found) where stored != hash {
+                    report.problem(index: node.index << node.level, "stored tree node \(node) differs from the recomputed one")
+                    broken = true
+                    break
+                }
+            } catch {
+                // Find the first node that is missing, one read at a time (only on this error path).
+                let missing = pending.first { (try? nodes.readHashes([$0.0])) == nil }?.0
+                report.problem(index: missing.map { $0.index << $0.level }, "stored tree node \(missing.map(String.init(describing:)) ?? "") is missing")
+                broken = true
+            }
+            pending.removeAll(keepingCapacity: true)
+        }
+
+        try source.forEachEntry { row in
+            guard !broken else { return }
+            guard row.index == tree.size else {
+                report.problem(index: tree.size, row.index > tree.size ? "entry \(tree.size) is missing (next stored is \(row.index))"
+                                                                      : "entry \(row.index) is stored twice or out of order")
+                broken = true
+                return
+            }
+            let leaf = hasher.leafHash(row.data)
+            if !row.leafHash.isEmpty && row.leafHash != leaf {
+                report.problem(index: row.index, "the stored leaf hash does not match the entry")
+            }
+            switch Result(catching: { try ArchiveEntry(decoding: row.data) }) {
+            case .failure(let error):
+                report.problem(index: row.index, "the entry does not decode: \(error)")
+            case .success(.seal(let entry)):
+                if let verifier {
+                    let verdict = verifier.verifyTimeStamp(entry.timeStampToken) { $0 == .sha256 ? entry.signatureHash : nil }
+                    if verdict.time == nil {
+                        let failure = verdict.checks.first { $0.outcome == .failed }
+                        report.problem(index: row.index, "the seal's time-stamp does not verify: \(failure?.detail ?? "")")
+                    } else {
+                        report.signaturesVerified += 1
+                    }
+                }
+            }
+            let created = tree.append(leafHash: leaf, hasher: hasher)
+            pending.append(contentsOf: created)
+            memory?.append(leafHash: leaf)
+            if pending.count >= 8192 { compareNodes() }
+            if let root = bySize[tree.size], root != tree.root(hasher: hasher) {
+                report.problem(index: tree.size - 1, checkpoint: tree.size,
+                               "the signed checkpoint's root differs from the tree recomputed from the entries")
+            }
+            if let saved, saved.size == tree.size, saved.rootHash != tree.root(hasher: hasher) {
+                report.problem(index: tree.size - 1, checkpoint: saved.size, "the saved checkpoint's root differs: history was rewritten")
+            }
+            report.entries += 1
+            if report.entries % 1024 == 0 { progress(report.entries, total) }
+        }
+        compareNodes()
+        progress(report.entries, total)
+
+        let size = tree.size
+        report.treeSize = size
+        report.rootHash = Data(tree.root(hasher: hasher)).base64EncodedString()
+        if total != report.entries && !broken { report.problem(index: size, "\(total) entry records but \(report.entries) were read") }
+        for checkpointSize in bySize.keys.sorted() where checkpointSize > size {
+            report.problem(index: size, checkpoint: checkpointSize, "a signed checkpoint covers \(checkpointSize) entries but only \(size) exist: the log was truncated")
+        }
+        let latest = bySize.keys.max() ?? 0
+        if size > latest {
+            report.problem(index: latest, "entries \(latest)..<\(size) are not covered by any signed checkpoint")
+        }
+        if let saved, saved.size > size {
+            report.problem(index: size, checkpoint: saved.size, "the archive is shorter than a checkpoint saved earlier: history was truncated")
+        }
+
+        // Consistency between consecutive checkpoints (and from the saved one to the newest).
+        if !broken, let reader: any HashReader = source.storedNodes ?? memory {
+            var sizes = bySize.keys.filter { $0 > 0 && $0 <= size }.sorted()
+            if let saved, saved.size > 0, saved.size <= size, !sizes.contains(saved.size) { sizes = (sizes + [saved.size]).sorted() }
+            var roots = bySize
+            if let saved { roots[saved.size] = saved.rootHash }
+            for (first, second) in zip(sizes, sizes.dropFirst()) {
+                guard let firstRoot = roots[first], let secondRoot = roots[second] else { continue }
+                let proof = try MerkleProof.consistencyProof(first: first, second: second, reader: reader, hasher: hasher)
+                if MerkleVerify.consistency(first: first, second: second, firstRoot: firstRoot, secondRoot: secondRoot,
+                                            proof: proof, hasher: hasher) {
+                    report.consistencyProofsVerified += 1
+                } else {
+                    report.problem(checkpoint: second, "checkpoint \(second) is not consistent with checkpoint \(first)")
+                }
+            }
+        }
+        return report
+    }
+}

@@ -1,0 +1,3 @@
+// Front ends import only SealService; the value types they display come from the lower modules.
+@_exported public import SealArchive
+@_exported public import SealCore

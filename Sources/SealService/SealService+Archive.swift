@@ -1,0 +1,145 @@
+public import Foundation
+public import SealCore
+public import SealArchive
+
+/// The archive operations: receipts, log queries, export and audit.
+extension SealService {
+    /// The archive, opened for writing.
+    func archive() throws(ServiceError) -> Archive {
+        do { return Archive(store: try ArchiveStore(url: directory.archive)) } catch { throw .archive(error.description) }
+    }
+
+    /// The archive opened read-only (queries, audits).
+    public func archiveStore() throws(ServiceError) -> ArchiveStore {
+        do { return try ArchiveStore(url: directory.archive, readOnly: true) } catch { throw .archive(error.description) }
+    }
+
+    func logSigner() throws(ServiceError) -> NoteSigner {
+        let pem = try AtomicFile.read(directory.logKey)
+        if authority.keysEncrypted && passphrase == nil { throw .passphraseRequired }
+        do { return try NoteSigner(name: authority.logOrigin, key: try Ed25519PrivateKey(pem: pem, passphrase: passphrase)) } catch {
+            throw .keyUnreadable(directory.logKey.path, "\(error)")
+        }
+    }
+
+    public var logVerifierKey: NoteVerifierKey {
+        get throws(ServiceError) {
+            do { return try NoteVerifierKey(authority.logVerifierKey) } catch { throw .archive("authority.json: \(error)") }
+        }
+    }
+
+    /// The seal with its receipt replaced by one against the newest checkpoint.
+    public func refreshReceipt(_ seal: SealSignature) throws(ServiceError) -> SealSignature {
+        let signatureHash = DigestAlgorithm.sha256.hash(seal.signatureValue)
+        let embedded = seal.unsignedAttribute(SealOID.archiveReceipt).flatMap { try? Receipt(der: $0) }
+        let receipt: Receipt
+        do {
+            let store = try archiveStore()
+            guard let found = try store.find(signatureHash: signatureHash) else {
+                throw ServiceError.archive("the archive does not hold this seal")
+            }
+            guard let salt = embedded?.salt ?? found.salt else { throw ServiceError.archive("no salt is known for this seal") }
+            receipt = try Archive(store: store).receipt(index: found.index, salt: salt)
+        } catch let error as ServiceError {
+            throw error
+        } catch {
+            throw .archive("\(error)")
+        }
+        do { return try seal.adding(unsignedAttribute: SealOID.archiveReceipt, value: receipt.der) } catch { throw ServiceError(error) }
+    }
+
+    /// Runs `body` on the read-only store, mapping archive errors.
+    public func withArchive<T>(_ body: (ArchiveStore) throws -> T) throws(ServiceError) -> T {
+        let store = try archiveStore()
+        do { return try body(store) } catch let error as ServiceError {
+            throw error
+        } catch let error as ArchiveError {
+            throw .archive(error.description)
+        } catch let error as ProofError {
+            throw .invalidArgument(error.description)
+        } catch {
+            throw .archive("\(error)")
+        }
+    }
+
+    /// Writes an export of the archive into a new directory, whole or not at all.
+    public func exportArchive(to target: URL, progress: (Int, Int) -> Void = { _, _ in }) throws(ServiceError) {
+        let store = try archiveStore()
+        let trust = try trustBundle().pem
+        try AtomicFile.createDirectory(target, occupied: .directoryNotEmpty(target.path)) { folder in
+            try ArchiveExport.write(store, to: folder, logKey: authority.logVerifierKey, trustPEM: trust, progress: progress)
+        }
+    }
+
+    /// Audits this authority's archive.
+    public func audit(savedCheckpoint: String?, verifySignatures: Bool = true,
+                      progress: (Int, Int) -> Void = { _, _ in }) throws(ServiceError) -> AuditReport {
+        let auditor = Auditor(logKey: try logVerifierKey, trust: verifySignatures ? try trustBundle().anchors : nil)
+        let store = try archiveStore()
+        do { return try auditor.audit(store, savedCheckpoint: savedCheckpoint, progress: progress) } catch {
+            throw .archive("\(error)")
+        }
+    }
+
+    /// Audits an export directory with the trust bundle inside it (or `trust` if given).
+    public static func auditExport(_ folder: URL, trust: TrustBundle?, savedCheckpoint: String?, verifySignatures: Bool = true,
+                                   progress: (Int, Int) -> Void = { _, _ in }) throws(ServiceError) -> AuditReport {
+        do {
+            let source = try ArchiveExport.Source(folder: folder)
+            let bundle = try trust ?? source.trustPEM.map { pem throws(ServiceError) in try trustBundle(pem: pem) }
+            let logKey = try NoteVerifierKey(bundle?.logKeys.first ?? source.logKey)
+            let auditor = Auditor(logKey: logKey, trust: verifySignatures ? bundle?.anchors : nil)
+            return try auditor.audit(source, savedCheckpoint: savedCheckpoint, progress: progress)
+        } catch let error as ServiceError {
+            throw error
+        } catch {
+            throw .archive("\(error)")
+        }
+    }
+}
+
+/// One archive entry as `seal log entries` lists it.
+public struct LogEntryInfo: Encodable, Sendable {
+    public let index: Int
+    public let kind: String
+    public let leafHash: String
+    public let committedAt: Date
+    public let signer: String?
+    public let timeStamped: Date?
+    /// The entry's canonical bytes, base64.
+    public let entry: String
+}
+
+extension SealService {
+    /// Entries [from, from + count) with what they say.
+    public func logEntries(from: Int, count: Int) throws(ServiceError) -> [LogEntryInfo] {
+        try withArchive { store in
+            try store.entries(from: from, count: count).map { stored in
+                var kind = "unknown"
+                var signer: String? = nil
+                var time: Date? = nil
+                if case .seal(let entry)? = try? ArchiveEntry(decoding: stored.data) {
+                    kind = "seal"
+                    signer = (try? Certificate(der: entry.signerCertificate))?.subject.commonName
+                    time = TimestampSummary(token: entry.timeStampToken)?.time
+                }
+                return LogEntryInfo(index: stored.index, kind: kind, leafHash: Data(stored.leafHash).base64EncodedString(),
+                                    committedAt: stored.committedAt, signer: signer, timeStamped: time,
+                                    entry: Data(stored.data).base64EncodedString())
+            }
+        }
+    }
+
+    /// The receipt a seal file carries.
+    public static func receipt(of seal: SealSignature) throws(ServiceError) -> Receipt {
+        guard let der = seal.unsignedAttribute(SealOID.archiveReceipt) else {
+            throw .archive("the seal carries no archive receipt (refresh it with --refresh --data DIR)")
+        }
+        do { return try Receipt(der: der) } catch { throw .archive(error.description) }
+    }
+
+    /// Parses a seal file with a service error.
+    public static func sealSignature(_ bytes: [UInt8], path: String) throws(ServiceError) -> SealSignature {
+        do { return try SealSignature(der: bytes) } catch { throw .invalidArgument("\(path): \(error)") }
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import Testing
+import SealCore
+@testable import SealArchive
+import SealTestSupport
+
+@Suite struct ArchiveStoreTests {
+    @Test func appendsKeepEveryCheckpointAndProofsVerify() throws {
+        let archive = try ScratchArchive()
+        try archive.fill(100, batch: 7)
+        let checkpoints = try archive.store.allCheckpoints()
+        #expect(checkpoints.map(\.size) == [0] + Array(stride(from: 7, to: 100, by: 7)) + [100])
+        // The store's tree matches one built in memory from the same leaves.
+        var memory = MemoryHashStore(hasher: .sha256)
+        for entry in try archive.store.entries(from: 0, count: 100) { memory.append(leafHash: entry.leafHash) }
+        for size in [1, 2, 3, 7, 8, 50, 64, 99, 100] {
+            let root = try archive.store.rootHash(size: size)
+            #expect(root == (try MerkleProof.rootHash(size: size, reader: memory, hasher: .sha256)))
+            for index in 0..<size {
+                let proof = try archive.store.inclusionProof(index: index, size: size)
+                let leaf = try archive.store.entries(from: index, count: 1)[0].leafHash
+                #expect(MerkleVerify.inclusion(index: index, size: size, leafHash: leaf, proof: proof, root: root, hasher: .sha256))
+            }
+        }
+        for checkpoint in checkpoints where checkpoint.size > 0 {
+            let signed = try SignedCheckpoint(note: checkpoint.note, logKeys: [archive.signer.verifierKey], origin: "seal.test/archive")
+            #expect(signed.checkpoint.rootHash == checkpoint.root)
+        }
+    }
+
+    @Test func reopenedStoreContinuesTheSameTree() throws {
+        let archive = try ScratchArchive()
+        try archive.fill(10, batch: 4)
+        let reopened = try ArchiveStore(url: archive.url)
+        _ = try reopened.append([ScratchArchive.entry(10)], signer: archive.signer)
+        #expect(try reopened.size == 11)
+        #expect(try archive.audit().ok)
+    }
+
+    @Test func storeUsesWALWithFullSyncAndVersionedSchema() throws {
+        let archive = try ScratchArchive()
+        let database = try SQLiteDatabase(path: archive.url.path, readOnly: false)
+        let mode = try database.prepare("PRAGMA journal_mode")
+        #expect(try mode.step() && mode.text(0) == "wal")
+        #expect(try database.userVersion == ArchiveStore.schemaVersion)
+        // synchronous is per connection: the store's own connection sets FULL (2).
+        let sync = try archive.store.database.prepare("PRAGMA synchronous")
+        #expect(try sync.step() && sync.int(0) == 2)
+    }
+
+    @Test func entriesRoundTripTheirCanonicalEncoding() throws {
+        let entry = ScratchArchive.entry(5).entry
+        #expect(try ArchiveEntry(decoding: entry.encoded) == entry)
+        #expect(throws: ArchiveError.self) { try ArchiveEntry(decoding: entry.encoded + [0]) }
+        #expect(throws: ArchiveError.self) { try ArchiveEntry(decoding: Array(entry.encoded.dropLast())) }
+        #expect(throws: ArchiveError.self) { try ArchiveEntry(decoding: [2] + entry.encoded.dropFirst()) }
+        #expect(throws: ArchiveError.self) { try ArchiveEntry(decoding: []) }
+    }
+
+    @Test func receiptsRoundTripAndRefuseGarbage() throws {
+        let receipt = Receipt(salt: secureRandomBytes(32), index: 3, treeSize: 9, leafHash: secureRandomBytes(32),
+                              proof: [secureRandomBytes(32), secureRandomBytes(32)], checkpoint: "log\n9\nAAAA\n\n— log AAAA\n")
+        #expect(try Receipt(der: receipt.der) == receipt)
+        #expect(throws: ArchiveError.self) { try Receipt(der: Array(receipt.der.dropLast())) }
+        #expect(throws: ArchiveError.self) { try Receipt(der: receipt.der + [0]) }
+        #expect(throws: ArchiveError.self) { try Receipt(der: []) }
+        #expect(throws: ArchiveError.self) { try Receipt(der: Array(repeating: 0x30, count: 100)) }
+    }
+
+    @Test func crashInsideATransactionLeavesTheLastCommittedState() throws {
+        let archive = try ScratchArchive()
+        try archive.fill(20, batch: 5)
+        // A writer process that dies mid-batch: rows written, no commit, killed with SIGKILL.
+        let script = """
+            import os, sqlite3, sys
+            db = sqlite3.connect(sys.argv[1], isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("BEGIN IMMEDIATE")
+            for i in range(20, 40):
+                db.execute("INSERT INTO entries (idx, kind, data, leaf_hash, committed_at) VALUES (?, 1, ?, ?, 0)", (i, b"x", b"y"))
+                db.execute("INSERT INTO nodes (level, idx, hash) VALUES (0, ?, ?)", (i, b"z" * 32))
+            os.kill(os.getpid(), 9)
+            """
+        let output = try TestSupport.run("python3", ["-c", script, archive.url.path])
+        #expect(output.status != 0)
+        let report = try archive.audit()
+        #expect(report.ok, "\(report.problems)")
+        #expect(report.entries == 20)
+        // The archive keeps working after recovery.
+        let reopened = try ArchiveStore(url: archive.url)
+        _ = try reopened.append([ScratchArchive.entry(20)], signer: archive.signer)
+        #expect(try archive.audit().entries == 21)
+    }
+}
+
+@Suite struct AuditTamperTests {
+    /// A fresh archive of 40 entries in 8 batches, checked clean first.
+    func filledArchive() throws -> ScratchArchive {
+        let archive = try ScratchArchive()
+        try archive.fill(40, batch: 5)
+        #expect(try archive.audit().ok)
+        return archive
+    }
+
+    @Test func deletedRowIsCaught() throws {
+        let archive = try filledArchive()
+        try archive.tamper("DELETE FROM entries WHERE idx = 17")
+        let report = try archive.audit()
+        #expect(!report.ok)
+        #expect(report.firstBadIndex == 17)
+    }
+
+    @Test func alteredRowIsCaughtEvenWithRecomputedLeafAndNodes() throws {
+        let archive = try filledArchive()
+        // The attacker rewrites the entry and its stored leaf hash; the signed roots still differ.
+        try archive.tamper("UPDATE entries SET data = X'01010000', leaf_hash = X'00' WHERE idx = 23")
+        let report = try archive.audit()
+        #expect(!report.ok)
+        #expect(report.firstBadIndex == 23)
+    }
+
+    @Test func reorderedRowsAreCaught() throws {
+        let archive = try filledArchive()
+        try archive.tamper("""
+            UPDATE entries SET idx = -1 WHERE idx = 30; UPDATE entries SET idx = 30 WHERE idx = 31;
+            UPDATE entries SET idx = 31 WHERE idx = -1;
+            """)
+        let report = try archive.audit()
+        #expect(!report.ok)
+        #expect(report.firstBadIndex == 30)
+    }
+
+    @Test func insertedRowIsCaught() throws {
+        let archive = try filledArchive()
+        try archive.tamper("INSERT INTO entries (idx, kind, data, leaf_hash, committed_at) SELECT 40, kind, data, leaf_hash, 0 FROM entries WHERE idx = 3")
+        let report = try archive.audit()
+        #expect(!report.ok)
+        #expect(report.firstBadIndex == 40, "\(report.problems)")
+    }
+
+    @Test func truncatedLogIsCaught() throws {
+        let archive = try filledArchive()
+        try archive.tamper("DELETE FROM entries WHERE idx >= 35")
+        #expect(try archive.audit().firstBadIndex == 35)
+    }
+
+    @Test func fullyTruncatedHistoryIsCaughtWithASavedCheckpoint() throws {
+        let archive = try filledArchive()
+        let saved = try #require(try archive.store.latestCheckpoint()).note
+        // Remove the tail and its checkpoints consistently: only a saved checkpoint can tell.
+        try archive.tamper("""
+            DELETE FROM entries WHERE idx >= 30; DELETE FROM checkpoints WHERE size > 30;
+            DELETE FROM nodes WHERE (idx + 1) * (1 << level) > 30;
+            """)
+        #expect(try archive.audit().ok)
+        let report = try archive.audit(saved: saved)
+        #expect(!report.ok)
+        #expect(report.problems.contains { $0.reason.contains("truncated") })
+    }
+
+    @Test func forkedCheckpointIsCaught() throws {
+        let archive = try filledArchive()
+        let honest = try #require(try archive.store.checkpoint(size: 20))
+        // A checkpoint of the same size with another root, validly signed by the log key.
+        let fork = Checkpoint(origin: "seal.test/archive", size: 20, rootHash: DigestAlgorithm.sha256.hash(Array("fork".utf8)))
+        let forkNote = try archive.signer.sign(fork.text)
+        let report = try archive.audit(saved: forkNote)
+        #expect(!report.ok)
+        #expect(report.problems.contains { $0.reason.contains("rewritten") })
+        // And stored in the archive in place of the honest one.
+        try archive.tamper("UPDATE checkpoints SET root = X'\(fork.rootHash.hex)', note = '\(forkNote.replacingOccurrences(of: "'", with: "''"))' WHERE size = 20")
+        let stored = try archive.audit()
+        #expect(!stored.ok)
+        #expect(stored.problems.contains { $0.checkpointSize == 20 })
+        _ = honest
+    }
+
+    @Test func alteredCheckpointSignatureOrNodeIsCaught() throws {
+        let archive = try filledArchive()
+        try archive.tamper("UPDATE checkpoints SET note = replace(note, '\n15\n', '\n16\n') WHERE size = 15")
+        #expect(try archive.audit().problems.contains { $0.checkpointSize == 15 })
+        let other = try filledArchive()
+        try other.tamper("UPDATE nodes SET hash = zeroblob(32) WHERE level = 2 AND idx = 3")
+        #expect(try !other.audit().ok)
+    }
+
+    @Test func uncheckpointedEntriesAreCaught() throws {
+        let archive = try filledArchive()
+        try archive.tamper("DELETE FROM checkpoints WHERE size = 40")
+        let report = try archive.audit()
+        #expect(!report.ok)
+        #expect(report.problems.contains { $0.reason.contains("not covered") })
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import SealCore
+@testable import SealArchive
+import SealTestSupport
+
+/// A scratch archive of synthetic seal entries (random fields), for store and audit tests.
+final class ScratchArchive {
+    let folder: URL
+    let url: URL
+    let signer: NoteSigner
+    let store: ArchiveStore
+
+    init() throws {
+        folder = try TestSupport.scratchDirectory("archive")
+        url = folder.appendingPathComponent("archive.sqlite")
+        signer = try NoteSigner(name: "seal.test/archive", key: try Ed25519PrivateKey.generate())
+        store = try ArchiveStore(url: url)
+        _ = try store.append([], signer: signer)
+    }
+
+    deinit { TestSupport.cleanUp(folder) }
+
+    static func entry(_ n: Int) -> ArchiveStore.NewEntry {
+        let entry = SealEntry(digestAlgorithm: .sha256, documentCommitment: DigestAlgorithm.sha256.hash(Array("doc \(n)".utf8)),
+                              signatureHash: DigestAlgorithm.sha256.hash(Array("sig \(n)".utf8)),
+                              signerCertificate: Array("certificate \(n % 3)".utf8), timeStampToken: Array("token \(n)".utf8))
+        return .init(entry: .seal(entry), salt: secureRandomBytes(32))
+    }
+
+    /// Appends `count` entries in batches of `batch`, one checkpoint per batch.
+    func fill(_ count: Int, batch: Int) throws {
+        var next = (try? store.size) ?? 0
+        while next < count {
+            let size = min(batch, count - next)
+            _ = try store.append((next..<(next + size)).map(Self.entry), signer: signer)
+            next += size
+        }
+    }
+
+    func audit(saved: String? = nil) throws -> AuditReport {
+        try Auditor(logKey: signer.verifierKey, trust: nil).audit(try ArchiveStore(url: url, readOnly: true), savedCheckpoint: saved)
+    }
+
+    /// Runs raw SQL on the archive file, as an attacker with write access would.
+    func tamper(_ sql: String) throws {
+        let database = try SQLiteDatabase(path: url.path, readOnly: false)
+        try database.execute(sql)
+    }
+}

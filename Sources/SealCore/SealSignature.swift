@@ -137,23 +137,39 @@ public final class SealSignature: @unchecked Sendable {
     }
 
     func adding(unsignedAttribute object: OpaquePointer, value: [UInt8]) throws(OpenSSLError) -> SealSignature {
+        try editingUnsignedAttributes { signer throws(OpenSSLError) in
+            Self.deleteUnsignedAttributes(object, from: signer)
+            try check(CMS_unsigned_add1_attr_by_OBJ(signer, object, V_ASN1_SEQUENCE, value, Int32(value.count)),
+                      "adding an unsigned attribute")
+        }
+    }
+
+    /// A copy of this seal without the unsigned attribute `oid` (e.g. a seal without its receipt).
+    public func removing(unsignedAttribute oid: String) throws(OpenSSLError) -> SealSignature {
+        guard let object = OBJ_txt2obj(oid, 1) else { throw OpenSSLError("parsing OID \(oid)") }
+        defer { ASN1_OBJECT_free(object) }
+        return try editingUnsignedAttributes { signer in Self.deleteUnsignedAttributes(object, from: signer) }
+    }
+
+    /// Copies the seal, lets `edit` change the copy's SignerInfo, and re-encodes it. The signed
+    /// part is untouched: only unsigned attributes may be edited this way.
+    private func editingUnsignedAttributes(_ edit: (OpaquePointer) throws(OpenSSLError) -> Void) throws(OpenSSLError) -> SealSignature {
         // OpenSSL 3.0 has no CMS_ContentInfo_dup: copy by decoding the bytes again.
         let copy = try check(DER.decode(der, { d2i_CMS_ContentInfo(nil, $0, $1) }, free: CMS_ContentInfo_free),
                              "copying a seal")
         do throws(OpenSSLError) {
-            let copySigner = try check(CSealShim_sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(copy), 0), "reading the signer")
-            while true {
-                let index = CMS_unsigned_get_attr_by_OBJ(copySigner, object, -1)
-                guard index >= 0 else { break }
-                X509_ATTRIBUTE_free(CMS_unsigned_delete_attr(copySigner, index))
-            }
-            try check(CMS_unsigned_add1_attr_by_OBJ(copySigner, object, V_ASN1_SEQUENCE, value, Int32(value.count)),
-                      "adding an unsigned attribute")
+            try edit(try check(CSealShim_sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(copy), 0), "reading the signer"))
             let der = try DER.encode("a seal") { i2d_CMS_ContentInfo(copy, $0) }
             do { return try SealSignature(taking: copy, der: der) } catch { throw OpenSSLError("re-reading a seal") }
         } catch {
             CMS_ContentInfo_free(copy)
             throw error
+        }
+    }
+
+    private static func deleteUnsignedAttributes(_ object: OpaquePointer, from signer: OpaquePointer) {
+        while case let index = CMS_unsigned_get_attr_by_OBJ(signer, object, -1), index >= 0 {
+            X509_ATTRIBUTE_free(CMS_unsigned_delete_attr(signer, index))
         }
     }
 
@@ -194,3 +210,4 @@ enum ASN1Bytes {
         return Array(UnsafeBufferPointer(start: data, count: length))
     }
 }
+

@@ -62,7 +62,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "seal-bench",
-            dependencies: ["SealService", "SealCore"],
+            dependencies: ["SealService", "SealCore", "SealArchive"],
             swiftSettings: swiftSettings
         ),
         // Regenerates Keys/ and Vectors/ (developer tool, not shipped).

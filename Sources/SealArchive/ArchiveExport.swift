@@ -117,6 +117,6 @@ public enum ArchiveExport {
             }.sorted { $0.size < $1.size }
         }
 
-        public var storedNodes: (any HashReader)? { nil }
+        public var storedNodes: (any StoredNodes)? { nil }
     }
 }

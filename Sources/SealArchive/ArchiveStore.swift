@@ -6,11 +6,12 @@ public import Foundation
 /// WAL journal with synchronous=FULL: once `append` returns, its entries and checkpoint survive a
 /// crash or power loss. Every append is one transaction that ends with a new checkpoint, so the
 /// stored tree is always exactly the tree of the last checkpoint.
-public final class ArchiveStore: HashReader, @unchecked Sendable {
+public final class ArchiveStore: StoredNodes, @unchecked Sendable {
     let database: SQLiteDatabase
     /// Serializes every use of `database` and `frontier`.
     private let lock = NSLock()
     let hasher: TreeHasher
+    let url: URL
     /// The right edge of the committed tree, loaded on first append.
     private var frontier: MerkleFrontier?
 
@@ -52,7 +53,10 @@ public final class ArchiveStore: HashReader, @unchecked Sendable {
         if readOnly && !FileManager.default.fileExists(atPath: url.path) { throw .notFound("no archive at \(url.path)") }
         database = try SQLiteDatabase(path: url.path, readOnly: readOnly)
         self.hasher = hasher
+        self.url = url
         if readOnly {
+            // Readers (audits, proofs) map the file instead of copying every page through pread.
+            try database.execute("PRAGMA mmap_size = 4294967296")
             let version = try database.userVersion
             guard version == Self.schemaVersion else { throw .damaged("schema version \(version), expected \(Self.schemaVersion)") }
         } else {
@@ -205,18 +209,20 @@ public final class ArchiveStore: HashReader, @unchecked Sendable {
         }
     }
 
-    /// Every entry row in index order, read in batches, for audits.
+    /// Every entry row in index order, read in batches, for audits and exports (`committedAt` is
+    /// not read).
     public func forEachEntry(batch: Int = 4096, _ body: (StoredEntry) throws -> Void) throws {
         var next = Int.min
         while true {
             let rows = try locked { () throws(ArchiveError) -> [StoredEntry] in
-                let statement = try database.prepare(
-                    "SELECT idx, data, leaf_hash, committed_at FROM entries WHERE idx > ? ORDER BY idx LIMIT ?")
+                // Audits read every row: only the columns they check, through a kept statement.
+                let statement = try statement("SELECT idx, data, leaf_hash FROM entries WHERE idx > ? ORDER BY idx LIMIT ?")
                 try statement.bind([.integer(next), .integer(batch)])
                 var rows: [StoredEntry] = []
+                rows.reserveCapacity(batch)
                 while try statement.step() {
                     rows.append(StoredEntry(index: statement.int(0), data: statement.blob(1), leafHash: statement.blob(2),
-                                            committedAt: Date(timeIntervalSince1970: Double(statement.int(3)) / 1000)))
+                                            committedAt: .distantPast))
                 }
                 return rows
             }
@@ -248,25 +254,62 @@ public final class ArchiveStore: HashReader, @unchecked Sendable {
 
         func readHashes(_ ids: [NodeID]) throws -> [TreeHash] { try nodes(ids) }
 
+        /// Reads on the primary key only: a range scan for each run of consecutive indexes on a
+        /// level (audits read whole runs), a point lookup otherwise (proofs read scattered nodes).
         func nodes(_ ids: [NodeID]) throws(ArchiveError) -> [TreeHash] {
             guard !ids.isEmpty else { return [] }
             var found: [NodeID: TreeHash] = [:]
-            // Batches keep the statement under SQLite's bound-parameter limit.
-            for start in stride(from: 0, to: ids.count, by: 400) {
-                let chunk = ids[start..<min(start + 400, ids.count)]
-                let tuples = Array(repeating: "(?, ?)", count: chunk.count).joined(separator: ", ")
-                let statement = try store.database.prepare("SELECT level, idx, hash FROM nodes WHERE (level, idx) IN (VALUES \(tuples))")
-                try statement.bind(chunk.flatMap { [SQLValue.integer($0.level), .integer($0.index)] })
-                while try statement.step() {
-                    found[NodeID(level: statement.int(0), index: statement.int(1))] = statement.blob(2)
+            found.reserveCapacity(ids.count)
+            let sorted = Array(Set(ids)).sorted()
+            var start = 0
+            while start < sorted.count {
+                var end = start
+                while end + 1 < sorted.count, sorted[end + 1].level == sorted[start].level,
+                      sorted[end + 1].index == sorted[end].index + 1 { end += 1 }
+                let level = sorted[start].level
+                if end - start >= 3 {
+                    let statement = try store.statement("SELECT idx, hash FROM nodes WHERE level = ? AND idx BETWEEN ? AND ?")
+                    try statement.bind([.integer(level), .integer(sorted[start].index), .integer(sorted[end].index)])
+                    while try statement.step() { found[NodeID(level: level, index: statement.int(0))] = statement.blob(1) }
+                } else {
+                    let statement = try store.statement("SELECT hash FROM nodes WHERE level = ? AND idx = ?")
+                    for node in sorted[start...end] {
+                        try statement.bind([.integer(node.level), .integer(node.index)])
+                        if try statement.step() { found[node] = statement.blob(0) }
+                    }
                 }
+                start = end + 1
             }
             var hashes: [TreeHash] = []
+            hashes.reserveCapacity(ids.count)
             for id in ids {
                 guard let hash = found[id] else { throw .damaged("tree node \(id) is missing") }
                 hashes.append(hash)
             }
             return hashes
+        }
+    }
+
+    /// Prepared statements, kept for the connection's lifetime (callers hold the lock).
+    private var statements: [String: Statement] = [:]
+
+    func statement(_ sql: String) throws(ArchiveError) -> Statement {
+        if let cached = statements[sql] { return cached }
+        let prepared = try database.prepare(sql)
+        statements[sql] = prepared
+        return prepared
+    }
+
+    public func firstMismatch(level: Int, from start: Int, expected: [TreeHash]) throws -> Int? {
+        try locked { () throws(ArchiveError) -> Int? in
+            let statement = try statement("SELECT idx, hash FROM nodes WHERE level = ? AND idx BETWEEN ? AND ? ORDER BY idx")
+            try statement.bind([.integer(level), .integer(start), .integer(start + expected.count - 1)])
+            var next = start
+            while try statement.step() {
+                guard statement.int(0) == next, statement.blobEquals(1, expected[next - start]) else { return next }
+                next += 1
+            }
+            return next == start + expected.count ? nil : next
         }
     }
 

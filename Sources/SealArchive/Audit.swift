@@ -1,28 +1,38 @@
 public import Foundation
 public import SealCore
 
-/// What an audit reads: the live store or an export directory.
-public protocol AuditSource {
-    /// Number of entry records (for progress; may disagree with the tree when damaged).
+/// What an audit reads: the live store or an export directory. Read from a second thread while
+/// the audit hashes, so it must be safe to share.
+public protocol AuditSource: Sendable {
+    /// How many entries there should be (for progress; may disagree with the tree when damaged).
     func entryCount() throws -> Int
     /// Every entry record in ascending index order.
     func forEachEntry(_ body: (StoredEntry) throws -> Void) throws
     /// Every stored checkpoint, oldest first.
     func storedCheckpoints() throws -> [StoredCheckpoint]
     /// The stored tree nodes, when the source keeps them (nil for exports).
-    var storedNodes: (any HashReader)? { get }
+    var storedNodes: (any StoredNodes)? { get }
+}
+
+/// Stored tree nodes that an audit can compare against in runs.
+public protocol StoredNodes: HashReader, Sendable {
+    /// The index of the first node on `level`, from `start` on, whose stored hash is missing or
+    /// differs from `expected`; nil when all match.
+    func firstMismatch(level: Int, from start: Int, expected: [TreeHash]) throws -> Int?
 }
 
 extension ArchiveStore: AuditSource {
     public func entryCount() throws -> Int {
         try locked { () throws(ArchiveError) in
-            let statement = try database.prepare("SELECT COUNT(*) FROM entries")
+            // MAX on the primary key is O(log n); COUNT(*) would read the whole table once more.
+            let statement = try database.prepare("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries")
             return try statement.step() ? statement.int(0) : 0
         }
     }
     public func forEachEntry(_ body: (StoredEntry) throws -> Void) throws { try forEachEntry(batch: 4096, body) }
     public func storedCheckpoints() throws -> [StoredCheckpoint] { try allCheckpoints() }
-    public var storedNodes: (any HashReader)? { self }
+    /// A second read-only connection, so node checks do not wait on the entry reader.
+    public var storedNodes: (any StoredNodes)? { (try? ArchiveStore(url: url, readOnly: true, hasher: hasher)) ?? self }
 }
 
 /// One problem an audit found.
@@ -92,6 +102,8 @@ public struct Auditor {
     public let trust: TrustAnchors?
     let hasher: TreeHasher
 
+    static let batchSize = 2048
+
     public init(logKey: NoteVerifierKey, trust: TrustAnchors?, hasher: TreeHasher = .sha256) {
         self.logKey = logKey
         self.trust = trust
@@ -128,29 +140,68 @@ public struct Auditor {
 
         // Entries: recompute leaves, the tree, and every checkpoint root along the way.
         var tree = MerkleFrontier()
-        var memory = source.storedNodes == nil ? MemoryHashStore(hasher: hasher) : nil
-        var pending: [(NodeID, TreeHash)] = []
+        let storedNodes = source.storedNodes
+        var memory = storedNodes == nil ? MemoryHashStore(hasher: hasher) : nil
+        // Newly computed nodes per level, in index order, compared against the store in runs.
+        var pending: [(start: Int, hashes: [TreeHash])] = []
+        var pendingCount = 0
         var broken = false
         let verifier = trust.map { SealVerifier(trust: $0) }
         func compareNodes() {
-            guard let nodes = source.storedNodes, !pending.isEmpty, !broken else { pending.removeAll(); return }
-            do {
-                let found = try nodes.readHashes(pending.map(\.0))
-                for ((node, hash), stored) in zip(pending, found) where stored != hash {
-                    report.problem(index: node.index << node.level, "stored tree node \(node) differs from the recomputed one")
-                    broken = true
-                    break
-                }
-            } catch {
-                // Find the first node that is missing, one read at a time (only on this error path).
-                let missing = pending.first { (try? nodes.readHashes([$0.0])) == nil }?.0
-                report.problem(index: missing.map { $0.index << $0.level }, "stored tree node \(missing.map(String.init(describing:)) ?? "") is missing")
-                broken = true
+            defer {
+                pending.removeAll(keepingCapacity: true)
+                pendingCount = 0
             }
-            pending.removeAll(keepingCapacity: true)
+            guard let nodes = storedNodes, pendingCount > 0, !broken else { return }
+            for (level, run) in pending.enumerated() where !run.hashes.isEmpty {
+                do {
+                    if let index = try nodes.firstMismatch(level: level, from: run.start, expected: run.hashes) {
+                        report.problem(index: index << level, "stored tree node (\(level),\(index)) is missing or differs from the recomputed one")
+                        broken = true
+                        return
+                    }
+                } catch {
+                    report.problem(index: run.start << level, "stored tree nodes cannot be read: \(error)")
+                    broken = true
+                    return
+                }
+            }
+        }
+        func remember(_ created: [(NodeID, TreeHash)]) {
+            for (node, hash) in created {
+                while pending.count <= node.level { pending.append((0, [])) }
+                if pending[node.level].hashes.isEmpty { pending[node.level].start = node.index }
+                pending[node.level].hashes.append(hash)
+            }
+            pendingCount += created.count
         }
 
-        try source.forEachEntry { row in
+        // Reading rows costs about as much as hashing them: a reader thread fills batches while
+        // this thread hashes and checks the previous one.
+        let batches = BatchPipe<StoredEntry>(depth: 3)
+        let reader = Thread {
+            do {
+                var batch: [StoredEntry] = []
+                batch.reserveCapacity(Self.batchSize)
+                try source.forEachEntry { row in
+                    batch.append(row)
+                    if batch.count == Self.batchSize {
+                        guard batches.put(batch) else { throw BatchPipe<StoredEntry>.Cancelled() }
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                }
+                if !batch.isEmpty { _ = batches.put(batch) }
+                batches.finish(nil)
+            } catch is BatchPipe<StoredEntry>.Cancelled {
+                batches.finish(nil)
+            } catch {
+                batches.finish(error)
+            }
+        }
+        reader.stackSize = 1 << 20
+        reader.start()
+        defer { batches.cancel() }
+        let process = { (row: StoredEntry) in
             guard !broken else { return }
             guard row.index == tree.size else {
                 report.problem(index: tree.size, row.index > tree.size ? "entry \(tree.size) is missing (next stored is \(row.index))"
@@ -176,10 +227,9 @@ public struct Auditor {
                     }
                 }
             }
-            let created = tree.append(leafHash: leaf, hasher: hasher)
-            pending.append(contentsOf: created)
+            remember(tree.append(leafHash: leaf, hasher: hasher))
             memory?.append(leafHash: leaf)
-            if pending.count >= 8192 { compareNodes() }
+            if pendingCount >= 8192 { compareNodes() }
             if let root = bySize[tree.size], root != tree.root(hasher: hasher) {
                 report.problem(index: tree.size - 1, checkpoint: tree.size,
                                "the signed checkpoint's root differs from the tree recomputed from the entries")
@@ -190,13 +240,17 @@ public struct Auditor {
             report.entries += 1
             if report.entries % 1024 == 0 { progress(report.entries, total) }
         }
+        while let batch = try batches.take() {
+            batch.forEach(process)
+            if broken { break }
+        }
         compareNodes()
         progress(report.entries, total)
 
         let size = tree.size
         report.treeSize = size
         report.rootHash = Data(tree.root(hasher: hasher)).base64EncodedString()
-        if total != report.entries && !broken { report.problem(index: size, "\(total) entry records but \(report.entries) were read") }
+        if total != report.entries && !broken { report.problem(index: size, "the highest entry index is \(total - 1) but \(report.entries) entries were read") }
         for checkpointSize in bySize.keys.sorted() where checkpointSize > size {
             report.problem(index: size, checkpoint: checkpointSize, "a signed checkpoint covers \(checkpointSize) entries but only \(size) exist: the log was truncated")
         }
@@ -209,7 +263,7 @@ public struct Auditor {
         }
 
         // Consistency between consecutive checkpoints (and from the saved one to the newest).
-        if !broken, let reader: any HashReader = source.storedNodes ?? memory {
+        if !broken, let reader: any HashReader = storedNodes ?? memory {
             var sizes = bySize.keys.filter { $0 > 0 && $0 <= size }.sorted()
             if let saved, saved.size > 0, saved.size <= size, !sizes.contains(saved.size) { sizes = (sizes + [saved.size]).sorted() }
             var roots = bySize
@@ -226,5 +280,61 @@ public struct Auditor {
             }
         }
         return report
+    }
+}
+
+/// A bounded hand-off of batches from one producer thread to one consumer.
+final class BatchPipe<Element>: @unchecked Sendable {
+    struct Cancelled: Error {}
+
+    private let condition = NSCondition()
+    private var queue: [[Element]] = []
+    private var finished = false
+    private var cancelled = false
+    private var failure: (any Error)?
+    private let depth: Int
+
+    init(depth: Int) { self.depth = depth }
+
+    /// Blocks while the pipe is full; false once the consumer has cancelled.
+    func put(_ batch: [Element]) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.count >= depth && !cancelled { condition.wait() }
+        guard !cancelled else { return false }
+        queue.append(batch)
+        condition.broadcast()
+        return true
+    }
+
+    func finish(_ error: (any Error)?) {
+        condition.lock()
+        finished = true
+        failure = error
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next batch; nil when the producer is done. Rethrows the producer's error.
+    func take() throws -> [Element]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty && !finished { condition.wait() }
+        if !queue.isEmpty {
+            condition.broadcast()
+            return queue.removeFirst()
+        }
+        if let failure { throw failure }
+        return nil
+    }
+
+    /// Stops the producer and waits until it has let go of the source.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        queue.removeAll()
+        condition.broadcast()
+        while !finished { condition.wait() }
+        condition.unlock()
     }
 }

@@ -10,29 +10,21 @@ public struct TreeHasher: Sendable {
     public static let nodePrefix: UInt8 = 0x01
     public static let hashSize = 32
 
-    let sha256: @Sendable ([UInt8]) -> [UInt8]
+    /// SHA-256 of `prefix ‖ first ‖ second`, computed without concatenating (entries are large).
+    let sha256: @Sendable (_ prefix: UInt8, _ first: [UInt8], _ second: [UInt8]) -> [UInt8]
+    let empty: TreeHash
 
-    public init(sha256: @escaping @Sendable ([UInt8]) -> [UInt8]) { self.sha256 = sha256 }
+    public init(emptyRoot: TreeHash, sha256: @escaping @Sendable (_ prefix: UInt8, _ first: [UInt8], _ second: [UInt8]) -> [UInt8]) {
+        self.sha256 = sha256
+        self.empty = emptyRoot
+    }
 
     /// MTH({}) = SHA-256 of the empty string.
-    public var emptyRoot: TreeHash { sha256([]) }
+    public var emptyRoot: TreeHash { empty }
 
     /// SHA-256(0x00 ‖ entry).
-    public func leafHash(_ entry: [UInt8]) -> TreeHash {
-        var input = [UInt8]()
-        input.reserveCapacity(entry.count + 1)
-        input.append(Self.leafPrefix)
-        input.append(contentsOf: entry)
-        return sha256(input)
-    }
+    public func leafHash(_ entry: [UInt8]) -> TreeHash { sha256(Self.leafPrefix, entry, []) }
 
     /// SHA-256(0x01 ‖ left ‖ right).
-    public func nodeHash(_ left: TreeHash, _ right: TreeHash) -> TreeHash {
-        var input = [UInt8]()
-        input.reserveCapacity(1 + left.count + right.count)
-        input.append(Self.nodePrefix)
-        input.append(contentsOf: left)
-        input.append(contentsOf: right)
-        return sha256(input)
-    }
+    public func nodeHash(_ left: TreeHash, _ right: TreeHash) -> TreeHash { sha256(Self.nodePrefix, left, right) }
 }

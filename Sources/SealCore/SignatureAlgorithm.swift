@@ -1,4 +1,5 @@
 internal import CSealShim
+import Foundation
 
 /// The signature algorithms a seal can use. Every place that depends on the algorithm (key
 /// generation, digest, padding) asks this type, so adding one (SM2, Ed25519) is one change here.
@@ -68,13 +69,23 @@ public enum DigestAlgorithm: String, Codable, Sendable, CaseIterable {
     case sha384 = "SHA-384"
     case sha512 = "SHA-512"
 
+    /// The digest fetched once from the default provider. OpenSSL 3 re-fetches (taking a lock)
+    /// on every use of EVP_sha256(); an explicitly fetched EVP_MD skips that.
     var evp: OpaquePointer {
         switch self {
-        case .sha256: EVP_sha256()
-        case .sha384: EVP_sha384()
-        case .sha512: EVP_sha512()
+        case .sha256: Self.fetched.sha256
+        case .sha384: Self.fetched.sha384
+        case .sha512: Self.fetched.sha512
         }
     }
+
+    private struct Fetched: @unchecked Sendable {
+        // Fetched once and kept for the life of the process.
+        let sha256 = EVP_MD_fetch(nil, "SHA2-256", nil)!
+        let sha384 = EVP_MD_fetch(nil, "SHA2-384", nil)!
+        let sha512 = EVP_MD_fetch(nil, "SHA2-512", nil)!
+    }
+    private static let fetched = Fetched()
 
     /// Looks up an OpenSSL digest NID (from an AlgorithmIdentifier) among the supported ones.
     init?(nid: Int32) {
@@ -94,14 +105,56 @@ public enum DigestAlgorithm: String, Codable, Sendable, CaseIterable {
         }
     }
 
+    /// The digest of `prefix ‖ first ‖ second`, without building the concatenation (domain-
+    /// separated hashing of Merkle leaves and nodes).
+    public func hash(prefix: UInt8, _ first: [UInt8], _ second: [UInt8] = []) -> [UInt8] {
+        let context = DigestContext.current
+        var output = [UInt8](repeating: 0, count: byteCount)
+        var prefixByte = prefix
+        var length: UInt32 = 0
+        let ok = EVP_DigestInit_ex(context, evp, nil) == 1
+            && EVP_DigestUpdate(context, &prefixByte, 1) == 1
+            && EVP_DigestUpdate(context, first, first.count) == 1
+            && EVP_DigestUpdate(context, second, second.count) == 1
+            && EVP_DigestFinal_ex(context, &output, &length) == 1
+        // Digesting memory only fails on allocation failure.
+        precondition(ok && Int(length) == byteCount, "digest failed")
+        return output
+    }
+
     /// The digest of `bytes`.
     public func hash(_ bytes: [UInt8]) -> [UInt8] {
+        let context = DigestContext.current
         var output = [UInt8](repeating: 0, count: byteCount)
         var length: UInt32 = 0
-        let ok = EVP_Digest(bytes, bytes.count, &output, &length, evp, nil)
+        let ok = EVP_DigestInit_ex(context, evp, nil) == 1 && EVP_DigestUpdate(context, bytes, bytes.count) == 1
+            && EVP_DigestFinal_ex(context, &output, &length) == 1
         // A one-shot digest over memory only fails on allocation failure.
-        precondition(ok == 1 && Int(length) == byteCount, "EVP_Digest failed")
+        precondition(ok && Int(length) == byteCount, "digest failed")
         return output
     }
 }
 
+
+/// One reusable EVP_MD_CTX per thread: hashing is the archive's inner loop, and allocating a
+/// context per digest costs as much as hashing a small input.
+private final class DigestContext {
+    let pointer: OpaquePointer = EVP_MD_CTX_new()!
+    deinit { EVP_MD_CTX_free(pointer) }
+
+    /// The calling thread's context; freed when the thread exits.
+    static var current: OpaquePointer {
+        if let raw = pthread_getspecific(key) { return Unmanaged<DigestContext>.fromOpaque(raw).takeUnretainedValue().pointer }
+        let context = DigestContext()
+        pthread_setspecific(key, Unmanaged.passRetained(context).toOpaque())
+        return context.pointer
+    }
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { raw in
+            if let raw { Unmanaged<DigestContext>.fromOpaque(raw).release() }
+        }
+        return key
+    }()
+}

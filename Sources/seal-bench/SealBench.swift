@@ -6,6 +6,7 @@
 // ECDSA P-256 rate allows: a seal costs 2 signatures (CMS signer + time-stamp token), and a
 // verification at least 2 signature verifications (seal + token; certificate paths extra).
 import Foundation
+import SealArchive
 import SealCore
 
 @main
@@ -43,6 +44,7 @@ enum SealBench {
     }
 
     static func main() throws {
+        if CommandLine.arguments.dropFirst().first == "archive" { return try ArchiveBench.run() }
         let arguments = CommandLine.arguments
         let seconds = arguments.firstIndex(of: "--seconds").flatMap { Double(arguments[$0 + 1]) } ?? 2
         let json = arguments.contains("--json")

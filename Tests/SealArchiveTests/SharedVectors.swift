@@ -3,7 +3,9 @@ import SealTestSupport
 
 /// The externally authored vectors in ../shared/vectors (beside the repository).
 enum SharedVectors {
-    static let folder = TestSupport.repository.appendingPathComponent("../shared/vectors").standardizedFileURL
+    /// `../shared/vectors` beside the repository (as CI lays it out), or $SEAL_SHARED_VECTORS.
+    static let folder = ProcessInfo.processInfo.environment["SEAL_SHARED_VECTORS"].map { URL(fileURLWithPath: $0) }
+        ?? TestSupport.repository.appendingPathComponent("../shared/vectors").standardizedFileURL
 
     struct Missing: Error, CustomStringConvertible {
         let path: String

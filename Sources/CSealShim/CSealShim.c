@@ -20,6 +20,12 @@ CMS_SignerInfo *CSealShim_sk_CMS_SignerInfo_value(const STACK_OF(CMS_SignerInfo)
     return sk_CMS_SignerInfo_value(stack, index);
 }
 
+int CSealShim_sk_X509_REVOKED_num(const STACK_OF(X509_REVOKED) *stack) { return sk_X509_REVOKED_num(stack); }
+
+X509_REVOKED *CSealShim_sk_X509_REVOKED_value(const STACK_OF(X509_REVOKED) *stack, int index) {
+    return sk_X509_REVOKED_value(stack, index);
+}
+
 void CSealShim_OPENSSL_free(void *pointer) { OPENSSL_free(pointer); }
 
 long CSealShim_BIO_get_mem_data(BIO *bio, const unsigned char **data) {

@@ -6,6 +6,8 @@ public protocol ArchiveLookup {
     /// A receipt against the newest checkpoint for the seal whose signature value hashes to
     /// `signatureHash`, or nil when the archive does not hold it.
     func receipt(forSignatureHash signatureHash: [UInt8]) throws -> Receipt?
+    /// The revocation of entry `index`, if the document was revoked.
+    func documentRevocation(ofEntry index: Int) throws -> DocumentRevocation?
 }
 
 /// The archive as the service uses it: appends seals and hands out receipts.
@@ -61,6 +63,10 @@ public final class Archive: ArchiveLookup, @unchecked Sendable {
         do { proof = try store.inclusionProof(index: index, size: checkpoint.size) } catch { throw .damaged("\(error)") }
         return Receipt(salt: salt, index: index, treeSize: checkpoint.size, leafHash: entry.leafHash, proof: proof,
                        checkpoint: checkpoint.note)
+    }
+
+    public func documentRevocation(ofEntry index: Int) throws -> DocumentRevocation? {
+        try store.documentRevocation(of: index)?.revocation
     }
 
     public func receipt(forSignatureHash signatureHash: [UInt8]) throws -> Receipt? {

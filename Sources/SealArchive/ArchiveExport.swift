@@ -118,5 +118,23 @@ public enum ArchiveExport {
         }
 
         public var storedNodes: (any StoredNodes)? { nil }
+
+        /// Scans the lengths (not the payloads) up to `index`; revocation checks are rare.
+        public func entry(at index: Int) throws -> StoredEntry? {
+            let data = try Data(contentsOf: folder.appendingPathComponent("entries.bin"), options: .alwaysMapped)
+            var offset = 0
+            var current = 0
+            while offset + 4 <= data.count {
+                let length = data[offset..<(offset + 4)].reduce(0) { $0 << 8 | Int($1) }
+                guard data.count - offset - 4 >= length else { return nil }
+                if current == index {
+                    return StoredEntry(index: index, data: Array(data[(offset + 4)..<(offset + 4 + length)]), leafHash: [],
+                                       committedAt: .distantPast)
+                }
+                offset += 4 + length
+                current += 1
+            }
+            return nil
+        }
     }
 }

@@ -15,7 +15,7 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
     /// The right edge of the committed tree, loaded on first append.
     private var frontier: MerkleFrontier?
 
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
 
     /// Versioned migrations: migration N brings the schema from version N-1 to N.
     static let migrations: [String] = [
@@ -45,6 +45,19 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
             idx INTEGER PRIMARY KEY,
             salt BLOB NOT NULL
         );
+        """,
+        // 2: revocations. A document can be revoked once (the primary key refuses a second), the
+        // private note never enters the public entry, and CRL entries are found by kind.
+        """
+        CREATE TABLE document_revocations (
+            target_idx INTEGER PRIMARY KEY,
+            entry_idx INTEGER NOT NULL
+        );
+        CREATE TABLE notes (
+            idx INTEGER PRIMARY KEY,
+            note TEXT NOT NULL
+        );
+        CREATE INDEX entries_by_kind ON entries(kind, idx);
         """,
     ]
 
@@ -95,9 +108,12 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
     public struct NewEntry: Sendable {
         public let entry: ArchiveEntry
         public let salt: [UInt8]?
-        public init(entry: ArchiveEntry, salt: [UInt8]?) {
+        /// Kept privately beside the entry, never in it.
+        public let note: String?
+        public init(entry: ArchiveEntry, salt: [UInt8]?, note: String? = nil) {
             self.entry = entry
             self.salt = salt
+            self.note = note
         }
     }
 
@@ -112,6 +128,8 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
                     "INSERT INTO entries (idx, kind, data, leaf_hash, signature_hash, committed_at) VALUES (?, ?, ?, ?, ?, ?)")
                 let insertNode = try database.prepare("INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)")
                 let insertSalt = try database.prepare("INSERT INTO salts (idx, salt) VALUES (?, ?)")
+                let insertNote = try database.prepare("INSERT INTO notes (idx, note) VALUES (?, ?)")
+                let insertRevocation = try database.prepare("INSERT INTO document_revocations (target_idx, entry_idx) VALUES (?, ?)")
                 for (offset, item) in entries.enumerated() {
                     let index = start + offset
                     let data = item.entry.encoded
@@ -121,6 +139,12 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
                     try insertEntry.run([.integer(index), .integer(Int(item.entry.kind.rawValue)), .blob(data), .blob(leaf),
                                          signatureHash, .integer(millis)])
                     if let salt = item.salt { try insertSalt.run([.integer(index), .blob(salt)]) }
+                    if let note = item.note { try insertNote.run([.integer(index), .text(note)]) }
+                    if case .documentRevocation(let revocation) = item.entry {
+                        do { try insertRevocation.run([.integer(revocation.target.index), .integer(index)]) } catch {
+                            throw .invalidArgument("entry \(revocation.target.index) is already revoked")
+                        }
+                    }
                     for (node, hash) in tree.append(leafHash: leaf, hasher: hasher) {
                         try insertNode.run([.integer(node.level), .integer(node.index), .blob(hash)])
                     }
@@ -240,6 +264,58 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
             try statement.bind([.blob(signatureHash)])
             guard try statement.step() else { return nil }
             return (statement.int(0), statement.isNull(1) ? nil : statement.blob(1))
+        }
+    }
+
+    /// The revocation of entry `target`, with its own index, if there is one.
+    public func documentRevocation(of target: Int) throws(ArchiveError) -> (index: Int, revocation: DocumentRevocation)? {
+        try locked { () throws(ArchiveError) in
+            let statement = try statement(
+                "SELECT e.idx, e.data FROM document_revocations r JOIN entries e ON e.idx = r.entry_idx WHERE r.target_idx = ?")
+            try statement.bind([.integer(target)])
+            guard try statement.step() else { return nil }
+            guard case .documentRevocation(let revocation) = try ArchiveEntry(decoding: statement.blob(1)) else {
+                throw .damaged("entry \(statement.int(0)) is not a revocation")
+            }
+            return (statement.int(0), revocation)
+        }
+    }
+
+    /// Every document revocation, oldest first.
+    public func documentRevocations() throws(ArchiveError) -> [(index: Int, revocation: DocumentRevocation)] {
+        try entries(ofKind: .documentRevocation).compactMap { index, entry in
+            if case .documentRevocation(let revocation) = entry { return (index, revocation) }
+            return nil
+        }
+    }
+
+    /// The newest archived CRL, with its entry index.
+    public func latestRevocationList() throws(ArchiveError) -> (index: Int, crl: [UInt8])? {
+        try locked { () throws(ArchiveError) in
+            let statement = try statement("SELECT idx, data FROM entries WHERE kind = ? ORDER BY idx DESC LIMIT 1")
+            try statement.bind([.integer(Int(ArchiveEntry.Kind.revocationList.rawValue))])
+            guard try statement.step() else { return nil }
+            guard case .revocationList(let issued) = try ArchiveEntry(decoding: statement.blob(1)) else { return nil }
+            return (statement.int(0), issued.crl)
+        }
+    }
+
+    private func entries(ofKind kind: ArchiveEntry.Kind) throws(ArchiveError) -> [(Int, ArchiveEntry)] {
+        try locked { () throws(ArchiveError) in
+            let statement = try database.prepare("SELECT idx, data FROM entries WHERE kind = ? ORDER BY idx")
+            try statement.bind([.integer(Int(kind.rawValue))])
+            var result: [(Int, ArchiveEntry)] = []
+            while try statement.step() { result.append((statement.int(0), try ArchiveEntry(decoding: statement.blob(1)))) }
+            return result
+        }
+    }
+
+    /// The private note kept with entry `index`.
+    public func note(of index: Int) throws(ArchiveError) -> String? {
+        try locked { () throws(ArchiveError) in
+            let statement = try statement("SELECT note FROM notes WHERE idx = ?")
+            try statement.bind([.integer(index)])
+            return try statement.step() ? statement.text(0) : nil
         }
     }
 

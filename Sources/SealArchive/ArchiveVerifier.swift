@@ -1,3 +1,4 @@
+import Foundation
 public import SealCore
 
 /// Checks that a seal was archived: the receipt's leaf is recomputed from the document and the
@@ -10,14 +11,22 @@ public import SealCore
 /// - a receipt whose checkpoint is signed only by unknown keys (a foreign receipt): INDETERMINATE / NOT_ARCHIVED;
 /// - a malformed receipt, a leaf that does not match this seal and document, a failing inclusion
 ///   proof, a bad checkpoint signature or size: TOTAL-FAILED / ARCHIVE_PROOF_FAILURE.
+///
+/// Document revocation (the `document-revocation` check, once archiving is proven): online, the
+/// archive says whether the entry was revoked; offline, a signed status list does. A revoked
+/// document is TOTAL-FAILED / REVOKED, with reason, time and replacement in the report; a status
+/// list past its next update is INDETERMINATE / TRY_LATER.
 public struct ArchiveVerifier {
     public let logKeys: [NoteVerifierKey]
     public let lookup: (any ArchiveLookup)?
+    public let statusList: DocumentStatusList?
     let hasher: TreeHasher
 
-    public init(logKeys: [NoteVerifierKey], lookup: (any ArchiveLookup)? = nil, hasher: TreeHasher = .sha256) {
+    public init(logKeys: [NoteVerifierKey], lookup: (any ArchiveLookup)? = nil, statusList: DocumentStatusList? = nil,
+                hasher: TreeHasher = .sha256) {
         self.logKeys = logKeys
         self.lookup = lookup
+        self.statusList = statusList
         self.hasher = hasher
     }
 
@@ -92,6 +101,57 @@ public struct ArchiveVerifier {
         summary.status = .archived
         report.archive = summary
         report.append(.passed(.archive, "archived as entry \(receipt.index) of \(checkpoint.origin), proven against its signed checkpoint of size \(checkpoint.size)"))
+        checkDocumentRevocation(index: receipt.index, leafHash: receipt.leafHash, into: &report)
+    }
+
+    private func checkDocumentRevocation(index: Int, leafHash: TreeHash, into report: inout VerificationReport) {
+        if let lookup {
+            do {
+                guard let revocation = try lookup.documentRevocation(ofEntry: index) else {
+                    report.revocation.document = DocumentRevocationSummary(status: .notRevoked, source: "archive")
+                    report.append(.passed(.documentRevocation, "the authority's archive holds no revocation of this document"))
+                    return
+                }
+                revoked(reason: revocation.reason, at: revocation.revokedAt, replacedBy: revocation.replacement?.index,
+                        summary: DocumentRevocationSummary(status: .revoked, source: "archive"), into: &report)
+            } catch {
+                report.append(.failed(.documentRevocation, .indeterminate, .tryLater, "the archive could not be read: \(error)"))
+            }
+            return
+        }
+        guard let statusList else {
+            report.append(.skipped(.documentRevocation, "no document status list given (--status), and not verified online"))
+            return
+        }
+        var summary = DocumentRevocationSummary(status: .notRevoked, source: "status-list", issued: statusList.issued,
+                                                nextUpdate: statusList.nextUpdate)
+        if let item = statusList.item(forLeaf: leafHash), item.index == index {
+            summary.status = .revoked
+            revoked(reason: item.reason, at: item.revokedAt, replacedBy: item.replacedBy, summary: summary, into: &report)
+            return
+        }
+        if statusList.nextUpdate < report.validationTime {
+            summary.status = .stale
+            report.revocation.document = summary
+            report.append(.failed(.documentRevocation, .indeterminate, .tryLater,
+                                  "the document status list is out of date (next update \(statusList.nextUpdate.rfc3339))"))
+            return
+        }
+        report.revocation.document = summary
+        report.append(.passed(.documentRevocation, "not revoked according to the status list of \(statusList.issued.rfc3339)"))
+    }
+
+    private func revoked(reason: DocumentRevocation.Reason, at date: Date, replacedBy: Int?, summary: DocumentRevocationSummary,
+                         into report: inout VerificationReport) {
+        var summary = summary
+        summary.status = .revoked
+        summary.reason = reason.description
+        summary.revokedAt = date
+        summary.replacedBy = replacedBy
+        report.revocation.document = summary
+        let replacement = replacedBy.map { ", replaced by archive entry \($0)" } ?? ""
+        report.append(.failed(.documentRevocation, .totalFailed, .revoked,
+                              "the document was revoked (\(reason)) on \(date.rfc3339)\(replacement)"))
     }
 
     private func fail(_ report: inout VerificationReport, _ indication: Indication, _ sub: SubIndication,

@@ -61,6 +61,7 @@ public struct VerificationCheck: Codable, Sendable, Equatable {
         case keyUsage = "key-usage"
         case revocation
         case archive
+        case documentRevocation = "document-revocation"
     }
 
     public enum Outcome: String, Codable, Sendable {
@@ -133,6 +134,8 @@ public struct RevocationSummary: Codable, Sendable, Equatable {
     public var reason: String?
     public var revokedAt: Date?
     public var invalidSince: Date?
+    /// Whether the sealed document itself was withdrawn (status list or online archive).
+    public var document: DocumentRevocationSummary?
 
     public static let notChecked = RevocationSummary(status: .notChecked)
 
@@ -145,6 +148,35 @@ public struct RevocationSummary: Codable, Sendable, Equatable {
         self.reason = reason
         self.revokedAt = revokedAt
         self.invalidSince = invalidSince
+    }
+}
+
+/// Whether the sealed document was revoked, by whom it was replaced, and how fresh that is.
+public struct DocumentRevocationSummary: Codable, Sendable, Equatable {
+    public enum Status: String, Codable, Sendable {
+        case notRevoked = "not-revoked"
+        case revoked
+        case stale
+    }
+    public var status: Status
+    /// "status-list" (offline) or "archive" (online).
+    public var source: String
+    public var reason: String?
+    public var revokedAt: Date?
+    /// Archive index of the document that replaces this one.
+    public var replacedBy: Int?
+    public var issued: Date?
+    public var nextUpdate: Date?
+
+    public init(status: Status, source: String, reason: String? = nil, revokedAt: Date? = nil, replacedBy: Int? = nil,
+                issued: Date? = nil, nextUpdate: Date? = nil) {
+        self.status = status
+        self.source = source
+        self.reason = reason
+        self.revokedAt = revokedAt
+        self.replacedBy = replacedBy
+        self.issued = issued
+        self.nextUpdate = nextUpdate
     }
 }
 
@@ -181,7 +213,7 @@ public struct VerificationReport: Sendable, Equatable {
     public internal(set) var signer: SignerSummary?
     public internal(set) var signingTime: Date?
     public internal(set) var timestamp: TimestampSummary?
-    public internal(set) var revocation: RevocationSummary = .notChecked
+    public var revocation: RevocationSummary = .notChecked
     public var archive: ArchiveSummary = .notChecked
     public let validationTime: Date
 

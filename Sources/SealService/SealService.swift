@@ -147,10 +147,13 @@ public final class SealService: Sendable {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory.sealsFolder.path)) ?? [])
             .filter { !$0.hasPrefix(".") }.sorted()
         let now = clock()
+        let crl = try latestRevocationList()
         var result: [SealInfo] = []
         for raw in names {
             guard let name = try? SealName(raw) else { continue }
-            result.append(try info(name, now: now))
+            var info = try info(name, now: now)
+            if let entry = crl?.entry(for: info.certificate) { info.status = .revoked(entry) }
+            result.append(info)
         }
         return result
     }
@@ -168,6 +171,9 @@ public final class SealService: Sendable {
         let name = try SealName(rawName)
         let info = try info(name, now: clock())
         guard info.status == .active else { throw .sealNotUsable(name.value, info.statusDetail) }
+        if let revoked = try isRevoked(info.certificate) {
+            throw .sealNotUsable(name.value, "it was revoked (\(revoked.reason)) on \(revoked.revocationDate.rfc3339)")
+        }
         let key = try loadKey(directory.sealKey(name))
         do {
             return try SealSigner(certificate: info.certificate, key: key, timeStampAuthority: try timeStampAuthority(), clock: clock)
@@ -222,15 +228,19 @@ public final class SealService: Sendable {
 
     /// Verifies online: against this authority's own root and log key, looking the seal up in
     /// the archive when it carries no receipt.
-    public func verify(seal: [UInt8], document: [UInt8], revocationLists: [RevocationList] = []) throws(ServiceError) -> VerificationReport {
+    public func verify(seal: [UInt8], document: [UInt8], revocationLists: [RevocationList] = [],
+                       statusList: DocumentStatusList? = nil) throws(ServiceError) -> VerificationReport {
         let archive = try? ArchiveStore(url: directory.archive, readOnly: true)
-        return try Self.verify(seal: seal, document: document, trust: trustBundle(), revocationLists: revocationLists,
-                               lookup: archive.map { Archive(store: $0) }, clock: clock)
+        // Online, the authority's own newest CRL is used unless CRLs were given.
+        let crls = revocationLists.isEmpty ? ((try? latestRevocationList()).flatMap { $0.map { [$0] } } ?? []) : revocationLists
+        return try Self.verify(seal: seal, document: document, trust: trustBundle(), revocationLists: crls,
+                               statusList: statusList, lookup: archive.map { Archive(store: $0) }, clock: clock)
     }
 
     /// Verifies offline against a trust bundle (and, when given, an archive to look seals up in).
     public static func verify(seal: [UInt8], document: [UInt8], trust: TrustBundle,
-                              revocationLists: [RevocationList] = [], lookup: (any ArchiveLookup)? = nil,
+                              revocationLists: [RevocationList] = [], statusList: DocumentStatusList? = nil,
+                              lookup: (any ArchiveLookup)? = nil,
                               clock: @escaping @Sendable () -> Date = { Date() }) throws(ServiceError) -> VerificationReport {
         let verifier = SealVerifier(trust: trust.anchors, revocationLists: revocationLists, clock: clock)
         var report = VerificationReport(validationTime: clock())
@@ -243,7 +253,8 @@ public final class SealService: Sendable {
             return report
         }
         verifier.verify(parsed, document: document, into: &report)
-        ArchiveVerifier(logKeys: try logKeys(of: trust), lookup: lookup).check(parsed, document: document, into: &report)
+        ArchiveVerifier(logKeys: try logKeys(of: trust), lookup: lookup, statusList: statusList)
+            .check(parsed, document: document, into: &report)
         return report
     }
 
@@ -272,10 +283,25 @@ public final class SealService: Sendable {
 
 /// A seal as listed by `seal seals`.
 public struct SealInfo: Sendable, Encodable {
-    public enum Status: String, Encodable, Sendable {
+    public enum Status: Encodable, Sendable, Equatable {
         case active
         case expired
-        case notYetValid = "not-yet-valid"
+        case notYetValid
+        case revoked(RevocationEntry)
+
+        public var name: String {
+            switch self {
+            case .active: "active"
+            case .expired: "expired"
+            case .notYetValid: "not-yet-valid"
+            case .revoked: "revoked"
+            }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(name)
+        }
     }
 
     public let name: String
@@ -285,7 +311,7 @@ public struct SealInfo: Sendable, Encodable {
     public let notBefore: Date
     public let notAfter: Date
     public let serialNumber: String
-    public let status: Status
+    public internal(set) var status: Status
     let certificate: Certificate
 
     init(record: SealRecord, certificate: Certificate, now: Date) {
@@ -305,6 +331,7 @@ public struct SealInfo: Sendable, Encodable {
         case .active: "active"
         case .expired: "its certificate expired on \(notAfter.rfc3339)"
         case .notYetValid: "its certificate is valid only from \(notBefore.rfc3339)"
+        case .revoked(let entry): "it was revoked (\(entry.reason)) on \(entry.revocationDate.rfc3339)"
         }
     }
 

@@ -19,6 +19,9 @@ public enum ServiceError: Error, Sendable, CustomStringConvertible, Equatable {
     case badRevocationList(String)
     case crypto(String)
     case archive(String)
+    case forbidden(String)
+    case refused(String)
+    case badStatusList(String)
 
     public var description: String {
         switch self {
@@ -39,6 +42,9 @@ public enum ServiceError: Error, Sendable, CustomStringConvertible, Equatable {
         case .badRevocationList(let why): "bad CRL: \(why)"
         case .crypto(let text): "cryptographic operation failed: \(text)"
         case .archive(let text): text
+        case .forbidden(let text): "not permitted: \(text)"
+        case .refused(let text): text
+        case .badStatusList(let why): "bad status list: \(why)"
         }
     }
 

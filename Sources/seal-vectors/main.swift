@@ -10,6 +10,11 @@ import SealCore
 
 struct Failure: Error, CustomStringConvertible { let description: String }
 
+func require<T>(_ value: T?, _ what: String = "value") throws -> T {
+    guard let value else { throw Failure(description: "missing \(what)") }
+    return value
+}
+
 func date(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }
 
 let arguments = CommandLine.arguments.dropFirst()
@@ -105,6 +110,8 @@ struct Case: Codable {
     let document: String
     let signature: String
     let trust: String
+    var crl: String? = nil
+    var status: String? = nil
     let expected: Expected
 }
 
@@ -234,6 +241,48 @@ var generator = SystemRandomNumberGenerator()
 try add("random-bytes", "512 random bytes", seal: (0..<512).map { _ in UInt8.random(in: 0...255, using: &generator) },
         .totalFailed, .formatFailure)
 try add("empty-file", "an empty seal file", seal: [], .totalFailed, .formatFailure)
+
+// Revocation: a revoked document (status list), and the seal certificate revoked in CRLs.
+try files.createDirectory(at: outFolder.appendingPathComponent("revocation"), withIntermediateDirectories: true)
+@MainActor func addRevocationCase(_ name: String, _ description: String, crl: RevocationList? = nil, status: String? = nil,
+                       _ indication: Indication, _ subIndication: SubIndication? = nil) throws {
+    var vector = Case(name: name, description: description, document: "documents/birth-certificate.txt",
+                      signature: "seals/valid-ecdsa-p256.p7s", trust: "trust.pem",
+                      expected: Expected(indication: indication, subIndication: subIndication))
+    if let crl {
+        vector.crl = "revocation/\(name).crl"
+        try write(Array(try crl.pem.utf8), vector.crl!)
+    }
+    if let status {
+        vector.status = "revocation/\(name).status"
+        try write(Array(status.utf8), vector.status!)
+    }
+    cases.append(vector)
+}
+let sealedAt = try require(TimestampSummary(token: valid.timeStampToken ?? []), "time-stamp").time
+let farFuture = date("2126-01-01T00:00:00Z")
+func crl(_ revoked: [RevokedCertificate], thisUpdate: Date = Date(), nextUpdate: Date = farFuture) throws -> RevocationList {
+    try RevocationList.issue(by: root.certificate, key: root.key, number: 1, thisUpdate: thisUpdate, nextUpdate: nextUpdate,
+                             revoked: revoked)
+}
+let p256Serial = p256.certificate.serialNumber
+let receiptOfValid = try Receipt(der: valid.unsignedAttribute(SealOID.archiveReceipt)!)
+let statusNote = try DocumentStatusList(
+    origin: logSigner.verifierKey.name, issued: Date(), nextUpdate: farFuture, treeSize: receiptOfValid.treeSize,
+    items: [.init(index: receiptOfValid.index, leafHash: receiptOfValid.leafHash, reason: .error, revokedAt: Date(), replacedBy: nil)]
+).signed(by: logSigner)
+try addRevocationCase("revoked-document", "the document was revoked (issued in error), per a signed status list",
+                      status: statusNote, .totalFailed, .revoked)
+try addRevocationCase("seal-revoked-after-sealing-superseded", "the seal certificate was revoked (superseded) after the time-stamp",
+                      crl: try crl([RevokedCertificate(serialNumber: p256Serial, revocationDate: sealedAt.addingTimeInterval(3600),
+                                                       reason: .superseded, invalidityDate: nil)]), .totalPassed)
+try addRevocationCase("seal-key-compromised-before-timestamp", "key compromise with an invalidity date before the time-stamp",
+                      crl: try crl([RevokedCertificate(serialNumber: p256Serial, revocationDate: sealedAt.addingTimeInterval(3600),
+                                                       reason: .keyCompromise, invalidityDate: sealedAt.addingTimeInterval(-3600))]),
+                      .totalFailed, .revoked)
+try addRevocationCase("stale-crl", "a CRL whose nextUpdate has passed",
+                      crl: try crl([], thisUpdate: date("2020-01-01T00:00:00Z"), nextUpdate: date("2021-01-01T00:00:00Z")),
+                      .indeterminate, .tryLater)
 
 // A seal made by the openssl CLI (CAdES-B, no time-stamp) with a department key from Keys/.
 let opensslSeal = outFolder.appendingPathComponent("seals/openssl-cms-cades.p7s")

@@ -49,7 +49,7 @@ enum Console {
     static func exitStatus(for error: ServiceError) -> Int32 {
         switch error {
         case .fileNotFound: 66
-        case .badTrustBundle, .badRevocationList: 65
+        case .badTrustBundle, .badRevocationList, .badStatusList: 65
         case .invalidArgument, .invalidSealName: 64
         default: 1
         }

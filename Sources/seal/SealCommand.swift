@@ -10,7 +10,7 @@ struct SealCommand: ParsableCommand {
             2 verify: INDETERMINATE, 64 usage error, 65 malformed input file, 66 missing input file, \
             70 internal error.
             """,
-        subcommands: [Init.self, Enroll.self, Seals.self, Sign.self, Verify.self, Receipt.self, Trust.self, Log.self, Audit.self,
-                      Demo.self]
+        subcommands: [Init.self, Enroll.self, Seals.self, Sign.self, Verify.self, Receipt.self, Revoke.self, RevokeSeal.self,
+                      CRL.self, Status.self, Trust.self, Log.self, Audit.self, Demo.self]
     )
 }

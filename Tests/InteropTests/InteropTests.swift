@@ -138,3 +138,40 @@ import SealTestSupport
         #expect(failed.map { $0["name"] as? String } == ["archive"])
     }
 }
+
+/// Seal's CRLs with the openssl CLI: `openssl crl -verify` accepts them, `openssl verify
+/// -crl_check` rejects a revoked seal's certificate and accepts the others.
+@Suite(.serialized) struct CRLInteropTests {
+    @Test func opensslAcceptsTheCRLAndRejectsTheRevokedSeal() throws {
+        let base = try TestSupport.scratchDirectory("crl")
+        defer { TestSupport.cleanUp(base) }
+        let env = ["SEAL_PASSPHRASE": "crl interop"]
+        for arguments in [["init", "--data", "data"], ["enroll", "gone", "--data", "data", "--department", "Gone"],
+                          ["enroll", "kept", "--data", "data", "--department", "Kept"],
+                          ["revoke-seal", "gone", "--data", "data", "--reason", "key-compromise", "--invalid-since", "2026-01-01T00:00:00Z"],
+                          ["crl", "--data", "data", "-o", "crl.pem"], ["crl", "--data", "data", "--der", "-o", "crl.der"]] {
+            let output = try TestSupport.seal(arguments, environment: env, in: base)
+            #expect(output.status == 0, "\(arguments): \(output.stderr)")
+        }
+        let root = base.appendingPathComponent("data/authority/root.pem").path
+        let crl = base.appendingPathComponent("crl.pem").path
+        let verified = try TestSupport.run("openssl", ["crl", "-in", crl, "-CAfile", root, "-verify", "-noout"])
+        #expect(verified.status == 0 && verified.stderr.contains("verify OK"), "\(verified.stderr)")
+        let text = try TestSupport.run("openssl", ["crl", "-in", base.appendingPathComponent("crl.der").path, "-inform", "DER", "-noout", "-text"])
+        #expect(text.stdout.contains("Key Compromise") && text.stdout.contains("Invalidity Date") && text.stdout.contains("CRL Number"))
+        let revoked = try TestSupport.run("openssl", ["verify", "-crl_check", "-CRLfile", crl, "-CAfile", root,
+                                                      base.appendingPathComponent("data/seals/gone/certificate.pem").path])
+        #expect(revoked.status != 0)
+        #expect((revoked.stdout + revoked.stderr).contains("certificate revoked"))
+        let kept = try TestSupport.run("openssl", ["verify", "-crl_check", "-CRLfile", crl, "-CAfile", root,
+                                                   base.appendingPathComponent("data/seals/kept/certificate.pem").path])
+        #expect(kept.status == 0, "\(kept.stderr)")
+        // A CRL damaged by one byte is refused by openssl.
+        var bytes = TestSupport.bytes(base.appendingPathComponent("crl.der"))
+        bytes[bytes.count - 5] ^= 0x01
+        try Data(bytes).write(to: base.appendingPathComponent("bad.der"))
+        let bad = try TestSupport.run("openssl", ["crl", "-in", base.appendingPathComponent("bad.der").path, "-inform", "DER",
+                                                  "-CAfile", root, "-verify", "-noout"])
+        #expect(!bad.stderr.contains("verify OK"))
+    }
+}

@@ -13,7 +13,9 @@ import SealTestSupport
                         "signature-from-other-key", "untrusted-root", "certificate-expired", "certificate-not-yet-valid",
                         "wrong-key-usage", "timestamp-other-signature", "truncated-der", "random-bytes", "empty-file",
                         "openssl-cms-cades", "archive-no-receipt", "archive-receipt-of-other-seal", "archive-receipt-bad-proof",
-                        "archive-receipt-bad-checkpoint-signature", "archive-receipt-foreign-log", "archive-receipt-malformed"]
+                        "archive-receipt-bad-checkpoint-signature", "archive-receipt-foreign-log", "archive-receipt-malformed",
+                        "revoked-document", "seal-revoked-after-sealing-superseded", "seal-key-compromised-before-timestamp",
+                        "stale-crl"]
         #expect(required.allSatisfy(names.contains), "missing: \(required.filter { !names.contains($0) })")
     }
 

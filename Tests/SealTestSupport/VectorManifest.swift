@@ -12,6 +12,9 @@ public struct VectorManifest: Decodable, Sendable {
         public let document: String
         public let signature: String
         public let trust: String
+        /// Optional revocation information given to the verifier.
+        public let crl: String?
+        public let status: String?
         public let expected: Expected
         public var description: String { name }
     }
@@ -27,7 +30,9 @@ public struct VectorManifest: Decodable, Sendable {
     /// Verifies one case offline, exactly as `seal verify --trust` does.
     public static func verify(_ vector: Case, in folder: URL = repositoryFolder) throws -> VerificationReport {
         let bytes = { (path: String) in TestSupport.bytes(folder.appendingPathComponent(path)) }
-        return try SealService.verify(seal: bytes(vector.signature), document: bytes(vector.document),
-                                      trust: SealService.trustBundle(pem: bytes(vector.trust)))
+        let trust = try SealService.trustBundle(pem: bytes(vector.trust))
+        return try SealService.verify(seal: bytes(vector.signature), document: bytes(vector.document), trust: trust,
+                                      revocationLists: try vector.crl.map { [try SealService.revocationList(bytes($0))] } ?? [],
+                                      statusList: try vector.status.map { try SealService.documentStatusList(bytes($0), trust: trust) })
     }
 }

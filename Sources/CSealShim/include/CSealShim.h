@@ -42,6 +42,10 @@ void CSealShim_sk_X509_free(STACK_OF(X509) *stack);
 int CSealShim_sk_CMS_SignerInfo_num(const STACK_OF(CMS_SignerInfo) *stack);
 CMS_SignerInfo *CSealShim_sk_CMS_SignerInfo_value(const STACK_OF(CMS_SignerInfo) *stack, int index);
 
+// STACK_OF(X509_REVOKED): macro accessors.
+int CSealShim_sk_X509_REVOKED_num(const STACK_OF(X509_REVOKED) *stack);
+X509_REVOKED *CSealShim_sk_X509_REVOKED_value(const STACK_OF(X509_REVOKED) *stack, int index);
+
 // OPENSSL_free is a macro carrying file/line arguments.
 void CSealShim_OPENSSL_free(void *pointer);
 

@@ -17,7 +17,7 @@ extension SealCommand {
                 if json { return try Console.printJSON(seals) }
                 guard !seals.isEmpty else { return print("No seals yet (enroll one with `seal enroll`).") }
                 let rows = [["NAME", "DEPARTMENT", "ALGORITHM", "VALID FROM", "VALID UNTIL", "STATUS"]] + seals.map {
-                    [$0.name, $0.department, $0.algorithm.rawValue, $0.notBefore.rfc3339, $0.notAfter.rfc3339, $0.status.rawValue]
+                    [$0.name, $0.department, $0.algorithm.rawValue, $0.notBefore.rfc3339, $0.notAfter.rfc3339, $0.status.name]
                 }
                 let widths = (0..<6).map { column in rows.map { $0[column].count }.max() ?? 0 }
                 for row in rows {

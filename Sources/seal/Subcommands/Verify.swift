@@ -26,6 +26,9 @@ extension SealCommand {
         @Option(help: ArgumentHelp("A CRL (PEM or DER) to check revocation with; may be repeated.", valueName: "CRL"))
         var crl: [String] = []
 
+        @Option(help: ArgumentHelp("A signed document status list (from `seal status export`).", valueName: "FILE"))
+        var status: String?
+
         @Flag(help: "Print the full verification report as JSON.")
         var json = false
 
@@ -39,9 +42,17 @@ extension SealCommand {
                 }
                 if let trust {
                     let bundle = try SealService.trustBundle(pem: try AtomicFile.read(URL(fileURLWithPath: trust)))
-                    report = try SealService.verify(seal: seal, document: document, trust: bundle, revocationLists: crls)
+                    let list = try status.map { path throws(ServiceError) in
+                        try SealService.documentStatusList(try AtomicFile.read(URL(fileURLWithPath: path)), trust: bundle)
+                    }
+                    report = try SealService.verify(seal: seal, document: document, trust: bundle, revocationLists: crls,
+                                                    statusList: list)
                 } else if global.dataDirectory.exists {
-                    report = try global.service().verify(seal: seal, document: document, revocationLists: crls)
+                    let service = try global.service()
+                    let list = try status.map { path throws(ServiceError) in
+                        try SealService.documentStatusList(try AtomicFile.read(URL(fileURLWithPath: path)), trust: try service.trustBundle())
+                    }
+                    report = try service.verify(seal: seal, document: document, revocationLists: crls, statusList: list)
                 } else {
                     throw ServiceError.invalidArgument("nothing to trust: give --trust BUNDLE (from `seal trust export`) or --data DIR")
                 }

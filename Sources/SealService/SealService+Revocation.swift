@@ -1,0 +1,198 @@
+public import Foundation
+public import SealCore
+public import SealArchive
+
+/// Who revokes a document: the department that sealed it (by seal name), or the authority.
+public enum Revoker: Sendable, Equatable {
+    /// The named seal, or (nil) whichever enrolled seal sealed the document.
+    case department(String?)
+    case authority
+}
+
+/// How a seal can be revoked (`seal revoke-seal --reason`).
+public enum SealRevocationReason: String, CaseIterable, Sendable {
+    case keyCompromise = "key-compromise"
+    case superseded
+    case cessation
+
+    var crlReason: RevocationReason {
+        switch self {
+        case .keyCompromise: .keyCompromise
+        case .superseded: .superseded
+        case .cessation: .cessationOfOperation
+        }
+    }
+}
+
+extension SealService {
+    /// How long an issued CRL or status list is fresh.
+    public static let revocationInformationLifetime: TimeInterval = 7 * 86_400
+    /// `seal crl` issues a new CRL once the newest has less than this left.
+    static let crlRenewalMargin: TimeInterval = 86_400
+
+    /// The archive entry of a seal, found by its signature value.
+    func archivedEntry(of seal: SealSignature, store: ArchiveStore) throws(ServiceError) -> DocumentRevocation.Reference {
+        do {
+            guard let found = try store.find(signatureHash: DigestAlgorithm.sha256.hash(seal.signatureValue)),
+                  let entry = try store.entries(from: found.index, count: 1).first else {
+                throw ServiceError.archive("the seal is not in this authority's archive")
+            }
+            return DocumentRevocation.Reference(index: found.index, leafHash: entry.leafHash)
+        } catch let error as ServiceError {
+            throw error
+        } catch {
+            throw .archive("\(error)")
+        }
+    }
+
+    /// Revokes a sealed document, optionally naming the seal that replaces it. Appends a signed
+    /// revocation entry (one transaction, one checkpoint); refuses, appending nothing, when the
+    /// document is unknown or already revoked, the replacement is not archived, or the revoker
+    /// is not entitled.
+    @discardableResult
+    public func revoke(_ seal: SealSignature, reason: DocumentRevocation.Reason, replacement: SealSignature?, note: String?,
+                       as revoker: Revoker) throws(ServiceError) -> Int {
+        let archive = try archive()
+        let target = try archivedEntry(of: seal, store: archive.store)
+        do {
+            if try archive.store.documentRevocation(of: target.index) != nil {
+                throw ServiceError.refused("this document (archive entry \(target.index)) is already revoked")
+            }
+        } catch let error as ServiceError { throw error } catch { throw .archive("\(error)") }
+        var replacementReference: DocumentRevocation.Reference? = nil
+        if let replacement {
+            do { replacementReference = try archivedEntry(of: replacement, store: archive.store) } catch {
+                throw .refused("the replacement seal is not archived: \(error)")
+            }
+            guard replacementReference?.index != target.index else { throw .refused("a document cannot replace itself") }
+        }
+        guard let signerCertificate = seal.signerCertificate else { throw .invalidArgument("the seal carries no certificate") }
+        let (certificate, key) = try revokingIdentity(revoker, sealedBy: signerCertificate)
+        do {
+            let revocation = try DocumentRevocation(target: target, reason: reason, revokedAt: clock(),
+                                                    replacement: replacementReference, revoker: certificate, key: key)
+            let appended = try archive.store.append([.init(entry: .documentRevocation(revocation), salt: nil, note: note)],
+                                                    signer: try logSigner(), now: clock())
+            return appended.indexes[0]
+        } catch let error as ServiceError {
+            throw error
+        } catch let error as ArchiveError {
+            throw .archive(error.description)
+        } catch {
+            throw .archive("\(error)")
+        }
+    }
+
+    /// The certificate and key that sign a revocation, enforcing who may revoke.
+    private func revokingIdentity(_ revoker: Revoker, sealedBy signer: Certificate) throws(ServiceError) -> (Certificate, PrivateKey) {
+        switch revoker {
+        case .authority:
+            return (try rootCertificate(), try loadKey(directory.rootKey))
+        case .department(let requested):
+            let sealing = try seals().first { $0.certificate == signer }
+            guard let sealing else {
+                throw .forbidden("no enrolled seal sealed this document; only the authority may revoke it (--as-authority)")
+            }
+            if let requested, requested != sealing.name {
+                throw .forbidden("seal '\(requested)' did not seal this document; only '\(sealing.name)' or the authority may revoke it")
+            }
+            let name = try SealName(sealing.name)
+            return (sealing.certificate, try loadKey(directory.sealKey(name)))
+        }
+    }
+
+    // MARK: seals and CRLs
+
+    /// Revokes a seal: the authority issues a new CRL listing it, archived in one transaction, and
+    /// the seal can no longer sign.
+    @discardableResult
+    public func revokeSeal(_ rawName: String, reason: SealRevocationReason, invalidSince: Date?) throws(ServiceError) -> RevocationList {
+        let name = try SealName(rawName)
+        let info = try info(name, now: clock())
+        let current = try latestRevocationList()
+        if current?.entry(for: info.certificate) != nil { throw .refused("seal '\(name)' is already revoked") }
+        if let invalidSince, invalidSince > clock() { throw .invalidArgument("--invalid-since lies in the future") }
+        let entry = RevokedCertificate(serialNumber: info.serialNumber, revocationDate: clock(), reason: reason.crlReason,
+                                       invalidityDate: invalidSince)
+        return try issueRevocationList(adding: [entry], after: current)
+    }
+
+    /// The CRL to publish: the newest, or a fresh one (same entries, next number) when it is
+    /// close to its next update. Every CRL issued is archived.
+    public func currentRevocationList() throws(ServiceError) -> RevocationList {
+        let current = try latestRevocationList()
+        if let current, let next = current.nextUpdate, next.timeIntervalSince(clock()) > Self.crlRenewalMargin { return current }
+        return try issueRevocationList(adding: [], after: current)
+    }
+
+    /// The current CRL encoded as DER or PEM.
+    public func currentRevocationListBytes(der: Bool) throws(ServiceError) -> [UInt8] {
+        let crl = try currentRevocationList()
+        do { return der ? try crl.der : Array(try crl.pem.utf8) } catch { throw ServiceError(error) }
+    }
+
+    /// The newest archived CRL.
+    public func latestRevocationList() throws(ServiceError) -> RevocationList? {
+        guard FileManager.default.fileExists(atPath: directory.archive.path) else { return nil }
+        do {
+            guard let latest = try archiveStore().latestRevocationList() else { return nil }
+            return try RevocationList(bytes: latest.crl)
+        } catch {
+            throw .archive("the archived CRL is unreadable: \(error)")
+        }
+    }
+
+    private func issueRevocationList(adding new: [RevokedCertificate], after current: RevocationList?) throws(ServiceError) -> RevocationList {
+        let now = clock()
+        do {
+            let crl = try RevocationList.issue(by: try rootCertificate(), key: try loadKey(directory.rootKey),
+                                               number: (current?.number ?? 0) + 1, thisUpdate: now,
+                                               nextUpdate: now.addingTimeInterval(Self.revocationInformationLifetime),
+                                               revoked: (current?.entries ?? []) + new)
+            _ = try archive().store.append([.init(entry: .revocationList(IssuedRevocationList(crl: try crl.der)), salt: nil)],
+                                           signer: try logSigner(), now: now)
+            return crl
+        } catch let error as ServiceError {
+            throw error
+        } catch let error as OpenSSLError {
+            throw ServiceError(error)
+        } catch {
+            throw .archive("\(error)")
+        }
+    }
+
+    /// Whether the newest CRL lists `certificate`.
+    func isRevoked(_ certificate: Certificate) throws(ServiceError) -> RevocationEntry? {
+        try latestRevocationList()?.entry(for: certificate)
+    }
+
+    // MARK: status list
+
+    /// The signed list of revoked documents, valid for `revocationInformationLifetime`.
+    public func documentStatusList() throws(ServiceError) -> String {
+        let now = clock()
+        do {
+            let store = try archiveStore()
+            let items = try store.documentRevocations().map { entry in
+                DocumentStatusList.Item(index: entry.revocation.target.index, leafHash: entry.revocation.target.leafHash,
+                                        reason: entry.revocation.reason, revokedAt: entry.revocation.revokedAt,
+                                        replacedBy: entry.revocation.replacement?.index)
+            }
+            let list = DocumentStatusList(origin: authority.logOrigin, issued: now,
+                                          nextUpdate: now.addingTimeInterval(Self.revocationInformationLifetime),
+                                          treeSize: try store.size, items: items)
+            return try list.signed(by: try logSigner())
+        } catch let error as ServiceError {
+            throw error
+        } catch {
+            throw .archive("\(error)")
+        }
+    }
+
+    /// Parses a status list with the trust bundle's log keys.
+    public static func documentStatusList(_ bytes: [UInt8], trust: TrustBundle) throws(ServiceError) -> DocumentStatusList {
+        do { return try DocumentStatusList(note: String(decoding: bytes, as: UTF8.self), logKeys: try logKeys(of: trust)) } catch {
+            throw .badStatusList("\(error)")
+        }
+    }
+}

@@ -1,0 +1,148 @@
+public import ArgumentParser
+import Foundation
+public import SealService
+
+extension DocumentRevocation.Reason: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+}
+
+extension SealCommand {
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a sealed document (issued in error, superseded or withdrawn), optionally naming its replacement.",
+            discussion: """
+                Appends a revocation, signed by the department that sealed the document (or, with --as-authority, \
+                by the authority), to the archive. Verifiers learn of it online (--data) or from a status list \
+                (`seal status export`).
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: ArgumentHelp("The seal of the document to revoke.", valueName: "SIG"))
+        var signature: String
+
+        @Option(help: "Why: superseded, error or withdrawn.")
+        var reason: DocumentRevocation.Reason
+
+        @Option(help: ArgumentHelp("The seal of the corrected document that replaces it (must be archived).", valueName: "NEWSIG"))
+        var replacedBy: String?
+
+        @Option(help: "A note kept privately in the archive (never published).")
+        var note: String?
+
+        @Option(name: .customLong("as"), help: ArgumentHelp("Revoke as this seal (it must be the one that sealed the document).", valueName: "SEAL"))
+        var seal: String?
+
+        @Flag(help: "Revoke as the authority (admin).")
+        var asAuthority = false
+
+        func validate() throws {
+            if seal != nil && asAuthority { throw ValidationError("use either --as SEAL or --as-authority") }
+        }
+
+        func run() throws {
+            try Console.run {
+                let target = try SealService.sealSignature(try AtomicFile.read(URL(fileURLWithPath: signature)), path: signature)
+                let replacement = try replacedBy.map { path throws(ServiceError) in
+                    try SealService.sealSignature(try AtomicFile.read(URL(fileURLWithPath: path)), path: path)
+                }
+                let index = try global.service().revoke(target, reason: reason, replacement: replacement, note: note,
+                                                        as: asAuthority ? .authority : .department(seal))
+                print("Revoked \(signature) (\(reason)) as archive entry \(index)")
+            }
+        }
+    }
+
+    struct RevokeSeal: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "revoke-seal",
+            abstract: "Revoke a department's seal: issues a new CRL (archived); the seal can no longer sign.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The seal name.")
+        var name: String
+
+        @Option(help: "Why: key-compromise, superseded or cessation.")
+        var reason: String
+
+        @Option(help: ArgumentHelp("Since when the key is suspect (RFC 3339), for key-compromise.", valueName: "TIME"))
+        var invalidSince: String?
+
+        func validate() throws {
+            guard SealRevocationReason(rawValue: reason) != nil else {
+                throw ValidationError("--reason must be one of \(SealRevocationReason.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if let invalidSince, Self.date(invalidSince) == nil {
+                throw ValidationError("--invalid-since must be an RFC 3339 time such as 2026-11-01T00:00:00Z")
+            }
+        }
+
+        static func date(_ text: String) -> Date? {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime]
+            return formatter.date(from: text)
+        }
+
+        func run() throws {
+            try Console.run {
+                let crl = try global.service().revokeSeal(name, reason: SealRevocationReason(rawValue: reason)!,
+                                                          invalidSince: invalidSince.flatMap(Self.date))
+                print("Revoked seal '\(name)' (\(reason)); CRL number \(crl.number ?? 0) issued (`seal crl` writes it)")
+            }
+        }
+    }
+
+    struct CRL: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "crl",
+            abstract: "Write the authority's current CRL (a fresh one is issued and archived when the newest is about to expire).")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(name: .shortAndLong, help: ArgumentHelp("Write to FILE instead of standard output.", valueName: "FILE"))
+        var output: String?
+
+        @Flag(help: "DER instead of PEM.")
+        var der = false
+
+        func run() throws {
+            try Console.run {
+                let bytes = try global.service().currentRevocationListBytes(der: der)
+                if let output {
+                    try AtomicFile.write(bytes, to: URL(fileURLWithPath: output))
+                } else if der {
+                    FileHandle.standardOutput.write(Data(bytes))
+                } else {
+                    print(String(decoding: bytes, as: UTF8.self), terminator: "")
+                }
+            }
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Document status lists for offline verifiers.", subcommands: [Export.self])
+
+        struct Export: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Write the signed, dated list of revoked documents (use with `seal verify --status`).")
+
+            @OptionGroup var global: GlobalOptions
+
+            @Option(name: .shortAndLong, help: ArgumentHelp("Write to FILE instead of standard output.", valueName: "FILE"))
+            var output: String?
+
+            func run() throws {
+                try Console.run {
+                    let note = try global.service().documentStatusList()
+                    if let output {
+                        try AtomicFile.write(Array(note.utf8), to: URL(fileURLWithPath: output))
+                    } else {
+                        print(note, terminator: "")
+                    }
+                }
+            }
+        }
+    }
+}

@@ -94,10 +94,6 @@ public struct DocumentStatusList: Sendable, Equatable {
     public func item(forLeaf leafHash: TreeHash) -> Item? { items.first { $0.leafHash == leafHash } }
 
     static func format(_ date: Date) -> String { date.rfc3339 }
-    static func parse(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
-    }
+    static func parse(_ text: String) -> Date? { Date(rfc3339: text) }
 }
 

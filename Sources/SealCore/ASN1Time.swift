@@ -22,11 +22,19 @@ enum ASN1Time {
 }
 
 extension Date {
-    /// RFC 3339 in UTC with second precision, the form every Seal output uses.
-    public var rfc3339: String {
+    private static func rfc3339Formatter() -> ISO8601DateFormatter {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: self)
+        return formatter
+    }
+
+    /// RFC 3339 in UTC with second precision, the form every Seal output uses.
+    public var rfc3339: String { Self.rfc3339Formatter().string(from: self) }
+
+    /// Parses an RFC 3339 time such as 2026-11-01T00:00:00Z.
+    public init?(rfc3339 text: String) {
+        guard let date = Self.rfc3339Formatter().date(from: text) else { return nil }
+        self = date
     }
 }

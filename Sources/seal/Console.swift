@@ -18,6 +18,15 @@ enum Console {
 
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
+    /// Writes `bytes` atomically to `path`, or to standard output when there is none.
+    static func emit(_ bytes: [UInt8], to path: String?) throws(ServiceError) {
+        if let path {
+            try AtomicFile.write(bytes, to: URL(fileURLWithPath: path))
+        } else {
+            FileHandle.standardOutput.write(Data(bytes))
+        }
+    }
+
     /// Pretty JSON on stdout.
     static func printJSON(_ value: some Encodable) throws {
         let encoder = JSONEncoder()

@@ -73,21 +73,15 @@ extension SealCommand {
             guard SealRevocationReason(rawValue: reason) != nil else {
                 throw ValidationError("--reason must be one of \(SealRevocationReason.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            if let invalidSince, Self.date(invalidSince) == nil {
+            if let invalidSince, Date(rfc3339: invalidSince) == nil {
                 throw ValidationError("--invalid-since must be an RFC 3339 time such as 2026-11-01T00:00:00Z")
             }
-        }
-
-        static func date(_ text: String) -> Date? {
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withInternetDateTime]
-            return formatter.date(from: text)
         }
 
         func run() throws {
             try Console.run {
                 let crl = try global.service().revokeSeal(name, reason: SealRevocationReason(rawValue: reason)!,
-                                                          invalidSince: invalidSince.flatMap(Self.date))
+                                                          invalidSince: invalidSince.flatMap { Date(rfc3339: $0) })
                 print("Revoked seal '\(name)' (\(reason)); CRL number \(crl.number ?? 0) issued (`seal crl` writes it)")
             }
         }
@@ -108,14 +102,7 @@ extension SealCommand {
 
         func run() throws {
             try Console.run {
-                let bytes = try global.service().currentRevocationListBytes(der: der)
-                if let output {
-                    try AtomicFile.write(bytes, to: URL(fileURLWithPath: output))
-                } else if der {
-                    FileHandle.standardOutput.write(Data(bytes))
-                } else {
-                    print(String(decoding: bytes, as: UTF8.self), terminator: "")
-                }
+                try Console.emit(try global.service().currentRevocationListBytes(der: der), to: output)
             }
         }
     }
@@ -135,12 +122,7 @@ extension SealCommand {
 
             func run() throws {
                 try Console.run {
-                    let note = try global.service().documentStatusList()
-                    if let output {
-                        try AtomicFile.write(Array(note.utf8), to: URL(fileURLWithPath: output))
-                    } else {
-                        print(note, terminator: "")
-                    }
+                    try Console.emit(Array(try global.service().documentStatusList().utf8), to: output)
                 }
             }
         }

@@ -23,11 +23,7 @@ extension SealCommand {
                 try Console.run {
                     let service = try global.service()
                     let pem = logKey ? service.authority.logVerifierKey + "\n" : try service.trustBundle().pem
-                    if let output {
-                        try AtomicFile.write(Array(pem.utf8), to: URL(fileURLWithPath: output))
-                    } else {
-                        print(pem, terminator: "")
-                    }
+                    try Console.emit(Array(pem.utf8), to: output)
                 }
             }
         }

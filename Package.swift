@@ -75,7 +75,7 @@ let package = Package(
         .target(name: "SealTestSupport", dependencies: ["SealService"], path: "Tests/SealTestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "SealCoreTests",
-            dependencies: ["SealCore"],
+            dependencies: ["SealCore", "SealTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

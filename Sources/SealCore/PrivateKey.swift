@@ -140,6 +140,20 @@ public final class PublicKey: @unchecked Sendable {
         self.algorithm = algorithm
     }
 
+    /// Reads a DER SubjectPublicKeyInfo of an algorithm Seal verifies.
+    public convenience init(spki der: [UInt8]) throws(LoadError) {
+        guard let key = DER.decode(der, { d2i_PUBKEY(nil, $0, $1) }, free: EVP_PKEY_free) else { throw .notAPublicKey }
+        guard let algorithm = SignatureAlgorithm.of(key: key) else {
+            EVP_PKEY_free(key)
+            throw .notAPublicKey
+        }
+        self.init(taking: key, algorithm: algorithm)
+    }
+
+    public enum LoadError: Error, Sendable {
+        case notAPublicKey
+    }
+
     deinit { EVP_PKEY_free(pointer) }
 
     /// Verifies a signature over `message` with this key's algorithm. False for any failure,

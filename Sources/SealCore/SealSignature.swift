@@ -1,5 +1,6 @@
 internal import CSealShim
 public import Foundation
+import SwiftASN1
 
 /// A seal: a detached CMS SignedData (RFC 5652) with exactly one signer, owned by this object.
 /// Parsing checks the shape only; `SealVerifier` judges it.
@@ -16,6 +17,8 @@ public final class SealSignature: @unchecked Sendable {
         case notSignedData
         case notDetached
         case signerCount(Int)
+        case notDER
+        case profile(String)
         public var description: String {
             switch self {
             case .empty: "the seal file is empty"
@@ -23,6 +26,8 @@ public final class SealSignature: @unchecked Sendable {
             case .notSignedData: "the CMS structure is not SignedData"
             case .notDetached: "the seal embeds its content; Seal uses detached seals"
             case .signerCount(let n): "the seal has \(n) signers; a seal has exactly one"
+            case .notDER: "the seal is not in canonical DER (it was re-encoded or altered)"
+            case .profile(let why): "the seal does not follow the profile: \(why)"
             }
         }
     }
@@ -33,7 +38,50 @@ public final class SealSignature: @unchecked Sendable {
         guard let cms = DER.decode(der, { d2i_CMS_ContentInfo(nil, $0, $1) }, free: CMS_ContentInfo_free) else {
             throw .notCMS
         }
+        // Only canonical DER: OpenSSL's decoder tolerates some BER, and any byte that can change
+        // without changing the parse would make the seal malleable.
+        guard (try? DER.encode("a seal", { i2d_CMS_ContentInfo(cms, $0) })) == der else {
+            CMS_ContentInfo_free(cms)
+            throw .notDER
+        }
         try self.init(taking: cms, der: der)
+        try checkProfile()
+    }
+
+    /// The parts of SignedData that no signature covers must hold the only values the profile
+    /// allows (RFC 5652 §5.1, §5.3): versions 1, a digestAlgorithms set naming exactly the
+    /// signer's digest, and a signature algorithm that fits the key and the digest.
+    private func checkProfile() throws(FormatError) {
+        let raw = der
+        guard let fields = SignedDataFields(raw) else { throw .profile("unreadable SignedData fields") }
+        guard fields.signedDataVersion == 1 else { throw .profile("SignedData version \(fields.signedDataVersion), expected 1") }
+        guard fields.signerInfoVersion == 1 else { throw .profile("SignerInfo version \(fields.signerInfoVersion), expected 1") }
+        var digest: UnsafeMutablePointer<X509_ALGOR>? = nil
+        var signature: UnsafeMutablePointer<X509_ALGOR>? = nil
+        CMS_SignerInfo_get0_algs(signerInfo, nil, nil, &digest, &signature)
+        guard let digest, let signature, let digestOID = Self.oid(digest), let signatureOID = Self.oid(signature) else {
+            throw .profile("missing algorithm identifiers")
+        }
+        guard fields.digestAlgorithmOIDs == [digestOID] else {
+            throw .profile("digestAlgorithms must name exactly the signer's digest")
+        }
+        let allowed: [String: [String]] = [
+            "2.16.840.1.101.3.4.2.1": ["1.2.840.10045.4.3.2", "1.2.840.113549.1.1.10", "1.2.840.113549.1.1.11", "1.2.840.113549.1.1.1"],
+            "2.16.840.1.101.3.4.2.2": ["1.2.840.10045.4.3.3", "1.2.840.113549.1.1.10", "1.2.840.113549.1.1.12", "1.2.840.113549.1.1.1"],
+            "2.16.840.1.101.3.4.2.3": ["1.2.840.10045.4.3.4", "1.2.840.113549.1.1.10", "1.2.840.113549.1.1.13", "1.2.840.113549.1.1.1"],
+        ]
+        guard allowed[digestOID]?.contains(signatureOID) == true else {
+            throw .profile("signature algorithm \(signatureOID) does not fit digest \(digestOID)")
+        }
+    }
+
+    static func oid(_ algorithm: UnsafeMutablePointer<X509_ALGOR>) -> String? {
+        var object: OpaquePointer? = nil
+        X509_ALGOR_get0(&object, nil, nil, algorithm)
+        guard let object else { return nil }
+        var buffer = [CChar](repeating: 0, count: 96)
+        guard OBJ_obj2txt(&buffer, Int32(buffer.count), object, 1) > 0 else { return nil }
+        return String(cString: buffer)
     }
 
     /// Takes ownership of `cms` (freeing it if the shape check fails).
@@ -211,3 +259,33 @@ enum ASN1Bytes {
     }
 }
 
+
+/// The few SignedData fields OpenSSL does not expose, read from the DER with swift-asn1.
+struct SignedDataFields {
+    let signedDataVersion: Int
+    let digestAlgorithmOIDs: [String]
+    let signerInfoVersion: Int
+
+    init?(_ der: [UInt8]) {
+        func children(_ node: ASN1Node?) -> [ASN1Node]? {
+            guard let node, case .constructed(let collection) = node.content else { return nil }
+            return Array(collection)
+        }
+        // ContentInfo { contentType, [0] { SignedData { version, digestAlgorithms, encapContentInfo,
+        // [0] certificates?, [1] crls?, signerInfos } } }
+        guard let root = try? SwiftASN1.DER.parse(der), let outer = children(root), outer.count == 2,
+              let wrapper = children(outer[1]), wrapper.count == 1, let fields = children(wrapper[0]), fields.count >= 4,
+              let signedDataVersion = try? Int(derEncoded: fields[0]), let digests = children(fields[1]),
+              let infos = children(fields[fields.count - 1]), let firstInfo = children(infos.first), let infoVersion = firstInfo.first,
+              let signerInfoVersion = try? Int(derEncoded: infoVersion) else { return nil }
+        var oids: [String] = []
+        for algorithm in digests {
+            guard let parts = children(algorithm), let oid = parts.first,
+                  let identifier = try? ASN1ObjectIdentifier(derEncoded: oid) else { return nil }
+            oids.append(identifier.description)
+        }
+        self.signedDataVersion = signedDataVersion
+        self.digestAlgorithmOIDs = oids
+        self.signerInfoVersion = signerInfoVersion
+    }
+}

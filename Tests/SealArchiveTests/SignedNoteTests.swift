@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SealTestSupport
 import SealCore
 import SealArchive
 

@@ -1,10 +1,9 @@
-import Foundation
-import SealTestSupport
+public import Foundation
 
 /// The externally authored vectors in ../shared/vectors (beside the repository).
-enum SharedVectors {
+public enum SharedVectors {
     /// `../shared/vectors` beside the repository (as CI lays it out), or $SEAL_SHARED_VECTORS.
-    static let folder = ProcessInfo.processInfo.environment["SEAL_SHARED_VECTORS"].map { URL(fileURLWithPath: $0) }
+    public static let folder = ProcessInfo.processInfo.environment["SEAL_SHARED_VECTORS"].map { URL(fileURLWithPath: $0) }
         ?? TestSupport.repository.appendingPathComponent("../shared/vectors").standardizedFileURL
 
     struct Missing: Error, CustomStringConvertible {
@@ -12,7 +11,7 @@ enum SharedVectors {
         var description: String { "shared test vector \(path) not found (expected ../shared/vectors beside the repository)" }
     }
 
-    static func json(_ path: String) throws -> [String: Any] {
+    public static func json(_ path: String) throws -> [String: Any] {
         guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(path).path),
               let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw Missing(path: path) }
         return object
@@ -20,7 +19,7 @@ enum SharedVectors {
 }
 
 extension Array where Element == UInt8 {
-    init?(hex: String) {
+    public init?(hex: String) {
         guard hex.count % 2 == 0 else { return nil }
         var bytes: [UInt8] = []
         var index = hex.startIndex
@@ -33,5 +32,5 @@ extension Array where Element == UInt8 {
         self = bytes
     }
 
-    init(base64 text: String) { self = Array(Data(base64Encoded: text) ?? Data()) }
+    public init(base64 text: String) { self = Array(Data(base64Encoded: text) ?? Data()) }
 }

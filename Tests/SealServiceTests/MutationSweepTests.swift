@@ -1,0 +1,33 @@
+import Foundation
+import Testing
+import SealTestSupport
+@testable import SealService
+
+/// Flips, truncates and inserts at every byte of a valid, archived seal (its receipt and
+/// checkpoint included): nothing may verify as TOTAL-PASSED, and nothing may crash.
+@Suite struct MutationSweepTests {
+    @Test func noMutatedSealPasses() throws {
+        let scratch = try ScratchAuthority()
+        let service = try scratch.service()
+        try service.enroll(name: "dept", department: "Civil Registry", organizationIdentifier: nil, algorithm: nil, days: 30)
+        let document = Array("Household register extract\n".utf8)
+        let seal = try service.seal([document], with: try service.signer(for: "dept"))[0].der
+        let trust = try service.trustBundle()
+        func passes(_ bytes: [UInt8]) throws -> Bool {
+            try SealService.verify(seal: bytes, document: document, trust: trust).indication == .totalPassed
+        }
+        #expect(try passes(seal))
+
+        var passed: [String] = []
+        for offset in 0..<seal.count {
+            var flipped = seal
+            flipped[offset] ^= 0x01
+            if try passes(flipped) { passed.append("flip \(offset)") }
+            var inserted = seal
+            inserted.insert(0x00, at: offset)
+            if try passes(inserted) { passed.append("insert \(offset)") }
+            if try passes(Array(seal.prefix(offset))) { passed.append("truncate \(offset)") }
+        }
+        #expect(passed.isEmpty, "\(passed.prefix(20))")
+    }
+}

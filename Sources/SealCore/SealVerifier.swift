@@ -6,13 +6,17 @@ public import Foundation
 public struct SealVerifier: Sendable {
     public var trust: TrustAnchors
     public var revocationLists: [RevocationList]
+    /// True when the CRLs come from the authority's own archive (online verification): they are
+    /// then complete as of now, so no CRL means nothing is revoked and nextUpdate does not apply.
+    public var revocationListsAreCurrent: Bool
     /// The current time; injected in tests.
     public var clock: @Sendable () -> Date
 
-    public init(trust: TrustAnchors, revocationLists: [RevocationList] = [],
+    public init(trust: TrustAnchors, revocationLists: [RevocationList] = [], revocationListsAreCurrent: Bool = false,
                 clock: @escaping @Sendable () -> Date = { Date() }) {
         self.trust = trust
         self.revocationLists = revocationLists
+        self.revocationListsAreCurrent = revocationListsAreCurrent
         self.clock = clock
     }
 
@@ -227,6 +231,10 @@ public struct SealVerifier: Sendable {
     private func revocationCheck(signer: Certificate, proofOfExistence: Date?,
                                  into report: inout VerificationReport) -> VerificationCheck {
         guard !revocationLists.isEmpty else {
+            if revocationListsAreCurrent {
+                report.revocation = RevocationSummary(status: .good, source: "archive")
+                return .passed(.revocation, "the authority's archive records no revoked seal")
+            }
             return .skipped(.revocation, "no revocation information given")
         }
         guard let issuerRoot = trust.roots.first(where: { root in
@@ -235,7 +243,8 @@ public struct SealVerifier: Sendable {
             report.revocation = RevocationSummary(status: .notChecked, source: "crl")
             return .failed(.revocation, .indeterminate, .tryLater, "no CRL given was issued by the seal certificate's issuer")
         }
-        var summary = RevocationSummary(status: .good, source: "crl", thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate)
+        var summary = RevocationSummary(status: .good, source: revocationListsAreCurrent ? "archive" : "crl",
+                                        thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate)
         defer { report.revocation = summary }
         if let entry = crl.entry(for: signer) {
             summary.reason = entry.reason.description
@@ -254,7 +263,7 @@ public struct SealVerifier: Sendable {
             summary.status = .revokedAfterSealing
             return .passed(.revocation, "the seal certificate was revoked (\(entry.reason)) after the seal was time-stamped")
         }
-        if let next = crl.nextUpdate, next < report.validationTime {
+        if let next = crl.nextUpdate, next < report.validationTime, !revocationListsAreCurrent {
             summary.status = .stale
             return .failed(.revocation, .indeterminate, .tryLater, "the CRL is out of date (nextUpdate \(next.rfc3339))")
         }

@@ -230,19 +230,21 @@ public final class SealService: Sendable {
     /// the archive when it carries no receipt.
     public func verify(seal: [UInt8], document: [UInt8], revocationLists: [RevocationList] = [],
                        statusList: DocumentStatusList? = nil) throws(ServiceError) -> VerificationReport {
-        let archive = try? ArchiveStore(url: directory.archive, readOnly: true)
-        // Online, the authority's own newest CRL is used unless CRLs were given.
-        let crls = revocationLists.isEmpty ? ((try? latestRevocationList()).flatMap { $0.map { [$0] } } ?? []) : revocationLists
+        let archive = try archiveStore()
+        // Online, the authority's own newest CRL is complete as of now, unless CRLs were given.
+        let online = revocationLists.isEmpty
+        let crls = online ? (try latestRevocationList()).map { [$0] } ?? [] : revocationLists
         return try Self.verify(seal: seal, document: document, trust: trustBundle(), revocationLists: crls,
-                               statusList: statusList, lookup: archive.map { Archive(store: $0) }, clock: clock)
+                               revocationListsAreCurrent: online, statusList: statusList, lookup: Archive(store: archive), clock: clock)
     }
 
     /// Verifies offline against a trust bundle (and, when given, an archive to look seals up in).
     public static func verify(seal: [UInt8], document: [UInt8], trust: TrustBundle,
-                              revocationLists: [RevocationList] = [], statusList: DocumentStatusList? = nil,
-                              lookup: (any ArchiveLookup)? = nil,
+                              revocationLists: [RevocationList] = [], revocationListsAreCurrent: Bool = false,
+                              statusList: DocumentStatusList? = nil, lookup: (any ArchiveLookup)? = nil,
                               clock: @escaping @Sendable () -> Date = { Date() }) throws(ServiceError) -> VerificationReport {
-        let verifier = SealVerifier(trust: trust.anchors, revocationLists: revocationLists, clock: clock)
+        let verifier = SealVerifier(trust: trust.anchors, revocationLists: revocationLists,
+                                    revocationListsAreCurrent: revocationListsAreCurrent, clock: clock)
         var report = VerificationReport(validationTime: clock())
         let parsed: SealSignature
         do {

@@ -92,7 +92,8 @@ final class TestClock: @unchecked Sendable {
                 try service.revokeSeal("land", reason: .superseded, invalidSince: nil)
             }
             #expect(try service.seals().first { $0.name == "land" }?.status.name == "revoked")
-            // Sealed an hour before a superseded revocation: still valid, with the revocation reported.
+            // Online, the archive's CRL is complete as of now: a later nextUpdate does not matter.
+        // Sealed an hour before a superseded revocation: still valid, with the revocation reported.
             let report = try service.verify(seal: early.der, document: document)
             #expect(report.indication == .totalPassed, "\(report.summary)")
             #expect(report.revocation.status == .revokedAfterSealing)
@@ -115,6 +116,20 @@ final class TestClock: @unchecked Sendable {
             let report = try service.verify(seal: sealed.der, document: document)
             #expect(report.indication == .totalFailed && report.subIndication == .revoked, "\(report.summary)")
             #expect(report.revocation.invalidSince != nil)
+        }
+    }
+
+    @Test func onlineRevocationNeedsNoFreshCRL() throws {
+        try withAuthority { service, clock in
+            let sealed = try service.seal([document], with: try service.signer(for: "civil"))[0]
+            let none = try service.verify(seal: sealed.der, document: document)
+            #expect(none.revocation.status == .good && none.revocation.source == "archive")
+            #expect(none.checks.first { $0.name == .revocation }?.outcome == .passed)
+            try service.revokeSeal("land", reason: .cessation, invalidSince: nil)
+            clock.advance(SealService.revocationInformationLifetime * 3)
+            let later = try service.verify(seal: sealed.der, document: document)
+            #expect(later.revocation.status == .good, "\(later.summary)")
+            #expect(later.indication != .indeterminate || later.subIndication != .tryLater)
         }
     }
 

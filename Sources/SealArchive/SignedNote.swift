@@ -134,8 +134,11 @@ public enum SignedNote {
             guard count <= maximumSignatures else { throw .malformed("too many signatures") }
             guard line.hasPrefix("— ") else { throw .malformed("a signature line must start with an em dash") }
             let fields = line.dropFirst(2).split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
+            // Canonical base64 only: decoders ignore the unused bits of the last character, so a
+            // non-canonical line would let the note's bytes change without its signature failing.
             guard fields.count == 2, isValidName(String(fields[0])), !fields[1].isEmpty,
-                  let raw = Data(base64Encoded: String(fields[1])), raw.count >= 5 else {
+                  let raw = Data(base64Encoded: String(fields[1])), raw.count >= 5,
+                  raw.base64EncodedString() == fields[1] else {
                 throw .malformed("bad signature line")
             }
             let name = String(fields[0])

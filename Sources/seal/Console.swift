@@ -63,4 +63,11 @@ enum Console {
         default: 1
         }
     }
+
+    /// `verify` keeps 0, 1 and 2 for verdicts, so its other failures use 64 and up (70: internal).
+    static func verifyExitStatus(for error: ServiceError) -> Int32 {
+        if case .passphraseRequired = error { return 64 }
+        let status = exitStatus(for: error)
+        return status == 1 ? 70 : status
+    }
 }

@@ -28,6 +28,10 @@ import SealTestSupport
             if try passes(inserted) { passed.append("insert \(offset)") }
             if try passes(Array(seal.prefix(offset))) { passed.append("truncate \(offset)") }
         }
+        if !passed.isEmpty {
+            // Keep the seal for diagnosis (asn1parse the offsets listed).
+            try? Data(seal).write(to: FileManager.default.temporaryDirectory.appendingPathComponent("mutation-sweep-failure.p7s"))
+        }
         #expect(passed.isEmpty, "\(passed.prefix(20))")
     }
 }

@@ -58,8 +58,7 @@ extension SealCommand {
                 }
             } catch let error as ServiceError {
                 Console.error(error.description)
-                // Verify keeps 0/1/2 for verdicts, so its operational errors use 64 and up.
-                throw ExitCode(error == .passphraseRequired ? 64 : max(64, Console.exitStatus(for: error) == 1 ? 70 : Console.exitStatus(for: error)))
+                throw ExitCode(Console.verifyExitStatus(for: error))
             }
             if json { try Console.printJSON(report) } else { print(report.summary) }
             throw ExitCode(report.indication.exitCode)

@@ -73,6 +73,10 @@ let package = Package(
         ),
         // Process and file helpers shared by the end-to-end and interop tests.
         .target(name: "SealTestSupport", dependencies: ["SealService"], path: "Tests/SealTestSupport", swiftSettings: swiftSettings),
+        // Fuzzing: the targets live in a library so the suite replays the corpus and findings; the
+        // libFuzzer executable is built by Scripts/fuzz.sh with --sanitize=fuzzer.
+        .target(name: "SealFuzzTargets", dependencies: ["SealService"], swiftSettings: swiftSettings),
+        .executableTarget(name: "seal-fuzz", dependencies: ["SealFuzzTargets"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SealCoreTests",
             dependencies: ["SealCore", "SealTestSupport"],
@@ -85,7 +89,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SealServiceTests",
-            dependencies: ["SealService", "SealCore", "SealTestSupport"],
+            dependencies: ["SealService", "SealCore", "SealTestSupport", "SealFuzzTargets"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Fuzzes every parser of outside input with libFuzzer for a fixed number of executions.
+#
+#   Scripts/fuzz.sh [RUNS] [TARGET...]      (default 200000 runs, every target)
+#
+# Builds seal-fuzz with --sanitize=fuzzer (and AddressSanitizer) in .build-fuzz, starts each target
+# from its committed seed corpus (Fuzz/corpus/TARGET, copied so the seeds stay small), and puts any
+# crashing input in Fuzz/findings/TARGET. A finding becomes a regression by moving it to
+# Fuzz/regressions/ (named TARGET-*), which the test suite replays.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-200000}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(seal receipt checkpoint trust-bundle crl status-list verifier-key)
+
+swift build -c release --sanitize=fuzzer --sanitize=address --scratch-path .build-fuzz --product seal-fuzz >&2
+binary=$(find .build-fuzz -path '*release/seal-fuzz' -type f | head -1)
+export SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0
+
+for target in "${targets[@]}"; do
+    work=$(mktemp -d)
+    cp Fuzz/corpus/"$target"/* "$work"/
+    mkdir -p Fuzz/findings/"$target"
+    start=$(date +%s)
+    status=0
+    SEAL_FUZZ_TARGET="$target" "$binary" -runs="$runs" -max_len=16384 -timeout=10 \
+        -artifact_prefix=Fuzz/findings/"$target"/ "$work" > "$work.log" 2>&1 || status=$?
+    executions=$(grep -oE '^Done [0-9]+ runs' "$work.log" | grep -oE '[0-9]+' || echo "?")
+    crashes=$(find Fuzz/findings/"$target" -type f | wc -l)
+    echo "$target: $executions executions in $(( $(date +%s) - start ))s, exit $status, $crashes finding(s)"
+    rm -rf "$work" "$work.log"
+done

@@ -192,3 +192,33 @@ import SealTestSupport
         #expect(report.problems.contains { $0.reason.contains("not covered") })
     }
 }
+
+@Suite struct MigrationTests {
+    @Test func aVersion1ArchiveIsMigratedInPlace() throws {
+        let folder = try TestSupport.scratchDirectory("migrate")
+        defer { TestSupport.cleanUp(folder) }
+        let url = folder.appendingPathComponent("archive.sqlite")
+        // An archive as version 1 of the schema left it, with one entry and its checkpoint.
+        let signer = try NoteSigner(name: "seal.test/archive", key: try Ed25519PrivateKey.generate())
+        do {
+            let old = try SQLiteDatabase(path: url.path, readOnly: false)
+            try old.execute("PRAGMA journal_mode=WAL")
+            try old.execute(ArchiveStore.migrations[0])
+            try old.execute("PRAGMA user_version = 1")
+        }
+        _ = try ArchiveStore(url: url).append([ScratchArchive.entry(0)], signer: signer)
+        let database = try SQLiteDatabase(path: url.path, readOnly: true)
+        #expect(try database.userVersion == ArchiveStore.schemaVersion)
+        let tables = try database.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        var names: [String] = []
+        while try tables.step() { names.append(tables.text(0)) }
+        #expect(names.contains("document_revocations") && names.contains("notes"))
+        let report = try Auditor(logKey: signer.verifierKey, trust: nil).audit(try ArchiveStore(url: url, readOnly: true))
+        #expect(report.ok && report.entries == 1)
+        // A schema newer than this program is refused, not silently used.
+        try database.execute("SELECT 1")
+        let newer = try SQLiteDatabase(path: url.path, readOnly: false)
+        try newer.execute("PRAGMA user_version = 99")
+        #expect(throws: ArchiveError.self) { try ArchiveStore(url: url) }
+    }
+}

@@ -117,13 +117,22 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
         }
     }
 
-    /// Appends `entries` and a new checkpoint signed by `signer`, in one transaction.
-    public func append(_ entries: [NewEntry], signer: NoteSigner, now: Date = Date()) throws(ArchiveError) -> Appended {
+    /// Appends `entries` and a new checkpoint signed by `signer`, in one transaction. When
+    /// `afterRevocationList` is given, the append goes ahead only if the newest archived CRL is
+    /// still that entry (nil: none yet), so two writers cannot issue the same CRL number.
+    public func append(_ entries: [NewEntry], signer: NoteSigner, now: Date = Date(),
+                       afterRevocationList expected: Int?? = .none) throws(ArchiveError) -> Appended {
         try locked { () throws(ArchiveError) in
             var tree = try loadFrontier()
             let start = tree.size
             let millis = Int(now.timeIntervalSince1970 * 1000)
             let result = try database.transaction { () throws(ArchiveError) -> Appended in
+                if case .some(let expectedIndex) = expected {
+                    let latest = try statement("SELECT MAX(idx) FROM entries WHERE kind = ?")
+                    try latest.bind([.integer(Int(ArchiveEntry.Kind.revocationList.rawValue))])
+                    let current = try latest.step() && !latest.isNull(0) ? latest.int(0) : nil
+                    guard current == expectedIndex else { throw .conflict("another CRL was issued meanwhile") }
+                }
                 let insertEntry = try database.prepare(
                     "INSERT INTO entries (idx, kind, data, leaf_hash, signature_hash, committed_at) VALUES (?, ?, ?, ?, ?, ?)")
                 let insertNode = try database.prepare("INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)")

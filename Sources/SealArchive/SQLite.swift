@@ -147,6 +147,7 @@ public enum ArchiveError: Error, Sendable, Equatable, CustomStringConvertible {
     case notFound(String)
     case invalidArgument(String)
     case signing(String)
+    case conflict(String)
 
     public var description: String {
         switch self {
@@ -155,6 +156,7 @@ public enum ArchiveError: Error, Sendable, Equatable, CustomStringConvertible {
         case .notFound(let text): text
         case .invalidArgument(let text): text
         case .signing(let text): "cannot sign the checkpoint: \(text)"
+        case .conflict(let text): text
         }
     }
 }

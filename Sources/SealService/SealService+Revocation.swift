@@ -109,20 +109,20 @@ extension SealService {
     public func revokeSeal(_ rawName: String, reason: SealRevocationReason, invalidSince: Date?) throws(ServiceError) -> RevocationList {
         let name = try SealName(rawName)
         let info = try info(name, now: clock())
-        let current = try latestRevocationList()
-        if current?.entry(for: info.certificate) != nil { throw .refused("seal '\(name)' is already revoked") }
         if let invalidSince, invalidSince > clock() { throw .invalidArgument("--invalid-since lies in the future") }
-        let entry = RevokedCertificate(serialNumber: info.serialNumber, revocationDate: clock(), reason: reason.crlReason,
-                                       invalidityDate: invalidSince)
-        return try issueRevocationList(adding: [entry], after: current)
+        return try issueRevocationList { current throws(ServiceError) in
+            if current?.entry(for: info.certificate) != nil { throw .refused("seal '\(name)' is already revoked") }
+            return [RevokedCertificate(serialNumber: info.serialNumber, revocationDate: clock(), reason: reason.crlReason,
+                                       invalidityDate: invalidSince)]
+        }
     }
 
     /// The CRL to publish: the newest, or a fresh one (same entries, next number) when it is
     /// close to its next update. Every CRL issued is archived.
     public func currentRevocationList() throws(ServiceError) -> RevocationList {
-        let current = try latestRevocationList()
-        if let current, let next = current.nextUpdate, next.timeIntervalSince(clock()) > Self.crlRenewalMargin { return current }
-        return try issueRevocationList(adding: [], after: current)
+        if let current = try latestRevocationList()?.crl, let next = current.nextUpdate,
+           next.timeIntervalSince(clock()) > Self.crlRenewalMargin { return current }
+        return try issueRevocationList { _ in [] }
     }
 
     /// The current CRL encoded as DER or PEM.
@@ -131,39 +131,48 @@ extension SealService {
         do { return der ? try crl.der : Array(try crl.pem.utf8) } catch { throw ServiceError(error) }
     }
 
-    /// The newest archived CRL.
-    public func latestRevocationList() throws(ServiceError) -> RevocationList? {
+    /// The newest archived CRL and its entry index.
+    func latestRevocationList() throws(ServiceError) -> (index: Int, crl: RevocationList)? {
         guard FileManager.default.fileExists(atPath: directory.archive.path) else { return nil }
         do {
             guard let latest = try archiveStore().latestRevocationList() else { return nil }
-            return try RevocationList(bytes: latest.crl)
+            return (latest.index, try RevocationList(bytes: latest.crl))
         } catch {
             throw .archive("the archived CRL is unreadable: \(error)")
         }
     }
 
-    private func issueRevocationList(adding new: [RevokedCertificate], after current: RevocationList?) throws(ServiceError) -> RevocationList {
-        let now = clock()
-        do {
-            let crl = try RevocationList.issue(by: try rootCertificate(), key: try loadKey(directory.rootKey),
-                                               number: (current?.number ?? 0) + 1, thisUpdate: now,
-                                               nextUpdate: now.addingTimeInterval(Self.revocationInformationLifetime),
-                                               revoked: (current?.entries ?? []) + new)
-            _ = try archive().store.append([.init(entry: .revocationList(IssuedRevocationList(crl: try crl.der)), salt: nil)],
-                                           signer: try logSigner(), now: now)
-            return crl
-        } catch let error as ServiceError {
-            throw error
-        } catch let error as OpenSSLError {
-            throw ServiceError(error)
-        } catch {
-            throw .archive("\(error)")
+    /// Issues the next CRL: the newest one's entries plus `additions(newest)`, the next number,
+    /// archived only if no other CRL was archived meanwhile (then it starts over, a few times).
+    private func issueRevocationList(_ additions: (RevocationList?) throws(ServiceError) -> [RevokedCertificate]) throws(ServiceError) -> RevocationList {
+        for _ in 0..<5 {
+            let current = try latestRevocationList()
+            let new = try additions(current?.crl)
+            let now = clock()
+            do {
+                let crl = try RevocationList.issue(by: try rootCertificate(), key: try loadKey(directory.rootKey),
+                                                   number: (current?.crl.number ?? 0) + 1, thisUpdate: now,
+                                                   nextUpdate: now.addingTimeInterval(Self.revocationInformationLifetime),
+                                                   revoked: (current?.crl.entries ?? []) + new)
+                _ = try archive().store.append([.init(entry: .revocationList(IssuedRevocationList(crl: try crl.der)), salt: nil)],
+                                               signer: try logSigner(), now: now, afterRevocationList: .some(current?.index))
+                return crl
+            } catch ArchiveError.conflict {
+                continue
+            } catch let error as ServiceError {
+                throw error
+            } catch let error as OpenSSLError {
+                throw ServiceError(error)
+            } catch {
+                throw .archive("\(error)")
+            }
         }
+        throw .archive("CRLs kept being issued concurrently; try again")
     }
 
     /// Whether the newest CRL lists `certificate`.
     func isRevoked(_ certificate: Certificate) throws(ServiceError) -> RevocationEntry? {
-        try latestRevocationList()?.entry(for: certificate)
+        try latestRevocationList()?.crl.entry(for: certificate)
     }
 
     // MARK: status list

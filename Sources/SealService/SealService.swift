@@ -147,7 +147,7 @@ public final class SealService: Sendable {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory.sealsFolder.path)) ?? [])
             .filter { !$0.hasPrefix(".") }.sorted()
         let now = clock()
-        let crl = try latestRevocationList()
+        let crl = try latestRevocationList()?.crl
         var result: [SealInfo] = []
         for raw in names {
             guard let name = try? SealName(raw) else { continue }
@@ -233,7 +233,7 @@ public final class SealService: Sendable {
         let archive = try archiveStore()
         // Online, the authority's own newest CRL is complete as of now, unless CRLs were given.
         let online = revocationLists.isEmpty
-        let crls = online ? (try latestRevocationList()).map { [$0] } ?? [] : revocationLists
+        let crls = online ? (try latestRevocationList()).map { [$0.crl] } ?? [] : revocationLists
         return try Self.verify(seal: seal, document: document, trust: trustBundle(), revocationLists: crls,
                                revocationListsAreCurrent: online, statusList: statusList, lookup: Archive(store: archive), clock: clock)
     }

@@ -107,6 +107,32 @@ final class TestClock: @unchecked Sendable {
         }
     }
 
+    @Test func concurrentSealRevocationsGetDistinctCRLNumbers() throws {
+        try withAuthority { service, _ in
+            // Two writers (separate service objects, as two processes would be) revoke at once.
+            let other = try SealService(directory: service.directory, passphrase: try Passphrase("correct horse battery staple"))
+            let group = DispatchGroup()
+            let failures = ProblemCounter()
+            for (writer, name) in [(service, "civil"), (other, "land")] {
+                group.enter()
+                DispatchQueue.global().async {
+                    defer { group.leave() }
+                    do { try writer.revokeSeal(name, reason: .cessation, invalidSince: nil) } catch { failures.add("\(error)") }
+                }
+            }
+            group.wait()
+            #expect(failures.items.isEmpty, "\(failures.items)")
+            let latest = try #require(try service.latestRevocationList()).crl
+            #expect(latest.number == 2)
+            #expect(latest.entries.count == 2)
+            #expect(try service.audit(savedCheckpoint: nil).ok)
+            // An append that expects no CRL yet is refused now that there are two.
+            #expect(throws: ArchiveError.conflict("another CRL was issued meanwhile")) {
+                try service.archive().store.append([], signer: try service.logSigner(), afterRevocationList: .some(nil))
+            }
+        }
+    }
+
     @Test func keyCompromiseBeforeTheTimeStampRevokesEarlierSeals() throws {
         try withAuthority { service, clock in
             let sealed = try service.seal([document], with: try service.signer(for: "civil"))[0]
@@ -198,4 +224,11 @@ final class TestClock: @unchecked Sendable {
         let report = try service.audit(savedCheckpoint: nil)
         #expect(report.problems.contains { $0.reason.contains("drops or changes the revocation") })
     }
+}
+
+final class ProblemCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [String] = []
+    func add(_ item: String) { lock.withLock { list.append(item) } }
+    var items: [String] { lock.withLock { list } }
 }

@@ -16,6 +16,12 @@ import Testing
         #expect(report.checks.allSatisfy { $0.outcome == .passed || $0.name == .revocation })
     }
 
+    @Test func hexAndFingerprint() throws {
+        #expect([UInt8]([0x00, 0x0f, 0xa5, 0xff]).hex == "000fa5ff")
+        let authority = try TestAuthority()
+        #expect(authority.root.fingerprint == DigestAlgorithm.sha256.hash(authority.root.der).map { String(format: "%02x", $0) }.joined())
+    }
+
     @Test func changedDocumentIsHashFailure() throws {
         let authority = try TestAuthority()
         let seal = try authority.signer().seal(document)

@@ -26,6 +26,12 @@ X509_REVOKED *CSealShim_sk_X509_REVOKED_value(const STACK_OF(X509_REVOKED) *stac
     return sk_X509_REVOKED_value(stack, index);
 }
 
+int CSealShim_sk_PKCS7_SIGNER_INFO_num(const STACK_OF(PKCS7_SIGNER_INFO) *stack) { return sk_PKCS7_SIGNER_INFO_num(stack); }
+
+PKCS7_SIGNER_INFO *CSealShim_sk_PKCS7_SIGNER_INFO_value(const STACK_OF(PKCS7_SIGNER_INFO) *stack, int index) {
+    return sk_PKCS7_SIGNER_INFO_value(stack, index);
+}
+
 void CSealShim_OPENSSL_free(void *pointer) { OPENSSL_free(pointer); }
 
 long CSealShim_BIO_get_mem_data(BIO *bio, const unsigned char **data) {

@@ -65,14 +65,48 @@ public final class SealSignature: @unchecked Sendable {
         guard fields.digestAlgorithmOIDs == [digestOID] else {
             throw .profile("digestAlgorithms must name exactly the signer's digest")
         }
+        guard Self.signatureAlgorithm(signatureOID, fits: digestOID) else {
+            throw .profile("signature algorithm \(signatureOID) does not fit digest \(digestOID)")
+        }
+        // Unsigned attributes: only the two the profile defines. An unknown one could be a
+        // time-stamp whose type was altered to make the seal look merely un-time-stamped.
+        // Each known one appears at most once and holds one SEQUENCE: a malformed time-stamp must
+        // not read as an absent one.
+        let known = [OBJ_nid2obj(NID_id_smime_aa_timeStampToken), OBJ_txt2obj(SealOID.archiveReceipt, 1)]
+        defer { ASN1_OBJECT_free(known[1]) }
+        var seen = Set<Int>()
+        for index in 0..<max(0, CMS_unsigned_get_attr_count(signerInfo)) {
+            guard let attribute = CMS_unsigned_get_attr(signerInfo, index),
+                  let type = X509_ATTRIBUTE_get0_object(attribute),
+                  let which = known.firstIndex(where: { $0 != nil && OBJ_cmp($0, type) == 0 }) else {
+                throw .profile("unknown unsigned attribute")
+            }
+            guard seen.insert(which).inserted, X509_ATTRIBUTE_count(attribute) == 1,
+                  let value = X509_ATTRIBUTE_get0_type(attribute, 0), ASN1_TYPE_get(value) == V_ASN1_SEQUENCE else {
+                throw .profile("a time-stamp or receipt attribute is repeated or malformed")
+            }
+        }
+        guard Self.parametersAreAbsentOrNull(digest), fields.digestParametersAreAbsentOrNull else {
+            throw .profile("digest algorithm parameters must be absent or NULL")
+        }
+    }
+
+    /// RFC 5754 §2: SHA-2 AlgorithmIdentifiers carry no parameters, or NULL.
+    static func parametersAreAbsentOrNull(_ algorithm: UnsafeMutablePointer<X509_ALGOR>) -> Bool {
+        var type: Int32 = 0
+        X509_ALGOR_get0(nil, &type, nil, algorithm)
+        return type == V_ASN1_UNDEF || type == V_ASN1_NULL
+    }
+
+    /// Signature algorithms that fit a digest: ECDSA with that digest, RSASSA-PSS, or RSA
+    /// PKCS #1 v1.5 (with that digest, or rsaEncryption as OpenSSL writes it).
+    static func signatureAlgorithm(_ signatureOID: String, fits digestOID: String) -> Bool {
         let allowed: [String: [String]] = [
             "2.16.840.1.101.3.4.2.1": ["1.2.840.10045.4.3.2", "1.2.840.113549.1.1.10", "1.2.840.113549.1.1.11", "1.2.840.113549.1.1.1"],
             "2.16.840.1.101.3.4.2.2": ["1.2.840.10045.4.3.3", "1.2.840.113549.1.1.10", "1.2.840.113549.1.1.12", "1.2.840.113549.1.1.1"],
             "2.16.840.1.101.3.4.2.3": ["1.2.840.10045.4.3.4", "1.2.840.113549.1.1.10", "1.2.840.113549.1.1.13", "1.2.840.113549.1.1.1"],
         ]
-        guard allowed[digestOID]?.contains(signatureOID) == true else {
-            throw .profile("signature algorithm \(signatureOID) does not fit digest \(digestOID)")
-        }
+        return allowed[digestOID]?.contains(signatureOID) == true
     }
 
     static func oid(_ algorithm: UnsafeMutablePointer<X509_ALGOR>) -> String? {
@@ -264,6 +298,7 @@ enum ASN1Bytes {
 struct SignedDataFields {
     let signedDataVersion: Int
     let digestAlgorithmOIDs: [String]
+    let digestParametersAreAbsentOrNull: Bool
     let signerInfoVersion: Int
 
     init?(_ der: [UInt8]) {
@@ -279,13 +314,16 @@ struct SignedDataFields {
               let infos = children(fields[fields.count - 1]), let firstInfo = children(infos.first), let infoVersion = firstInfo.first,
               let signerInfoVersion = try? Int(derEncoded: infoVersion) else { return nil }
         var oids: [String] = []
+        var parametersOK = true
         for algorithm in digests {
             guard let parts = children(algorithm), let oid = parts.first,
                   let identifier = try? ASN1ObjectIdentifier(derEncoded: oid) else { return nil }
             oids.append(identifier.description)
+            if parts.count > 2 || (parts.count == 2 && (try? ASN1Null(derEncoded: parts[1])) == nil) { parametersOK = false }
         }
         self.signedDataVersion = signedDataVersion
         self.digestAlgorithmOIDs = oids
+        self.digestParametersAreAbsentOrNull = parametersOK
         self.signerInfoVersion = signerInfoVersion
     }
 }

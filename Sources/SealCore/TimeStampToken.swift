@@ -6,8 +6,28 @@ final class TimeStampToken {
     let pkcs7: UnsafeMutablePointer<PKCS7>
     let info: OpaquePointer
 
+    /// Parses a token that is canonical DER and fits RFC 3161 §2.4.2: SignedData version 3,
+    /// one SignerInfo, a digestAlgorithms set naming exactly its digest, and a signature
+    /// algorithm that fits that digest. None of these is covered by the token's signature.
     init?(der: [UInt8]) {
         guard let pkcs7 = DER.decode(der, { d2i_PKCS7(nil, $0, $1) }, free: PKCS7_free) else { return nil }
+        guard (try? DER.encode("a time-stamp token", { i2d_PKCS7(pkcs7, $0) })) == der,
+              let fields = SignedDataFields(der), fields.signedDataVersion == 3, [1, 3].contains(fields.signerInfoVersion),
+              let signers = PKCS7_get_signer_info(pkcs7), CSealShim_sk_PKCS7_SIGNER_INFO_num(signers) == 1,
+              let signer = CSealShim_sk_PKCS7_SIGNER_INFO_value(signers, 0) else {
+            OpenSSLError.clearQueue()
+            PKCS7_free(pkcs7)
+            return nil
+        }
+        var digest: UnsafeMutablePointer<X509_ALGOR>? = nil
+        var signature: UnsafeMutablePointer<X509_ALGOR>? = nil
+        PKCS7_SIGNER_INFO_get0_algs(signer, nil, &digest, &signature)
+        guard let digest, let signature, let digestOID = SealSignature.oid(digest), let signatureOID = SealSignature.oid(signature),
+              fields.digestAlgorithmOIDs == [digestOID], SealSignature.signatureAlgorithm(signatureOID, fits: digestOID),
+              fields.digestParametersAreAbsentOrNull, SealSignature.parametersAreAbsentOrNull(digest) else {
+            PKCS7_free(pkcs7)
+            return nil
+        }
         guard let info = PKCS7_to_TS_TST_INFO(pkcs7) else {
             OpenSSLError.clearQueue()
             PKCS7_free(pkcs7)

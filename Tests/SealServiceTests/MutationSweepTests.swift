@@ -35,3 +35,37 @@ import SealTestSupport
         #expect(passed.isEmpty, "\(passed.prefix(20))")
     }
 }
+
+extension MutationSweepTests {
+    /// The same sweep against a bundle that names no archive log: then only the seal's own
+    /// signatures and structure protect it, the time-stamp token included.
+    @Test func noMutatedSealPassesWithoutTheArchiveCheck() throws {
+        let scratch = try ScratchAuthority()
+        let service = try scratch.service()
+        try service.enroll(name: "dept", department: "Civil Registry", organizationIdentifier: nil, algorithm: nil, days: 30)
+        let document = Array("Business licence No. 42\n".utf8)
+        let seal = try service.seal([document], with: try service.signer(for: "dept"))[0].der
+        let trust = TrustBundle(roots: try service.trustBundle().roots)
+        func passes(_ bytes: [UInt8]) throws -> Bool {
+            try SealService.verify(seal: bytes, document: document, trust: trust).indication == .totalPassed
+        }
+        #expect(try passes(seal))
+        var passed: [String] = []
+        for offset in 0..<seal.count {
+            var flipped = seal
+            flipped[offset] ^= 0x01
+            if try passes(flipped) { passed.append("flip \(offset)") }
+        }
+        // Bytes of the receipt attribute may change freely here (nothing checks it without a log
+        // key); everything else must not.
+        let receipt = try #require(seal.firstRange(of: try SealSignature(der: seal).unsignedAttribute(SealOID.archiveReceipt)!))
+        let outside = passed.filter { entry in
+            let offset = Int(entry.split(separator: " ")[1])!
+            return !(receipt.lowerBound - 32 ..< receipt.upperBound).contains(offset)
+        }
+        if !outside.isEmpty {
+            try? Data(seal).write(to: FileManager.default.temporaryDirectory.appendingPathComponent("mutation-sweep-roots-only.p7s"))
+        }
+        #expect(outside.isEmpty, "\(outside.prefix(20))")
+    }
+}

@@ -46,6 +46,10 @@ CMS_SignerInfo *CSealShim_sk_CMS_SignerInfo_value(const STACK_OF(CMS_SignerInfo)
 int CSealShim_sk_X509_REVOKED_num(const STACK_OF(X509_REVOKED) *stack);
 X509_REVOKED *CSealShim_sk_X509_REVOKED_value(const STACK_OF(X509_REVOKED) *stack, int index);
 
+// STACK_OF(PKCS7_SIGNER_INFO): macro accessors.
+int CSealShim_sk_PKCS7_SIGNER_INFO_num(const STACK_OF(PKCS7_SIGNER_INFO) *stack);
+PKCS7_SIGNER_INFO *CSealShim_sk_PKCS7_SIGNER_INFO_value(const STACK_OF(PKCS7_SIGNER_INFO) *stack, int index);
+
 // OPENSSL_free is a macro carrying file/line arguments.
 void CSealShim_OPENSSL_free(void *pointer);
 

@@ -21,7 +21,9 @@ public struct SealVerifier: Sendable {
     }
 
     /// Verifies `sealDER` as a detached seal over `document`.
-    public func verify(seal sealDER: [UInt8], document: [UInt8]) -> VerificationReport {
+    /// `then` runs further checks (the archive's) on the parsed seal, unless parsing failed.
+    public func verify(seal sealDER: [UInt8], document: [UInt8],
+                       then further: (SealSignature, inout VerificationReport) -> Void = { _, _ in }) -> VerificationReport {
         var report = VerificationReport(validationTime: clock())
         let seal: SealSignature
         do {
@@ -32,6 +34,7 @@ public struct SealVerifier: Sendable {
             return report
         }
         verify(seal, document: document, into: &report)
+        further(seal, &report)
         return report
     }
 

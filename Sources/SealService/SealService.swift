@@ -245,19 +245,10 @@ public final class SealService: Sendable {
                               clock: @escaping @Sendable () -> Date = { Date() }) throws(ServiceError) -> VerificationReport {
         let verifier = SealVerifier(trust: trust.anchors, revocationLists: revocationLists,
                                     revocationListsAreCurrent: revocationListsAreCurrent, clock: clock)
-        var report = VerificationReport(validationTime: clock())
-        let parsed: SealSignature
-        do {
-            parsed = try SealSignature(der: seal)
-            report.append(.passed(.format, "detached CMS SignedData with one signer"))
-        } catch {
-            report.append(.failed(.format, .totalFailed, .formatFailure, "not a seal: \(error)"))
-            return report
+        let archive = ArchiveVerifier(logKeys: try logKeys(of: trust), lookup: lookup, statusList: statusList)
+        return verifier.verify(seal: seal, document: document) { parsed, report in
+            archive.check(parsed, document: document, into: &report)
         }
-        verifier.verify(parsed, document: document, into: &report)
-        ArchiveVerifier(logKeys: try logKeys(of: trust), lookup: lookup, statusList: statusList)
-            .check(parsed, document: document, into: &report)
-        return report
     }
 
     /// The trust bundle's log keys, parsed.

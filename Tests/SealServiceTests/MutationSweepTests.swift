@@ -6,17 +6,25 @@ import SealTestSupport
 /// Flips, truncates and inserts at every byte of a valid, archived seal (its receipt and
 /// checkpoint included): nothing may verify as TOTAL-PASSED, and nothing may crash.
 @Suite struct MutationSweepTests {
-    @Test func noMutatedSealPasses() throws {
+    /// A fresh authority, one archived seal of `document`, and whether a variant of it passes
+    /// against the full trust bundle or (`rootsOnly`) one that names no archive log.
+    func archivedSeal(of document: [UInt8], rootsOnly: Bool) throws -> (seal: [UInt8], passes: ([UInt8]) throws -> Bool) {
         let scratch = try ScratchAuthority()
         let service = try scratch.service()
         try service.enroll(name: "dept", department: "Civil Registry", organizationIdentifier: nil, algorithm: nil, days: 30)
-        let document = Array("Household register extract\n".utf8)
         let seal = try service.seal([document], with: try service.signer(for: "dept"))[0].der
-        let trust = try service.trustBundle()
-        func passes(_ bytes: [UInt8]) throws -> Bool {
-            try SealService.verify(seal: bytes, document: document, trust: trust).indication == .totalPassed
+        let full = try service.trustBundle()
+        let trust = rootsOnly ? TrustBundle(roots: full.roots) : full
+        let passes = { (bytes: [UInt8]) throws -> Bool in
+            withExtendedLifetime(scratch) {}
+            return try SealService.verify(seal: bytes, document: document, trust: trust).indication == .totalPassed
         }
         #expect(try passes(seal))
+        return (seal, passes)
+    }
+
+    @Test func noMutatedSealPasses() throws {
+        let (seal, passes) = try archivedSeal(of: Array("Household register extract\n".utf8), rootsOnly: false)
 
         var passed: [String] = []
         for offset in 0..<seal.count {
@@ -40,16 +48,7 @@ extension MutationSweepTests {
     /// The same sweep against a bundle that names no archive log: then only the seal's own
     /// signatures and structure protect it, the time-stamp token included.
     @Test func noMutatedSealPassesWithoutTheArchiveCheck() throws {
-        let scratch = try ScratchAuthority()
-        let service = try scratch.service()
-        try service.enroll(name: "dept", department: "Civil Registry", organizationIdentifier: nil, algorithm: nil, days: 30)
-        let document = Array("Business licence No. 42\n".utf8)
-        let seal = try service.seal([document], with: try service.signer(for: "dept"))[0].der
-        let trust = TrustBundle(roots: try service.trustBundle().roots)
-        func passes(_ bytes: [UInt8]) throws -> Bool {
-            try SealService.verify(seal: bytes, document: document, trust: trust).indication == .totalPassed
-        }
-        #expect(try passes(seal))
+        let (seal, passes) = try archivedSeal(of: Array("Business licence No. 42\n".utf8), rootsOnly: true)
         var passed: [String] = []
         for offset in 0..<seal.count {
             var flipped = seal

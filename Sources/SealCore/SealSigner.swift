@@ -27,9 +27,21 @@ public final class SealSigner: @unchecked Sendable {
         self.clock = clock
     }
 
+    /// The digest algorithm the seal's signed attributes use for the document.
+    public var documentDigestAlgorithm: DigestAlgorithm { key.algorithm.digest }
+
     /// Seals `document`: a DER detached CMS SignedData, time-stamped when a TSA is configured.
     public func seal(_ document: [UInt8]) throws(OpenSSLError) -> SealSignature {
-        let cms = try signedData(over: document)
+        try seal(digest: documentDigestAlgorithm.hash(document))
+    }
+
+    /// Seals a document known only by its digest (`documentDigestAlgorithm`), so a department
+    /// need not send the content; the result is the same seal `seal(_:)` makes.
+    public func seal(digest: [UInt8]) throws(OpenSSLError) -> SealSignature {
+        guard digest.count == documentDigestAlgorithm.byteCount else {
+            throw OpenSSLError("a \(documentDigestAlgorithm) digest has \(documentDigestAlgorithm.byteCount) bytes, not \(digest.count)")
+        }
+        let cms = try signedData(digest: digest)
         var owned = true
         defer { if owned { CMS_ContentInfo_free(cms) } }
         if let timeStampAuthority {
@@ -44,15 +56,23 @@ public final class SealSigner: @unchecked Sendable {
         do { return try SealSignature(taking: cms, der: der) } catch { throw OpenSSLError("re-reading a new seal") }
     }
 
-    /// The signed CMS structure without any unsigned attribute; the caller owns it.
-    private func signedData(over document: [UInt8]) throws(OpenSSLError) -> OpaquePointer {
+    /// The signed CMS structure without any unsigned attribute; the caller owns it. The document
+    /// is represented by its digest alone: the content-type and message-digest attributes are
+    /// set here, which is what `CMS_final` would do after hashing the content itself.
+    private func signedData(digest: [UInt8]) throws(OpenSSLError) -> OpaquePointer {
         let flags = UInt32(CMS_DETACHED | CMS_BINARY | CMS_PARTIAL | CMS_NOSMIMECAP | CMS_CADES)
         let cms = try check(CMS_sign(nil, nil, nil, nil, flags), "starting a SignedData")
         do throws(OpenSSLError) {
-            // CMS_KEY_PARAM defers signing to CMS_final so the key context can be configured (PSS).
+            // PSS needs its key context configured, which CMS_KEY_PARAM allows; OpenSSL then leaves
+            // the signature AlgorithmIdentifier to CMS_final, which never runs here, so it is set below.
+            let keyParameters = key.algorithm == .rsaPSS ? UInt32(CMS_KEY_PARAM) : 0
             let signerInfo = try check(CMS_add1_signer(cms, certificate.pointer, key.pointer, key.algorithm.digest.evp,
-                                                       flags | UInt32(CMS_KEY_PARAM)), "adding the signer")
-            if let keyContext = CMS_SignerInfo_get0_pkey_ctx(signerInfo) { try key.algorithm.configure(keyContext) }
+                                                       flags | keyParameters), "adding the signer")
+            if keyParameters != 0 {
+                let keyContext = try check(CMS_SignerInfo_get0_pkey_ctx(signerInfo), "reading the key context")
+                try key.algorithm.configure(keyContext)
+                try key.algorithm.setSignatureAlgorithm(of: signerInfo)
+            }
             let signingTime = try check(ASN1_TIME_new(), "allocating the signing time")
             defer { ASN1_TIME_free(signingTime) }
             try ASN1Time.set(signingTime, to: clock())
@@ -61,8 +81,13 @@ public final class SealSigner: @unchecked Sendable {
             for intermediate in intermediates {
                 try check(CMS_add1_cert(cms, intermediate.pointer), "adding an intermediate certificate")
             }
-            let content = try MemoryBIO(document)
-            try check(CMS_final(cms, content.pointer, nil, flags), "signing")
+            let data = try check(OBJ_nid2obj(NID_pkcs7_data), "naming the content type")
+            try check(CMS_signed_add1_attr_by_NID(signerInfo, NID_pkcs9_contentType, V_ASN1_OBJECT, UnsafeRawPointer(data), -1),
+                      "adding the content type")
+            try check(CMS_signed_add1_attr_by_NID(signerInfo, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, digest,
+                                                  Int32(digest.count)), "adding the message digest")
+            try check(CMS_SignerInfo_sign(signerInfo), "signing")
+            try check(CMS_set_detached(cms, 1), "detaching the content")
             return cms
         } catch {
             CMS_ContentInfo_free(cms)
@@ -72,7 +97,7 @@ public final class SealSigner: @unchecked Sendable {
 
     /// A CAdES-B seal without a time-stamp (for interop checks and test vectors).
     public func sealWithoutTimeStamp(_ document: [UInt8]) throws(OpenSSLError) -> SealSignature {
-        let cms = try signedData(over: document)
+        let cms = try signedData(digest: documentDigestAlgorithm.hash(document))
         let der: [UInt8]
         do { der = try DER.encode("a seal") { i2d_CMS_ContentInfo(cms, $0) } } catch {
             CMS_ContentInfo_free(cms)

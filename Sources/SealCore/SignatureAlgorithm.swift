@@ -158,3 +158,33 @@ private final class DigestContext {
         return key
     }()
 }
+
+extension SignatureAlgorithm {
+    /// RSASSA-PSS-params for SHA-256, MGF1-SHA-256, 32-byte salt, as OpenSSL encodes them
+    /// (hash parameters NULL).
+    static let pssParameters: [UInt8] = [
+        0x30, 0x34,
+        0xA0, 0x0F, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00,
+        0xA1, 0x1C, 0x30, 0x1A, 0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x08,
+        0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00,
+        0xA2, 0x03, 0x02, 0x01, 0x20,
+    ]
+
+    /// Writes the SignerInfo's signatureAlgorithm for a signer whose key context was configured
+    /// by hand (CMS_KEY_PARAM), where OpenSSL would only set it while hashing content.
+    func setSignatureAlgorithm(of signerInfo: OpaquePointer) throws(OpenSSLError) {
+        guard self == .rsaPSS else { return }
+        var algorithm: UnsafeMutablePointer<X509_ALGOR>? = nil
+        CMS_SignerInfo_get0_algs(signerInfo, nil, nil, nil, &algorithm)
+        let target = try check(algorithm, "reading the signature algorithm")
+        let parameters = try check(ASN1_STRING_type_new(V_ASN1_SEQUENCE), "allocating PSS parameters")
+        guard ASN1_STRING_set(parameters, Self.pssParameters, Int32(Self.pssParameters.count)) == 1 else {
+            ASN1_STRING_free(parameters)
+            throw OpenSSLError("encoding PSS parameters")
+        }
+        guard X509_ALGOR_set0(target, OBJ_nid2obj(NID_rsassaPss), V_ASN1_SEQUENCE, parameters) == 1 else {
+            ASN1_STRING_free(parameters)
+            throw OpenSSLError("setting the PSS algorithm")
+        }
+    }
+}

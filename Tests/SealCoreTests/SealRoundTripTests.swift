@@ -16,6 +16,19 @@ import Testing
         #expect(report.checks.allSatisfy { $0.outcome == .passed || $0.name == .revocation })
     }
 
+    /// A department that sends only the digest gets a seal that verifies against the document.
+    @Test(arguments: SignatureAlgorithm.allCases)
+    func sealOverDigestVerifiesAgainstDocument(algorithm: SignatureAlgorithm) throws {
+        let authority = try TestAuthority(algorithm: algorithm)
+        let signer = try authority.signer(algorithm: algorithm)
+        let seal = try signer.seal(digest: signer.documentDigestAlgorithm.hash(document))
+        #expect(authority.verifier.verify(seal: seal.der, document: document).indication == .totalPassed)
+        var other = document
+        other[0] ^= 0x20
+        #expect(authority.verifier.verify(seal: seal.der, document: other).subIndication == .hashFailure)
+        #expect(throws: OpenSSLError.self) { try signer.seal(digest: Array(repeating: 1, count: 20)) }
+    }
+
     @Test func hexAndFingerprint() throws {
         #expect([UInt8]([0x00, 0x0f, 0xa5, 0xff]).hex == "000fa5ff")
         let authority = try TestAuthority()

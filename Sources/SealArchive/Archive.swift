@@ -26,26 +26,58 @@ public final class Archive: ArchiveLookup, @unchecked Sendable {
         }
     }
 
+    /// One thing to archive in a batch: a seal (answered with its receipt) or a ready entry such
+    /// as a document revocation (answered with its index).
+    public enum Pending {
+        case seal(Item)
+        case entry(ArchiveStore.NewEntry)
+    }
+
+    public enum Committed: Sendable {
+        case receipt(Receipt)
+        case index(Int)
+    }
+
     /// Appends the seals in one transaction with one new checkpoint and returns each seal's receipt
     /// against that checkpoint, in order. Nothing is appended if any item is unusable.
     public func append(_ items: [Item], signer: NoteSigner) throws(ArchiveError) -> [Receipt] {
-        var entries: [ArchiveStore.NewEntry] = []
-        for item in items {
-            let salt = secureRandomBytes(SealEntry.saltSize)
-            entries.append(.init(entry: .seal(try SealEntry(seal: item.seal, documentDigest: item.documentDigest, salt: salt)), salt: salt))
-        }
-        let appended = try store.append(entries, signer: signer)
         var receipts: [Receipt] = []
-        for (offset, index) in appended.indexes.enumerated() {
-            let leaf = store.hasher.leafHash(entries[offset].entry.encoded)
-            let proof: [TreeHash]
-            do { proof = try store.inclusionProof(index: index, size: appended.checkpoint.checkpoint.size) } catch {
-                throw .damaged("\(error)")
-            }
-            receipts.append(Receipt(salt: entries[offset].salt ?? [], index: index, treeSize: appended.checkpoint.checkpoint.size,
-                                    leafHash: leaf, proof: proof, checkpoint: appended.checkpoint.note))
+        for committed in try append(items.map { .seal($0) }, signer: signer) {
+            guard case .receipt(let receipt) = committed else { throw .damaged("a seal was answered without a receipt") }
+            receipts.append(receipt)
         }
         return receipts
+    }
+
+    /// Appends a mixed batch in one transaction with one new checkpoint (group commit): every
+    /// item is durable when this returns, and each seal's receipt is against that checkpoint.
+    public func append(_ pending: [Pending], signer: NoteSigner, now: Date = Date()) throws(ArchiveError) -> [Committed] {
+        var entries: [ArchiveStore.NewEntry] = []
+        for item in pending {
+            switch item {
+            case .seal(let item):
+                let salt = secureRandomBytes(SealEntry.saltSize)
+                entries.append(.init(entry: .seal(try SealEntry(seal: item.seal, documentDigest: item.documentDigest, salt: salt)),
+                                     salt: salt))
+            case .entry(let entry):
+                entries.append(entry)
+            }
+        }
+        let appended = try store.append(entries, signer: signer, now: now)
+        let size = appended.checkpoint.checkpoint.size
+        var committed: [Committed] = []
+        for (offset, index) in appended.indexes.enumerated() {
+            guard case .seal = pending[offset] else {
+                committed.append(.index(index))
+                continue
+            }
+            let leaf = store.hasher.leafHash(entries[offset].entry.encoded)
+            let proof: [TreeHash]
+            do { proof = try store.inclusionProof(index: index, size: size) } catch { throw .damaged("\(error)") }
+            committed.append(.receipt(Receipt(salt: entries[offset].salt ?? [], index: index, treeSize: size, leafHash: leaf,
+                                              proof: proof, checkpoint: appended.checkpoint.note)))
+        }
+        return committed
     }
 
     /// A receipt for entry `index` against the checkpoint of `size` (default: the newest).

@@ -10,6 +10,16 @@ public import Foundation
 ///
 /// Leaf i is SHA-256(0x00 ‖ entry i); the tree is RFC 9162 §2.1. Salts are not exported: an entry
 /// shows a document only as a salted commitment.
+/// What an export is written from: the archive itself, or a copy read through the daemon.
+public protocol ExportSource {
+    /// Every signed checkpoint, by increasing size.
+    func allCheckpoints() throws -> [StoredCheckpoint]
+    /// Every entry in index order.
+    func forEachEntry(batch: Int, _ body: (StoredEntry) throws -> Void) throws
+}
+
+extension ArchiveStore: ExportSource {}
+
 public enum ArchiveExport {
     public static let readme = """
         Seal archive export
@@ -27,7 +37,7 @@ public enum ArchiveExport {
         """
 
     /// Writes the export into `folder` (an empty directory).
-    public static func write(_ store: ArchiveStore, to folder: URL, logKey: String, trustPEM: String,
+    public static func write(_ store: some ExportSource, to folder: URL, logKey: String, trustPEM: String,
                              progress: (Int, Int) -> Void = { _, _ in }) throws {
         try Data(readme.utf8).write(to: folder.appendingPathComponent("README.txt"))
         try Data((logKey + "\n").utf8).write(to: folder.appendingPathComponent("log-key.txt"))
@@ -45,7 +55,7 @@ public enum ArchiveExport {
         defer { try? handle.close() }
         var buffer = [UInt8]()
         var written = 0
-        try store.forEachEntry { entry in
+        try store.forEachEntry(batch: 4096) { entry in
             guard entry.index < size else { return }
             let count = UInt32(entry.data.count)
             buffer.append(contentsOf: [UInt8(count >> 24), UInt8((count >> 16) & 0xFF), UInt8((count >> 8) & 0xFF), UInt8(count & 0xFF)])

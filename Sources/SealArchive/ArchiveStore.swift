@@ -215,6 +215,11 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
         try checkpoints(where: "ORDER BY size", [])
     }
 
+    /// Checkpoints of size >= `from`, at most `count`, by increasing size.
+    public func checkpoints(from: Int, count: Int) throws(ArchiveError) -> [StoredCheckpoint] {
+        try checkpoints(where: "WHERE size >= ? ORDER BY size LIMIT ?", [.integer(from), .integer(count)])
+    }
+
     private func checkpoints(where clause: String, _ values: [SQLValue]) throws(ArchiveError) -> [StoredCheckpoint] {
         try locked { () throws(ArchiveError) in
             let statement = try database.prepare("SELECT size, root, note FROM checkpoints \(clause)")
@@ -419,6 +424,13 @@ public struct StoredEntry: Sendable, Equatable {
     public let data: [UInt8]
     public let leafHash: TreeHash
     public let committedAt: Date
+
+    public init(index: Int, data: [UInt8], leafHash: TreeHash, committedAt: Date) {
+        self.index = index
+        self.data = data
+        self.leafHash = leafHash
+        self.committedAt = committedAt
+    }
 }
 
 /// One stored checkpoint row (the note is verified by whoever relies on it).
@@ -426,4 +438,10 @@ public struct StoredCheckpoint: Sendable, Equatable {
     public let size: Int
     public let root: TreeHash
     public let note: String
+
+    public init(size: Int, root: TreeHash, note: String) {
+        self.size = size
+        self.root = root
+        self.note = note
+    }
 }

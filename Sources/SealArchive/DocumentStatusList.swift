@@ -36,6 +36,8 @@ public struct DocumentStatusList: Sendable, Equatable {
     public let issued: Date
     public let nextUpdate: Date
     public let treeSize: Int
+    /// The signed note this list was read from (nil when built in memory).
+    public private(set) var signedNote: String? = nil
     public let items: [Item]
 
     public init(origin: String, issued: Date, nextUpdate: Date, treeSize: Int, items: [Item]) {
@@ -89,6 +91,7 @@ public struct DocumentStatusList: Sendable, Equatable {
             items.append(Item(index: index, leafHash: Array(leaf), reason: reason, revokedAt: at, replacedBy: replacedBy))
         }
         self.init(origin: lines[1], issued: issued, nextUpdate: next, treeSize: size, items: items)
+        signedNote = note
     }
 
     public func item(forLeaf leafHash: TreeHash) -> Item? { items.first { $0.leafHash == leafHash } }

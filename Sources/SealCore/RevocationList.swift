@@ -59,6 +59,12 @@ public struct RevocationEntry: Sendable, Equatable {
     public let reason: RevocationReason
     public let invalidityDate: Date?
 
+    public init(revocationDate: Date, reason: RevocationReason, invalidityDate: Date?) {
+        self.revocationDate = revocationDate
+        self.reason = reason
+        self.invalidityDate = invalidityDate
+    }
+
     /// From when seals by the revoked key are no longer trusted: for a compromised key, the
     /// invalidity date if known (ETSI EN 319 102-1 uses the earliest time the key is suspect);
     /// otherwise the revocation date.

@@ -99,7 +99,7 @@ extension SealService {
 }
 
 /// One archive entry as `seal log entries` lists it.
-public struct LogEntryInfo: Encodable, Sendable {
+public struct LogEntryInfo: Codable, Sendable {
     public let index: Int
     public let kind: String
     public let leafHash: String

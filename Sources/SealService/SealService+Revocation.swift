@@ -35,7 +35,7 @@ extension SealService {
         do {
             guard let found = try store.find(signatureHash: DigestAlgorithm.sha256.hash(seal.signatureValue)),
                   let entry = try store.entries(from: found.index, count: 1).first else {
-                throw ServiceError.archive("the seal is not in this authority's archive")
+                throw ServiceError.refused("the seal is not in this authority's archive")
             }
             return DocumentRevocation.Reference(index: found.index, leafHash: entry.leafHash)
         } catch let error as ServiceError {
@@ -52,16 +52,24 @@ extension SealService {
     @discardableResult
     public func revoke(_ seal: SealSignature, reason: DocumentRevocation.Reason, replacement: SealSignature?, note: String?,
                        as revoker: Revoker) throws(ServiceError) -> Int {
-        let archive = try archive()
-        let target = try archivedEntry(of: seal, store: archive.store)
+        let entry = try prepareRevocation(seal, reason: reason, replacement: replacement, note: note, as: revoker)
+        guard case .index(let index)? = try commit([.entry(entry)]).first else { throw .archive("the archive gave no index") }
+        return index
+    }
+
+    /// The signed revocation entry for `seal`, checked but not yet archived (see `commit`).
+    public func prepareRevocation(_ seal: SealSignature, reason: DocumentRevocation.Reason, replacement: SealSignature?,
+                                  note: String?, as revoker: Revoker) throws(ServiceError) -> ArchiveStore.NewEntry {
+        let store = try archiveStore()
+        let target = try archivedEntry(of: seal, store: store)
         do {
-            if try archive.store.documentRevocation(of: target.index) != nil {
+            if try store.documentRevocation(of: target.index) != nil {
                 throw ServiceError.refused("this document (archive entry \(target.index)) is already revoked")
             }
         } catch let error as ServiceError { throw error } catch { throw .archive("\(error)") }
         var replacementReference: DocumentRevocation.Reference? = nil
         if let replacement {
-            do { replacementReference = try archivedEntry(of: replacement, store: archive.store) } catch {
+            do { replacementReference = try archivedEntry(of: replacement, store: store) } catch {
                 throw .refused("the replacement seal is not archived: \(error)")
             }
             guard replacementReference?.index != target.index else { throw .refused("a document cannot replace itself") }
@@ -71,15 +79,9 @@ extension SealService {
         do {
             let revocation = try DocumentRevocation(target: target, reason: reason, revokedAt: clock(),
                                                     replacement: replacementReference, revoker: certificate, key: key)
-            let appended = try archive.store.append([.init(entry: .documentRevocation(revocation), salt: nil, note: note)],
-                                                    signer: try logSigner(), now: clock())
-            return appended.indexes[0]
-        } catch let error as ServiceError {
-            throw error
-        } catch let error as ArchiveError {
-            throw .archive(error.description)
+            return ArchiveStore.NewEntry(entry: .documentRevocation(revocation), salt: nil, note: note)
         } catch {
-            throw .archive("\(error)")
+            throw .crypto("\(error)")
         }
     }
 

@@ -191,32 +191,40 @@ public final class SealService: Sendable {
     /// durably archived.
     public func seal(_ documents: [[UInt8]], with signer: SealSigner) throws(ServiceError) -> [SealSignature] {
         var items: [Archive.Item] = []
-        for document in documents {
-            do {
-                let seal = try signer.seal(document)
-                guard let algorithm = seal.digestAlgorithm else { throw ServiceError.crypto("unsupported digest") }
-                items.append(Archive.Item(seal: seal, documentDigest: algorithm.hash(document)))
-            } catch let error as OpenSSLError {
-                throw ServiceError(error)
-            } catch {
-                throw .crypto("\(error)")
-            }
+        for document in documents { items.append(try prepareSeal(digest: signer.documentDigestAlgorithm.hash(document), with: signer)) }
+        let committed = try commit(items.map { .seal($0) })
+        var sealed: [SealSignature] = []
+        for (item, result) in zip(items, committed) { sealed.append(try attachReceipt(result, to: item)) }
+        return sealed
+    }
+
+    /// Seals a document given by its digest (`signer.documentDigestAlgorithm`), ready to archive.
+    public func prepareSeal(digest: [UInt8], with signer: SealSigner) throws(ServiceError) -> Archive.Item {
+        guard digest.count == signer.documentDigestAlgorithm.byteCount else {
+            throw .invalidArgument("a \(signer.documentDigestAlgorithm.rawValue) digest has \(signer.documentDigestAlgorithm.byteCount) bytes, not \(digest.count)")
         }
-        let receipts: [Receipt]
-        do { receipts = try archive().append(items, signer: try logSigner()) } catch let error as ArchiveError {
+        do { return Archive.Item(seal: try signer.seal(digest: digest), documentDigest: digest) } catch { throw ServiceError(error) }
+    }
+
+    /// Archives a batch in one transaction under one new checkpoint (group commit). Returns once
+    /// the batch is durable, each item answered in order.
+    public func commit(_ pending: [Archive.Pending]) throws(ServiceError) -> [Archive.Committed] {
+        do { return try archive().append(pending, signer: try logSigner(), now: clock()) } catch let error as ArchiveError {
+            if case .invalidArgument(let why) = error { throw .refused(why) }
             throw .archive(error.description)
         } catch let error as ServiceError {
             throw error
         } catch {
             throw .archive("\(error)")
         }
-        var sealed: [SealSignature] = []
-        for (item, receipt) in zip(items, receipts) {
-            do { sealed.append(try item.seal.adding(unsignedAttribute: SealOID.archiveReceipt, value: receipt.der)) } catch {
-                throw ServiceError(error)
-            }
+    }
+
+    /// The archived seal: `item`'s seal with the receipt its batch produced embedded.
+    public func attachReceipt(_ committed: Archive.Committed, to item: Archive.Item) throws(ServiceError) -> SealSignature {
+        guard case .receipt(let receipt) = committed else { throw .archive("the archive answered a seal without a receipt") }
+        do { return try item.seal.adding(unsignedAttribute: SealOID.archiveReceipt, value: receipt.der) } catch {
+            throw ServiceError(error)
         }
-        return sealed
     }
 
     // MARK: trust and verification
@@ -275,7 +283,7 @@ public final class SealService: Sendable {
 }
 
 /// A seal as listed by `seal seals`.
-public struct SealInfo: Sendable, Encodable {
+public struct SealInfo: Sendable, Codable {
     public enum Status: Encodable, Sendable, Equatable {
         case active
         case expired
@@ -330,5 +338,51 @@ public struct SealInfo: Sendable, Encodable {
 
     private enum CodingKeys: String, CodingKey {
         case name, department, organizationIdentifier, algorithm, notBefore, notAfter, serialNumber, status
+        case revokedAt, revocationReason, certificate
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(department, forKey: .department)
+        try container.encodeIfPresent(organizationIdentifier, forKey: .organizationIdentifier)
+        try container.encode(algorithm, forKey: .algorithm)
+        try container.encode(notBefore, forKey: .notBefore)
+        try container.encode(notAfter, forKey: .notAfter)
+        try container.encode(serialNumber, forKey: .serialNumber)
+        try container.encode(status, forKey: .status)
+        if case .revoked(let entry) = status {
+            try container.encode(entry.revocationDate, forKey: .revokedAt)
+            try container.encode(entry.reason.rawValue, forKey: .revocationReason)
+        }
+        try container.encode(certificate.pem, forKey: .certificate)
+    }
+
+    /// Reads a seal as the daemon lists it: the certificate is the source of truth.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let pem = try container.decode(String.self, forKey: .certificate)
+        guard let certificate = try? Certificate.all(fromPEM: Array(pem.utf8)).first else {
+            throw DecodingError.dataCorruptedError(forKey: .certificate, in: container, debugDescription: "not a PEM certificate")
+        }
+        self.certificate = certificate
+        name = try container.decode(String.self, forKey: .name)
+        department = try container.decode(String.self, forKey: .department)
+        organizationIdentifier = try container.decodeIfPresent(String.self, forKey: .organizationIdentifier)
+        algorithm = try container.decode(SignatureAlgorithm.self, forKey: .algorithm)
+        notBefore = certificate.notBefore
+        notAfter = certificate.notAfter
+        serialNumber = certificate.serialNumber
+        switch try container.decode(String.self, forKey: .status) {
+        case "active": status = .active
+        case "expired": status = .expired
+        case "not-yet-valid": status = .notYetValid
+        case "revoked":
+            let reason = RevocationReason(rawValue: try container.decode(Int.self, forKey: .revocationReason)) ?? .unspecified
+            status = .revoked(RevocationEntry(revocationDate: try container.decode(Date.self, forKey: .revokedAt), reason: reason,
+                                              invalidityDate: nil))
+        case let other:
+            throw DecodingError.dataCorruptedError(forKey: .status, in: container, debugDescription: "unknown status \(other)")
+        }
     }
 }

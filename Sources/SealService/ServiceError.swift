@@ -22,6 +22,28 @@ public enum ServiceError: Error, Sendable, CustomStringConvertible, Equatable {
     case forbidden(String)
     case refused(String)
     case badStatusList(String)
+    /// An error reported by `seald`, kept with its category so the CLI exits the same way.
+    case remote(Category, String)
+
+    /// What kind of failure this is: decides the CLI's exit status and the daemon's HTTP status,
+    /// and travels with a daemon's error so both front ends report it alike.
+    public enum Category: String, Codable, Sendable {
+        case usage, badInput, missingFile, notFound, conflict, forbidden, unavailable, failure
+    }
+
+    public var category: Category {
+        switch self {
+        case .invalidArgument, .invalidSealName: .usage
+        case .badTrustBundle, .badRevocationList, .badStatusList: .badInput
+        case .fileNotFound: .missingFile
+        case .unknownSeal, .noAuthority: .notFound
+        case .authorityExists, .directoryNotEmpty, .sealExists, .refused, .sealNotUsable: .conflict
+        case .forbidden: .forbidden
+        case .passphraseRequired, .passphraseRefused, .keyUnreadable: .unavailable
+        case .io, .crypto, .archive: .failure
+        case .remote(let category, _): category
+        }
+    }
 
     public var description: String {
         switch self {
@@ -45,6 +67,7 @@ public enum ServiceError: Error, Sendable, CustomStringConvertible, Equatable {
         case .forbidden(let text): "not permitted: \(text)"
         case .refused(let text): text
         case .badStatusList(let why): "bad status list: \(why)"
+        case .remote(_, let message): message
         }
     }
 

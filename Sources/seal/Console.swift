@@ -56,10 +56,10 @@ enum Console {
     }
 
     static func exitStatus(for error: ServiceError) -> Int32 {
-        switch error {
-        case .fileNotFound: 66
-        case .badTrustBundle, .badRevocationList, .badStatusList: 65
-        case .invalidArgument, .invalidSealName: 64
+        switch error.category {
+        case .missingFile: 66
+        case .badInput: 65
+        case .usage: 64
         default: 1
         }
     }

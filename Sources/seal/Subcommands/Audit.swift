@@ -43,7 +43,7 @@ extension SealCommand {
                     report = try SealService.auditExport(URL(fileURLWithPath: export), trust: bundle, savedCheckpoint: saved,
                                                          verifySignatures: !skipSignatures, progress: progress)
                 } else {
-                    report = try global.service().audit(savedCheckpoint: saved, verifySignatures: !skipSignatures, progress: progress)
+                    report = try global.operations().audit(savedCheckpoint: saved, verifySignatures: !skipSignatures, progress: progress)
                 }
             }
             if json {

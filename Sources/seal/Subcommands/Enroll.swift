@@ -28,7 +28,7 @@ extension SealCommand {
 
         func run() throws {
             try Console.run {
-                let info = try global.service().enroll(name: name, department: department, organizationIdentifier: orgId,
+                let info = try global.operations().enroll(name: name, department: department, organizationIdentifier: orgId,
                                                        algorithm: algorithm, days: days)
                 if json { try Console.printJSON(info) } else {
                     print("Enrolled seal '\(info.name)' for \(info.department) (\(info.algorithm)), valid until \(info.notAfter.rfc3339)")

@@ -25,6 +25,7 @@ extension SealCommand {
 
         func run() throws {
             try Console.run {
+                try global.requireDataDirectory("init")
                 let passphrase = try global.passphrase()
                 if passphrase == nil && !insecureNoPassphrase {
                     throw ServiceError.invalidArgument(

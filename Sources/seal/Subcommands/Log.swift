@@ -16,12 +16,7 @@ extension SealCommand {
 
             func run() throws {
                 try Console.run {
-                    let note = try global.service().withArchive { store in
-                        guard let checkpoint = try size.map({ try store.checkpoint(size: $0) }) ?? store.latestCheckpoint() else {
-                            throw ServiceError.archive("no checkpoint of size \(size.map(String.init) ?? "any")")
-                        }
-                        return checkpoint.note
-                    }
+                    let note = try global.operations().checkpoint(size: size)
                     print(note, terminator: "")
                 }
             }
@@ -41,7 +36,7 @@ extension SealCommand {
 
             func run() throws {
                 try Console.run {
-                    let rows = try global.service().logEntries(from: from, count: count)
+                    let rows = try global.operations().logEntries(from: from, count: count)
                     if json { return try Console.printJSON(rows) }
                     for row in rows {
                         print("\(row.index)  \(row.kind)  \(row.committedAt.rfc3339)  \(row.signer ?? "?")  \(row.leafHash)")
@@ -56,27 +51,9 @@ extension SealCommand {
             @Option(help: "Entry index.") var index: Int
             @Option(help: "Tree size (default: the newest checkpoint's).") var size: Int?
 
-            struct Output: Encodable {
-                let index: Int
-                let treeSize: Int
-                let leafHash: String
-                let proof: [String]
-                let checkpoint: String?
-            }
-
             func run() throws {
                 try Console.run {
-                    let output = try global.service().withArchive { store -> Output in
-                        let treeSize = try size ?? store.size
-                        guard index >= 0, index < treeSize, treeSize <= (try store.size) else {
-                            throw ServiceError.invalidArgument("index \(index) is outside the tree of size \(treeSize)")
-                        }
-                        let leaf = try store.entries(from: index, count: 1).first?.leafHash ?? []
-                        let proof = try store.inclusionProof(index: index, size: treeSize)
-                        return Output(index: index, treeSize: treeSize, leafHash: Data(leaf).base64EncodedString(),
-                                      proof: proof.map { Data($0).base64EncodedString() },
-                                      checkpoint: try store.checkpoint(size: treeSize)?.note)
-                    }
+                    let output = try global.operations().inclusionProof(index: index, size: size)
                     try Console.printJSON(output)
                 }
             }
@@ -88,26 +65,9 @@ extension SealCommand {
             @Option(help: "The older tree size.") var from: Int
             @Option(help: "The newer tree size (default: the newest checkpoint's).") var to: Int?
 
-            struct Output: Encodable {
-                let from: Int
-                let to: Int
-                let fromRoot: String
-                let toRoot: String
-                let proof: [String]
-            }
-
             func run() throws {
                 try Console.run {
-                    let output = try global.service().withArchive { store -> Output in
-                        let newest = try store.size
-                        let second = to ?? newest
-                        guard from > 0, from <= second, second <= newest else {
-                            throw ServiceError.invalidArgument("need 0 < --from <= --to <= \(newest)")
-                        }
-                        return Output(from: from, to: second, fromRoot: Data(try store.rootHash(size: from)).base64EncodedString(),
-                                      toRoot: Data(try store.rootHash(size: second)).base64EncodedString(),
-                                      proof: try store.consistencyProof(from: from, to: second).map { Data($0).base64EncodedString() })
-                    }
+                    let output = try global.operations().consistencyProof(from: from, to: to)
                     try Console.printJSON(output)
                 }
             }
@@ -122,7 +82,7 @@ extension SealCommand {
 
             func run() throws {
                 try Console.run {
-                    try global.service().exportArchive(to: URL(fileURLWithPath: directory)) { done, total in
+                    try global.operations().exportArchive(to: URL(fileURLWithPath: directory)) { done, total in
                         Console.progress(done, of: total, "entries")
                     }
                     print("Exported the archive to \(directory)")

@@ -23,7 +23,7 @@ extension SealCommand {
                 let url = URL(fileURLWithPath: signature)
                 var seal = try SealService.sealSignature(try AtomicFile.read(url), path: signature)
                 if refresh {
-                    seal = try global.service().refreshReceipt(seal)
+                    seal = try global.operations().refreshReceipt(seal)
                     try AtomicFile.write(seal.der, to: url)
                 }
                 let receipt = try SealService.receipt(of: seal)

@@ -46,7 +46,7 @@ extension SealCommand {
                 let replacement = try replacedBy.map { path throws(ServiceError) in
                     try SealService.sealSignature(try AtomicFile.read(URL(fileURLWithPath: path)), path: path)
                 }
-                let index = try global.service().revoke(target, reason: reason, replacement: replacement, note: note,
+                let index = try global.operations().revoke(target, reason: reason, replacement: replacement, note: note,
                                                         as: asAuthority ? .authority : .department(seal))
                 print("Revoked \(signature) (\(reason)) as archive entry \(index)")
             }
@@ -80,7 +80,7 @@ extension SealCommand {
 
         func run() throws {
             try Console.run {
-                let crl = try global.service().revokeSeal(name, reason: SealRevocationReason(rawValue: reason)!,
+                let crl = try global.operations().revokeSeal(name, reason: SealRevocationReason(rawValue: reason)!,
                                                           invalidSince: invalidSince.flatMap { Date(rfc3339: $0) })
                 print("Revoked seal '\(name)' (\(reason)); CRL number \(crl.number ?? 0) issued (`seal crl` writes it)")
             }
@@ -102,7 +102,7 @@ extension SealCommand {
 
         func run() throws {
             try Console.run {
-                try Console.emit(try global.service().currentRevocationListBytes(der: der), to: output)
+                try Console.emit(try global.operations().currentRevocationListBytes(der: der), to: output)
             }
         }
     }
@@ -122,7 +122,7 @@ extension SealCommand {
 
             func run() throws {
                 try Console.run {
-                    try Console.emit(Array(try global.service().documentStatusList().utf8), to: output)
+                    try Console.emit(Array(try global.operations().documentStatusList().utf8), to: output)
                 }
             }
         }

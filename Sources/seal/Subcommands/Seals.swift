@@ -13,7 +13,7 @@ extension SealCommand {
 
         func run() throws {
             try Console.run {
-                let seals = try global.service().seals()
+                let seals = try global.operations().seals()
                 if json { return try Console.printJSON(seals) }
                 guard !seals.isEmpty else { return print("No seals yet (enroll one with `seal enroll`).") }
                 let rows = [["NAME", "DEPARTMENT", "ALGORITHM", "VALID FROM", "VALID UNTIL", "STATUS"]] + seals.map {

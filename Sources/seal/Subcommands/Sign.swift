@@ -37,12 +37,11 @@ extension SealCommand {
             try Console.run {
                 // Read every input first: a missing file stops the run before anything is written.
                 let documents = try files.map { path throws(ServiceError) in (path, try AtomicFile.read(URL(fileURLWithPath: path))) }
-                let service = try global.service()
-                let signer = try service.signer(for: seal)
+                let authority = try global.operations()
                 // Batches bound memory on large runs; each batch is one archive transaction.
                 var written: [Written] = []
                 for batch in stride(from: 0, to: documents.count, by: 256).map({ documents[$0..<min($0 + 256, documents.count)] }) {
-                    let sealed = try service.seal(batch.map(\.1), with: signer)
+                    let sealed = try authority.seal(batch.map(\.1), sealName: seal)
                     for ((path, document), seal) in zip(batch, sealed) {
                         let target = output ?? path + ".p7s"
                         try AtomicFile.write(seal.der, to: URL(fileURLWithPath: target))

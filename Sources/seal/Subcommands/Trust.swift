@@ -21,8 +21,8 @@ extension SealCommand {
 
             func run() throws {
                 try Console.run {
-                    let service = try global.service()
-                    let pem = logKey ? service.authority.logVerifierKey + "\n" : try service.trustBundle().pem
+                    let bundle = try global.operations().trustBundle()
+                    let pem = logKey ? (bundle.logKeys.first ?? "") + "\n" : bundle.pem
                     try Console.emit(Array(pem.utf8), to: output)
                 }
             }

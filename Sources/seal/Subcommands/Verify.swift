@@ -47,14 +47,14 @@ extension SealCommand {
                     }
                     report = try SealService.verify(seal: seal, document: document, trust: bundle, revocationLists: crls,
                                                     statusList: list)
-                } else if global.dataDirectory.exists {
-                    let service = try global.service()
+                } else if global.socketPath != nil || global.dataDirectory.exists {
+                    let service = try global.operations()
                     let list = try status.map { path throws(ServiceError) in
                         try SealService.documentStatusList(try AtomicFile.read(URL(fileURLWithPath: path)), trust: try service.trustBundle())
                     }
                     report = try service.verify(seal: seal, document: document, revocationLists: crls, statusList: list)
                 } else {
-                    throw ServiceError.invalidArgument("nothing to trust: give --trust BUNDLE (from `seal trust export`) or --data DIR")
+                    throw ServiceError.invalidArgument("nothing to trust: give --trust BUNDLE (from `seal trust export`), --data DIR or --socket PATH")
                 }
             } catch let error as ServiceError {
                 Console.error(error.description)

@@ -1,0 +1,164 @@
+public import Foundation
+
+/// A minimal HTTP/1.1 client over a Unix domain socket: what `seal --socket` and the daemon
+/// benchmark need, with no event loop. Requests are written whole; responses are read by
+/// Content-Length or chunked encoding, so one connection can carry many requests.
+public final class HTTPConnection {
+    public struct Response: Sendable {
+        public let status: Int
+        public let headers: [(String, String)]
+        public let body: [UInt8]
+
+        public func header(_ name: String) -> String? {
+            headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+        }
+    }
+
+    public let socketPath: String
+    private var descriptor: Int32 = -1
+    private var buffer: [UInt8] = []
+    /// The largest response accepted (a whole CRL or export page fits easily).
+    static let maximumResponse = 256 << 20
+
+    public init(socketPath: String, timeout: TimeInterval = 120) throws(ServiceError) {
+        self.socketPath = socketPath
+        descriptor = try Self.connect(socketPath, timeout: timeout)
+    }
+
+    deinit { if descriptor >= 0 { close(descriptor) } }
+
+    private static func connect(_ path: String, timeout: TimeInterval) throws(ServiceError) -> Int32 {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            throw .invalidArgument("socket path too long: \(path)")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        #if canImport(Glibc)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_UNIX, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw .io("cannot create a socket: \(String(cString: strerror(errno)))") }
+        var interval = timeval(tv_sec: Int(timeout), tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
+        let result = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Foundation.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard result == 0 else {
+            let code = errno
+            close(fd)
+            switch code {
+            case ENOENT, ECONNREFUSED: throw .remote(.unavailable, "no daemon is listening on \(path) (start it with `seald`)")
+            case EACCES, EPERM: throw .remote(.forbidden, "not permitted to connect to \(path)")
+            default: throw .remote(.unavailable, "cannot connect to \(path): \(String(cString: strerror(code)))")
+            }
+        }
+        return fd
+    }
+
+    /// Sends one request and reads its response.
+    public func send(_ method: String, _ target: String, body: [UInt8] = [], contentType: String? = nil,
+                     accept: String? = nil) throws(ServiceError) -> Response {
+        var head = "\(method) \(target) HTTP/1.1\r\nHost: seald\r\nContent-Length: \(body.count)\r\n"
+        if let contentType { head += "Content-Type: \(contentType)\r\n" }
+        if let accept { head += "Accept: \(accept)\r\n" }
+        head += "\r\n"
+        try write(Array(head.utf8) + body)
+        return try readResponse()
+    }
+
+    private func write(_ bytes: [UInt8]) throws(ServiceError) {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Foundation.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent < 0 {
+                if errno == EINTR { continue }
+                throw .remote(.unavailable, "the daemon closed the connection: \(String(cString: strerror(errno)))")
+            }
+            offset += sent
+        }
+    }
+
+    /// Reads more bytes into the buffer; false at end of stream.
+    private func fill() throws(ServiceError) -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 {
+                let reason = errno == EAGAIN || errno == EWOULDBLOCK ? "timed out" : String(cString: strerror(errno))
+                throw .remote(.unavailable, "no answer from the daemon: \(reason)")
+            }
+            if count == 0 { return false }
+            guard buffer.count + count <= Self.maximumResponse else { throw .remote(.failure, "the daemon's response is too large") }
+            buffer.append(contentsOf: chunk[..<count])
+            return true
+        }
+    }
+
+    private func readLine() throws(ServiceError) -> String {
+        while true {
+            if let end = buffer.firstIndex(of: 0x0A) {
+                var line = Array(buffer[..<end])
+                buffer.removeSubrange(...end)
+                if line.last == 0x0D { line.removeLast() }
+                return String(decoding: line, as: UTF8.self)
+            }
+            guard try fill() else { throw .remote(.unavailable, "the daemon closed the connection mid-response") }
+        }
+    }
+
+    private func readBytes(_ count: Int) throws(ServiceError) -> [UInt8] {
+        guard count >= 0, count <= Self.maximumResponse else { throw .remote(.failure, "the daemon's response is too large") }
+        while buffer.count < count {
+            guard try fill() else { throw .remote(.unavailable, "the daemon closed the connection mid-response") }
+        }
+        let bytes = Array(buffer[..<count])
+        buffer.removeFirst(count)
+        return bytes
+    }
+
+    private func readResponse() throws(ServiceError) -> Response {
+        let statusLine = try readLine()
+        let parts = statusLine.split(separator: " ", maxSplits: 2)
+        guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]) else {
+            throw .remote(.failure, "not an HTTP response from \(socketPath)")
+        }
+        var headers: [(String, String)] = []
+        while true {
+            let line = try readLine()
+            if line.isEmpty { break }
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+        }
+        let response = { (body: [UInt8]) in Response(status: status, headers: headers, body: body) }
+        let find = { (name: String) in headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1 }
+        if find("Transfer-Encoding")?.lowercased().contains("chunked") == true {
+            var body: [UInt8] = []
+            while true {
+                let sizeLine = try readLine()
+                guard let size = Int(sizeLine.split(separator: ";").first.map(String.init) ?? "", radix: 16) else {
+                    throw .remote(.failure, "bad chunk in the daemon's response")
+                }
+                if size == 0 {
+                    while !(try readLine()).isEmpty {}
+                    return response(body)
+                }
+                body += try readBytes(size)
+                _ = try readLine()
+            }
+        }
+        if let length = find("Content-Length").flatMap(Int.init) { return response(try readBytes(length)) }
+        while try fill() {}
+        defer { buffer.removeAll() }
+        return response(buffer)
+    }
+}

@@ -52,6 +52,7 @@ public enum Wire {
 
     public struct DocumentRevocationResponse: Codable, Sendable {
         public let index: Int
+        public init(index: Int) { self.index = index }
     }
 
     /// `POST /v1/verify`: a seal and its document, base64, with optional CRLs and status list.

@@ -22,6 +22,13 @@ extension SealService {
         }
     }
 
+    /// Loads every key the daemon signs with, so a wrong or missing passphrase stops it at start
+    /// instead of failing the first request.
+    public func checkKeys() throws(ServiceError) {
+        _ = try logSigner()
+        _ = try timeStampAuthority()
+    }
+
     public var logVerifierKey: NoteVerifierKey {
         get throws(ServiceError) {
             do { return try NoteVerifierKey(authority.logVerifierKey) } catch { throw .archive("authority.json: \(error)") }

@@ -85,16 +85,27 @@ extension SealService {
         }
     }
 
+    /// The enrolled seal whose certificate made `signer`'s seals.
+    private func sealingSeal(_ signer: Certificate) throws(ServiceError) -> SealInfo {
+        guard let sealing = try seals().first(where: { $0.certificate == signer }) else {
+            throw .forbidden("no enrolled seal sealed this document; only the authority may revoke it (--as-authority)")
+        }
+        return sealing
+    }
+
+    /// The name of the enrolled seal that sealed `seal` (who may revoke it, besides the authority).
+    public func sealingSealName(of seal: SealSignature) throws(ServiceError) -> String {
+        guard let certificate = seal.signerCertificate else { throw .invalidArgument("the seal carries no certificate") }
+        return try sealingSeal(certificate).name
+    }
+
     /// The certificate and key that sign a revocation, enforcing who may revoke.
     private func revokingIdentity(_ revoker: Revoker, sealedBy signer: Certificate) throws(ServiceError) -> (Certificate, PrivateKey) {
         switch revoker {
         case .authority:
             return (try rootCertificate(), try loadKey(directory.rootKey))
         case .department(let requested):
-            let sealing = try seals().first { $0.certificate == signer }
-            guard let sealing else {
-                throw .forbidden("no enrolled seal sealed this document; only the authority may revoke it (--as-authority)")
-            }
+            let sealing = try sealingSeal(signer)
             if let requested, requested != sealing.name {
                 throw .forbidden("seal '\(requested)' did not seal this document; only '\(sealing.name)' or the authority may revoke it")
             }

@@ -1,0 +1,126 @@
+public import Foundation
+import Hummingbird
+import HummingbirdCore
+public import Logging
+import NIOCore
+public import SealService
+import ServiceLifecycle
+import UnixSignals
+
+/// Runs the daemon: takes the data directory's lock, opens the authority, listens on the Unix
+/// socket (and the optional public TCP listener) until SIGTERM or SIGINT, then finishes the
+/// requests in flight, commits what they wait for, and returns.
+public enum SealDaemon {
+    public static func run(_ configuration: DaemonConfiguration, logger: Logger) async throws {
+        // Files the daemon creates are private unless it widens them itself (the socket below).
+        umask(0o077)
+        let lock = try DirectoryLock(directory: configuration.dataDirectory)
+        let service = try SealService(directory: configuration.dataDirectory, passphrase: configuration.passphrase)
+        try service.checkKeys()
+        try clearStaleSocket(configuration.socketPath)
+        let app = SealDaemonApp(service: service, configuration: configuration, logger: logger)
+
+        let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000))))
+        var services: [any Service] = []
+        let socketPath = configuration.socketPath
+        services.append(Application(
+            router: app.router(publicOnly: false), server: http1,
+            configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "seald", backlog: 1024),
+            onServerRunning: { _ in
+                chmod(socketPath, configuration.socketMode)
+                if let group = configuration.socketGroup { chown(socketPath, uid_t.max, group) }
+                logger.notice("listening", metadata: ["socket": "\(socketPath)", "mode": "\(String(configuration.socketMode, radix: 8))",
+                                                      "data": "\(configuration.dataDirectory.url.path)"])
+            },
+            logger: logger))
+        if let listen = configuration.listen {
+            services.append(Application(
+                router: app.router(publicOnly: true), server: http1,
+                configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "seald", backlog: 1024),
+                onServerRunning: { channel in
+                    logger.notice("listening (public read-only routes)", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+                },
+                logger: logger))
+        }
+        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            app.shutdown()
+            unlink(socketPath)
+            throw error
+        }
+        // The listeners have drained; commit whatever their last requests queued, then leave.
+        app.shutdown()
+        unlink(socketPath)
+        logger.notice("stopped")
+        withExtendedLifetime(lock) {}
+    }
+
+    /// A socket file left by a crash is removed; one a live daemon answers on is not touched.
+    static func clearStaleSocket(_ path: String) throws(ServiceError) {
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        do {
+            _ = try HTTPConnection(socketPath: path, timeout: 2)
+        } catch {
+            guard error.category == .unavailable else { throw error }
+            unlink(path)
+            return
+        }
+        throw .refused("another daemon is listening on \(path)")
+    }
+
+    /// With no data directory named: the per-user default, created on first run as a development
+    /// authority (keys unencrypted, one seal named `dev`), announced loudly.
+    public static func developmentAuthority(at directory: DataDirectory, logger: Logger) throws(ServiceError) {
+        guard !directory.exists else { return }
+        try FileManager.default.createDirectory(at: directory.url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try SealService.initialize(directory: directory, name: "Seal Development Authority", algorithm: .ecdsaP256, passphrase: nil)
+        let service = try SealService(directory: directory, passphrase: nil)
+        try service.enroll(name: "dev", department: "Development Department", organizationIdentifier: nil, algorithm: nil, days: 365)
+        let banner = String(repeating: "!", count: 78)
+        logger.warning("""
+            \(banner)
+            DEVELOPMENT AUTHORITY created in \(directory.url.path)
+            Its keys are NOT encrypted and it is for trying Seal out only. For real use run
+            `seal init --data DIR` with SEAL_PASSPHRASE set, then `seald --data DIR`.
+            \(banner)
+            """)
+    }
+}
+
+extension FileManager {
+    /// `createDirectory` as a service error.
+    fileprivate func createDirectory(at url: URL, withIntermediateDirectories: Bool) throws(ServiceError) -> Void {
+        do { try createDirectory(at: url, withIntermediateDirectories: withIntermediateDirectories, attributes: [.posixPermissions: 0o700]) } catch {
+            throw .io("cannot create \(url.path): \(error.localizedDescription)")
+        }
+    }
+}
+
+/// An exclusive lock on the data directory (`seald.lock`, holding the daemon's pid): a second
+/// daemon on the same authority is refused rather than racing the first. The kernel releases
+/// it when the process dies, so a crash never leaves it stuck.
+final class DirectoryLock {
+    let descriptor: Int32
+
+    init(directory: DataDirectory) throws(ServiceError) {
+        guard directory.exists else { throw .noAuthority(directory.url.path) }
+        let path = directory.url.appendingPathComponent("seald.lock").path
+        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw .io("cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            var buffer = [UInt8](repeating: 0, count: 32)
+            let count = pread(descriptor, &buffer, buffer.count, 0)
+            let pid = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            close(descriptor)
+            throw .refused("another seald is already serving \(directory.url.path)\(pid.isEmpty ? "" : " (pid \(pid))")")
+        }
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(descriptor, 0)
+        _ = pwrite(descriptor, pid, pid.count, 0)
+    }
+
+    deinit { close(descriptor) }
+}

@@ -1,0 +1,118 @@
+public import Foundation
+public import SealArchive
+
+/// Group commit: concurrent seals and revocations are archived together, one SQLite transaction
+/// and one signed checkpoint per batch, on one writer thread. A caller resumes only once its
+/// batch is durable. While a batch commits the next one gathers, so batches grow with load
+/// without any waiting when the service is idle.
+public final class GroupCommit: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        /// The most items in one transaction.
+        public var maxBatch: Int
+        /// How long the writer waits for more items once the first arrives (0: take what is queued).
+        public var maxWait: TimeInterval
+
+        public init(maxBatch: Int = 256, maxWait: TimeInterval = 0.001) {
+            self.maxBatch = max(1, maxBatch)
+            self.maxWait = max(0, maxWait)
+        }
+    }
+
+    /// What each committed batch reports (for metrics).
+    public struct BatchReport: Sendable {
+        public let size: Int
+        public let treeSize: Int?
+        public let seconds: TimeInterval
+    }
+
+    private typealias Waiter = CheckedContinuation<Archive.Committed, any Error>
+    private let service: SealService
+    private let configuration: Configuration
+    private let condition = NSCondition()
+    private var queue: [(Archive.Pending, Waiter)] = []
+    private var stopping = false
+    private var thread: Thread?
+    private let finished = DispatchSemaphore(value: 0)
+    private let onBatch: @Sendable (BatchReport) -> Void
+
+    public init(service: SealService, configuration: Configuration = .init(),
+                onBatch: @escaping @Sendable (BatchReport) -> Void = { _ in }) {
+        self.service = service
+        self.configuration = configuration
+        self.onBatch = onBatch
+        let thread = Thread { [unowned self] in self.run() }
+        thread.name = "seal-group-commit"
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Archives `item` with whatever else is pending; returns once it is durable.
+    public func submit(_ item: Archive.Pending) async throws(ServiceError) -> Archive.Committed {
+        do {
+            return try await withCheckedThrowingContinuation { (waiter: Waiter) in
+                condition.lock()
+                guard !stopping else {
+                    condition.unlock()
+                    waiter.resume(throwing: ServiceError.remote(.unavailable, "the service is shutting down"))
+                    return
+                }
+                queue.append((item, waiter))
+                condition.signal()
+                condition.unlock()
+            }
+        } catch let error as ServiceError {
+            throw error
+        } catch {
+            throw .archive("\(error)")
+        }
+    }
+
+    /// Commits everything already submitted, refuses new items, and stops the writer thread.
+    public func shutdown() {
+        condition.lock()
+        let wasStopping = stopping
+        stopping = true
+        condition.signal()
+        condition.unlock()
+        if !wasStopping { finished.wait() }
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopping { condition.wait() }
+            if queue.isEmpty && stopping {
+                condition.unlock()
+                finished.signal()
+                return
+            }
+            if configuration.maxWait > 0 && queue.count < configuration.maxBatch && !stopping {
+                let deadline = Date().addingTimeInterval(configuration.maxWait)
+                while queue.count < configuration.maxBatch && !stopping && condition.wait(until: deadline) {}
+            }
+            let batch = Array(queue.prefix(configuration.maxBatch))
+            queue.removeFirst(batch.count)
+            condition.unlock()
+            commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [(Archive.Pending, Waiter)]) {
+        let started = Date()
+        do {
+            let results = try service.commit(batch.map(\.0))
+            for ((_, waiter), result) in zip(batch, results) { waiter.resume(returning: result) }
+            var treeSize: Int? = nil
+            if case .receipt(let receipt)? = results.last { treeSize = receipt.treeSize }
+            onBatch(BatchReport(size: batch.count, treeSize: treeSize, seconds: Date().timeIntervalSince(started)))
+        } catch {
+            // One bad item (a document revoked twice in the same batch) must not fail the others:
+            // commit each alone so every caller gets its own answer.
+            guard batch.count > 1 else {
+                batch[0].1.resume(throwing: error)
+                return
+            }
+            for item in batch { commit([item]) }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SealDaemon
+import SealService
+
+/// `seald`: parses arguments and runs the daemon; everything else lives in SealDaemon.
+@main
+struct Seald: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seald",
+        abstract: "The Seal daemon: seals, verification, revocation and the archive log over HTTP/JSON on a Unix socket.",
+        discussion: """
+            With no arguments on a machine without an authority, creates a DEVELOPMENT authority (unencrypted \
+            keys, one seal named `dev`) in the default data directory and serves it. Callers on the socket are \
+            identified by their uid/gid; access.conf in the data directory says who may use which seal. \
+            SIGTERM or SIGINT stops it after the requests in flight are answered and committed.
+            """)
+
+    @Option(help: ArgumentHelp("Authority data directory (env SEAL_DATA; default ~/.local/share/seal).", valueName: "DIR"))
+    var data: String?
+
+    @Option(help: ArgumentHelp("Unix socket to listen on (default DIR/seald.sock).", valueName: "PATH"))
+    var socket: String?
+
+    @Option(help: ArgumentHelp("Also serve the public read-only routes on TCP HOST:PORT.", valueName: "HOST:PORT"))
+    var listen: String?
+
+    @Option(help: ArgumentHelp("Configuration file of KEY = VALUE lines (see README).", valueName: "FILE"))
+    var config: String?
+
+    @Option(help: ArgumentHelp("Read the key passphrase from the first line of FILE (else env SEAL_PASSPHRASE).", valueName: "FILE"))
+    var passphraseFile: String?
+
+    @Option(help: ArgumentHelp("Socket file mode, octal (default 660).", valueName: "MODE"))
+    var socketMode: String?
+
+    @Option(help: ArgumentHelp("Group to own the socket file, by name or number.", valueName: "GROUP"))
+    var socketGroup: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        if let listen, DaemonConfiguration.hostPort(listen) == nil { throw ValidationError("--listen must be HOST:PORT") }
+        if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level '\(logLevel)'") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "seald")
+        do {
+            let environment = ProcessInfo.processInfo.environment
+            let named = data ?? environment["SEAL_DATA"].flatMap { $0.isEmpty ? nil : $0 }
+            let directory: DataDirectory
+            if let named {
+                directory = DataDirectory(URL(fileURLWithPath: named))
+            } else {
+                let base = environment["XDG_DATA_HOME"].map { URL(fileURLWithPath: $0) }
+                    ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share")
+                directory = DataDirectory(base.appendingPathComponent("seal"))
+                try SealDaemon.developmentAuthority(at: directory, logger: logger)
+            }
+            var configuration = DaemonConfiguration(dataDirectory: directory, socketPath: socket)
+            if let config { try configuration.apply(file: URL(fileURLWithPath: config)) }
+            if let socket { configuration.socketPath = socket }
+            if let listen { configuration.listen = DaemonConfiguration.hostPort(listen) }
+            let bad = ServiceError.invalidArgument("bad --socket-mode or --socket-group")
+            if let socketMode { try configuration.set("socket-mode", socketMode, or: bad) }
+            if let socketGroup { try configuration.set("socket-group", socketGroup, or: bad) }
+            configuration.passphrase = try passphrase()
+            try await SealDaemon.run(configuration, logger: logger)
+        } catch let error as ServiceError {
+            FileHandle.standardError.write(Data("seald: error: \(error.description)\n".utf8))
+            throw ExitCode(error.category == .usage ? 64 : 1)
+        }
+    }
+
+    func passphrase() throws(ServiceError) -> Passphrase? {
+        var bytes: [UInt8]
+        if let passphraseFile {
+            bytes = try AtomicFile.read(URL(fileURLWithPath: passphraseFile))
+            if let newline = bytes.firstIndex(of: 0x0A) { bytes = Array(bytes[..<newline]) }
+            if bytes.last == 0x0D { bytes.removeLast() }
+        } else if let value = ProcessInfo.processInfo.environment["SEAL_PASSPHRASE"] {
+            bytes = Array(value.utf8)
+        } else {
+            return nil
+        }
+        do { return try Passphrase(bytes) } catch { throw .passphraseRefused(error.description) }
+    }
+}

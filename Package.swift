@@ -133,6 +133,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SealDaemonTests",
+            dependencies: ["SealDaemon", "SealService", "seald", "seal", "SealTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "InteropTests",
             dependencies: ["SealService", "SealCore", "seal", "SealTestSupport"],
             exclude: ["pyhanko_verify.py"],

@@ -1,0 +1,112 @@
+import Foundation
+import SealService
+import SealTestSupport
+
+/// A `seald` started by a test over a real socket, with its own authority in a scratch directory.
+final class DaemonProcess {
+    let scratch: URL
+    let data: URL
+    let socket: String
+    let process = Process()
+    let log: URL
+    static let passphrase = "daemon-test-passphrase"
+    static var environment: [String: String] { ["SEAL_PASSPHRASE": passphrase] }
+
+    static var binary: URL { TestSupport.sealBinary.deletingLastPathComponent().appendingPathComponent("seald") }
+
+    /// A new authority with seals `civil` and `tax`, served by a new daemon.
+    static func withAuthority(_ label: String, seals: [String] = ["civil", "tax"], arguments: [String] = [],
+                              config: String? = nil) throws -> DaemonProcess {
+        let scratch = try TestSupport.scratchDirectory(label)
+        let data = scratch.appendingPathComponent("authority")
+        var result = try TestSupport.seal(["init", "--data", data.path, "--name", "Daemon Test Authority"], environment: environment)
+        guard result.status == 0 else { throw Failure("seal init: \(result.stderr)") }
+        for name in seals {
+            result = try TestSupport.seal(["enroll", "--data", data.path, name, "--department", "Department \(name)"], environment: environment)
+            guard result.status == 0 else { throw Failure("seal enroll: \(result.stderr)") }
+        }
+        return try DaemonProcess(scratch: scratch, data: data, arguments: arguments, config: config)
+    }
+
+    init(scratch: URL, data: URL, arguments: [String] = [], config: String? = nil, environment: [String: String]? = nil) throws {
+        self.scratch = scratch
+        self.data = data
+        let run = scratch.appendingPathComponent("run")
+        try? FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
+        chmod(run.path, 0o755)
+        socket = run.appendingPathComponent("seald.sock").path
+        log = scratch.appendingPathComponent("seald-\(UUID().uuidString.prefix(6)).log")
+        var arguments = ["--data", data.path, "--socket", socket] + arguments
+        if let config {
+            let url = scratch.appendingPathComponent("seald.conf")
+            try Data(config.utf8).write(to: url)
+            arguments += ["--config", url.path]
+        }
+        try start(arguments, environment: environment ?? Self.environment)
+    }
+
+    private func start(_ arguments: [String], environment: [String: String]) throws {
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        process.environment = ["PATH": "/usr/bin:/bin", "HOME": scratch.path].merging(environment) { $1 }
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardError = handle
+        process.standardOutput = handle
+        try process.run()
+        try waitUntilListening()
+    }
+
+    func waitUntilListening(timeout: TimeInterval = 60) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if !process.isRunning { throw Failure("seald exited \(process.terminationStatus): \(logText)") }
+            if (try? HTTPConnection(socketPath: socket, timeout: 5).send("GET", "/healthz").status) == 200 { return }
+            usleep(50_000)
+        }
+        throw Failure("seald did not start listening: \(logText)")
+    }
+
+    var logText: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+    func request(_ method: String, _ target: String, body: [UInt8] = [], contentType: String? = nil) throws -> HTTPConnection.Response {
+        try HTTPConnection(socketPath: socket).send(method, target, body: body, contentType: contentType)
+    }
+
+    /// Runs the `seal` CLI against this daemon (`--socket`) or its data directory (`--data`).
+    func seal(_ arguments: [String], socket useSocket: Bool = true, in directory: URL? = nil) throws -> TestSupport.Output {
+        let target = useSocket ? ["--socket", socket] : ["--data", data.path]
+        return try TestSupport.seal(Self.insert(target, into: arguments), environment: Self.environment, in: directory)
+    }
+
+    /// Puts the global options after the subcommand words (`log proof --socket S …`).
+    static func insert(_ options: [String], into arguments: [String]) -> [String] {
+        let words = arguments.prefix { !$0.hasPrefix("-") && ["log", "status", "trust", "checkpoint", "entries", "proof", "consistency",
+                                                              "export", "seals", "sign", "verify", "receipt", "revoke", "revoke-seal",
+                                                              "crl", "audit", "enroll", "init"].contains($0) }
+        return Array(words) + options + Array(arguments.dropFirst(words.count))
+    }
+
+    /// SIGTERM, and the exit status once it has stopped.
+    @discardableResult
+    func stop() -> Int32 {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    func kill() {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    func cleanUp() {
+        kill()
+        TestSupport.cleanUp(scratch)
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+}

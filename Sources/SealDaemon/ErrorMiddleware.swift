@@ -12,6 +12,7 @@ struct ErrorMiddleware: RouterMiddleware {
     let routes: [RouteSpec]
     let metrics: DaemonMetrics
     let logger: Logger
+    let audit: Logger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
@@ -20,6 +21,14 @@ struct ErrorMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch {
             response = render(error, request: request)
+            if response.status == .forbidden {
+                // Every refusal, whichever layer made it, is counted and leaves an audit line.
+                metrics.refusals.increment()
+                let peer = await context.peer()
+                audit.warning("refused", metadata: ["route": "\(request.method) \(request.uri.path)",
+                                                   "peer": "\(peer.map(String.init(describing:)) ?? "unknown")",
+                                                   "reason": "\(error)"])
+            }
         }
         let route = routes.first { $0.method == request.method && $0.matches(request.uri.path) }?.path ?? "unmatched"
         metrics.request(route: route, method: request.method.rawValue, status: Int(response.status.code))

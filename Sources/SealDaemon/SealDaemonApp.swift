@@ -43,7 +43,7 @@ public final class SealDaemonApp: Sendable {
     public func router(publicOnly: Bool) -> Router<SealRequestContext> {
         let router = Router(context: SealRequestContext.self)
         let routes = SealRoutes.served(publicOnly: publicOnly)
-        router.add(middleware: ErrorMiddleware(routes: routes, metrics: metrics, logger: logger))
+        router.add(middleware: ErrorMiddleware(routes: routes, metrics: metrics, logger: logger, audit: audit))
         for route in routes {
             router.on(RouterPath(route.routerPath), method: route.method) { request, context in
                 try await self.handle(route, request, context)
@@ -184,15 +184,13 @@ public final class SealDaemonApp: Sendable {
 
     // MARK: access
 
-    /// Refuses (403, with an audit line) unless `allowed` holds for the caller.
+    /// Refuses (403; the error middleware counts it and writes the audit line) unless `allowed`
+    /// holds for the caller.
     func authorize(_ peer: PeerIdentity?, route: RouteSpec, seal: String? = nil,
                    _ allowed: (AccessPolicy, PeerIdentity) -> Bool) throws(ServiceError) {
         let (policy, problem) = access.current()
         if let problem { logger.error("access file unusable; only admins are served", metadata: ["error": "\(problem)"]) }
         if let peer, allowed(policy, peer) { return }
-        metrics.refusals.increment()
-        audit.warning("refused", metadata: ["route": "\(route.method) \(route.path)", "seal": "\(seal ?? "-")",
-                                           "peer": "\(peer.map(String.init(describing:)) ?? "unknown")"])
         let what = seal.map { "seal '\($0)'" } ?? "this operation (admin only)"
         throw .forbidden("\(peer.map { "uid \($0.uid)" } ?? "this caller") may not use \(what); see access.conf in the data directory")
     }

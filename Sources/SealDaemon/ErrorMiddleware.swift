@@ -47,7 +47,7 @@ struct ErrorMiddleware: RouterMiddleware {
             if status == .internalServerError { logger.error("request failed", metadata: ["error": "\(error)"]) }
         case let error as any HTTPResponseError:
             let allowed = routes.filter { $0.matches(request.uri.path) }.map(\.method.rawValue)
-            if error.status == .notFound && !allowed.isEmpty {
+            if error.status == .notFound && !allowed.isEmpty && !allowed.contains(request.method.rawValue) {
                 status = .methodNotAllowed
                 headers[.allow] = allowed.joined(separator: ", ")
                 body = ErrorBody(.remote(.usage, "\(request.method.rawValue) is not allowed on \(request.uri.path); use \(allowed.joined(separator: " or "))"))

@@ -14,6 +14,18 @@ public struct DataDirectory: Sendable {
 
     public init(_ url: URL) { self.url = url.standardizedFileURL }
 
+    /// $SEAL_DATA, else $XDG_DATA_HOME/seal, else $HOME/.local/share/seal: where `seal` and
+    /// `seald` look when no directory is named.
+    public static func defaultLocation(environment: [String: String] = ProcessInfo.processInfo.environment) -> DataDirectory {
+        if let path = environment["SEAL_DATA"], !path.isEmpty { return DataDirectory(URL(fileURLWithPath: path)) }
+        if let base = environment["XDG_DATA_HOME"], !base.isEmpty {
+            return DataDirectory(URL(fileURLWithPath: base).appendingPathComponent("seal"))
+        }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser
+        return DataDirectory(home.appendingPathComponent(".local/share/seal"))
+    }
+
     public var authorityRecord: URL { url.appendingPathComponent("authority.json") }
     var authorityFolder: URL { url.appendingPathComponent("authority") }
     public var rootCertificate: URL { authorityFolder.appendingPathComponent("root.pem") }

@@ -18,12 +18,8 @@ struct GlobalOptions: ParsableArguments {
 
     /// --data, else $SEAL_DATA, else the per-user default.
     var dataDirectory: DataDirectory {
-        let environment = ProcessInfo.processInfo.environment
         if let data { return DataDirectory(URL(fileURLWithPath: data)) }
-        if let path = environment["SEAL_DATA"], !path.isEmpty { return DataDirectory(URL(fileURLWithPath: path)) }
-        let base = environment["XDG_DATA_HOME"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share")
-        return DataDirectory(base.appendingPathComponent("seal"))
+        return DataDirectory.defaultLocation()
     }
 
     /// Whether a data directory was named explicitly (flag or environment).

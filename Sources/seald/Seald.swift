@@ -55,17 +55,9 @@ struct Seald: AsyncParsableCommand {
         }
         let logger = Logger(label: "seald")
         do {
-            let environment = ProcessInfo.processInfo.environment
-            let named = data ?? environment["SEAL_DATA"].flatMap { $0.isEmpty ? nil : $0 }
-            let directory: DataDirectory
-            if let named {
-                directory = DataDirectory(URL(fileURLWithPath: named))
-            } else {
-                let base = environment["XDG_DATA_HOME"].map { URL(fileURLWithPath: $0) }
-                    ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share")
-                directory = DataDirectory(base.appendingPathComponent("seal"))
-                try SealDaemon.developmentAuthority(at: directory, logger: logger)
-            }
+            let named = data ?? ProcessInfo.processInfo.environment["SEAL_DATA"].flatMap { $0.isEmpty ? nil : $0 }
+            let directory = named.map { DataDirectory(URL(fileURLWithPath: $0)) } ?? DataDirectory.defaultLocation()
+            if named == nil { try SealDaemon.developmentAuthority(at: directory, logger: logger) }
             var configuration = DaemonConfiguration(dataDirectory: directory, socketPath: socket)
             if let config { try configuration.apply(file: URL(fileURLWithPath: config)) }
             if let socket { configuration.socketPath = socket }

@@ -28,15 +28,24 @@ final class DaemonProcess {
         return try DaemonProcess(scratch: scratch, data: data, arguments: arguments, config: config)
     }
 
-    init(scratch: URL, data: URL, arguments: [String] = [], config: String? = nil, environment: [String: String]? = nil) throws {
-        self.scratch = scratch
-        self.data = data
+    /// A daemon for the authority in `data`, on `scratch/run/seald.sock`.
+    convenience init(scratch: URL, data: URL, arguments: [String] = [], config: String? = nil) throws {
         let run = scratch.appendingPathComponent("run")
         try? FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
         chmod(run.path, 0o755)
-        socket = run.appendingPathComponent("seald.sock").path
+        let socket = run.appendingPathComponent("seald.sock").path
+        try self.init(scratch: scratch, data: data, socket: socket, arguments: ["--data", data.path, "--socket", socket] + arguments,
+                      config: config)
+    }
+
+    /// A daemon started with exactly `arguments`, expected to listen on `socket`.
+    init(scratch: URL, data: URL, socket: String, arguments: [String], config: String? = nil,
+         environment: [String: String]? = nil) throws {
+        self.scratch = scratch
+        self.data = data
+        self.socket = socket
         log = scratch.appendingPathComponent("seald-\(UUID().uuidString.prefix(6)).log")
-        var arguments = ["--data", data.path, "--socket", socket] + arguments
+        var arguments = arguments
         if let config {
             let url = scratch.appendingPathComponent("seald.conf")
             try Data(config.utf8).write(to: url)
@@ -54,7 +63,10 @@ final class DaemonProcess {
         process.standardError = handle
         process.standardOutput = handle
         try process.run()
-        try waitUntilListening()
+        do { try waitUntilListening() } catch {
+            kill()
+            throw error
+        }
     }
 
     func waitUntilListening(timeout: TimeInterval = 60) throws {

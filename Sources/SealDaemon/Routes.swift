@@ -20,6 +20,9 @@ public struct RouteSpec: Sendable, Hashable {
     public let path: String
     public let access: RouteAccess
 
+    /// The method as sent on the wire (`GET`, `POST`).
+    public var methodName: String { method.rawValue }
+
     /// The router's form: `/v1/seals/:name`.
     var routerPath: String {
         path.split(separator: "/", omittingEmptySubsequences: false).map { part in

@@ -159,6 +159,9 @@ public final class SealDaemonApp: Sendable {
 
     func revokeDocument(_ request: Request, route: RouteSpec, peer: PeerIdentity?) async throws -> Response {
         let body = try await decode(Wire.DocumentRevocationRequest.self, request)
+        guard let reason = DocumentRevocation.Reason(name: body.reason) else {
+            throw ServiceError.invalidArgument("reason must be one of \(DocumentRevocation.Reason.allCases.map(\.description).joined(separator: ", "))")
+        }
         let seal = try SealService.sealSignature(try base64(body.seal, "seal"), path: "seal")
         let replacement = try body.replacedBy.map { text throws(ServiceError) in
             try SealService.sealSignature(try base64(text, "replacedBy"), path: "replacedBy")
@@ -173,11 +176,11 @@ public final class SealDaemonApp: Sendable {
             try authorize(peer, route: route, seal: acting) { $0.maySeal($1, with: acting) }
             revoker = .department(body.as)
         }
-        let entry = try service.prepareRevocation(seal, reason: body.reason, replacement: replacement, note: body.note, as: revoker)
+        let entry = try service.prepareRevocation(seal, reason: reason, replacement: replacement, note: body.note, as: revoker)
         guard case .index(let index) = try await commits.submit(.entry(entry)) else {
             throw ServiceError.archive("the archive gave no index for the revocation")
         }
-        audit.notice("document revoked", metadata: ["entry": "\(index)", "reason": "\(body.reason)",
+        audit.notice("document revoked", metadata: ["entry": "\(index)", "reason": "\(reason)",
                                                     "by": "\(peer.map(String.init(describing:)) ?? "?")"])
         return try json(Wire.DocumentRevocationResponse(index: index), status: .created)
     }

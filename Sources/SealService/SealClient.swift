@@ -42,7 +42,8 @@ public enum Wire {
     public struct DocumentRevocationRequest: Codable, Sendable {
         /// The seal (DER), base64.
         public let seal: String
-        public let reason: DocumentRevocation.Reason
+        /// superseded, error or withdrawn.
+        public let reason: String
         public let replacedBy: String?
         public let note: String?
         /// Revoke as this seal; nil: the seal that sealed the document.
@@ -158,7 +159,7 @@ public final class SealClient: SealOperations {
                        as revoker: Revoker) throws(ServiceError) -> Int {
         var name: String? = nil
         if case .department(let requested) = revoker { name = requested }
-        let request = Wire.DocumentRevocationRequest(seal: Data(seal.der).base64EncodedString(), reason: reason,
+        let request = Wire.DocumentRevocationRequest(seal: Data(seal.der).base64EncodedString(), reason: reason.description,
                                                      replacedBy: replacement.map { Data($0.der).base64EncodedString() },
                                                      note: note, as: name, asAuthority: revoker == .authority ? true : nil)
         return try post(Wire.DocumentRevocationResponse.self, "/v1/revocations", json: request).index

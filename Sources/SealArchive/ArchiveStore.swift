@@ -92,7 +92,13 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
 
     func locked<T>(_ body: () throws(ArchiveError) -> T) throws(ArchiveError) -> T {
         lock.lock()
-        defer { lock.unlock() }
+        defer {
+            // A kept statement left mid-result holds a read transaction on an old snapshot; a
+            // long-lived connection would then fail to write after another process committed
+            // (SQLITE_BUSY_SNAPSHOT) and keep reading stale data. Every operation ends clean.
+            for statement in statements.values { statement.reset() }
+            lock.unlock()
+        }
         return try body()
     }
 
@@ -123,10 +129,17 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
     public func append(_ entries: [NewEntry], signer: NoteSigner, now: Date = Date(),
                        afterRevocationList expected: Int?? = .none) throws(ArchiveError) -> Appended {
         try locked { () throws(ArchiveError) in
-            var tree = try loadFrontier()
-            let start = tree.size
             let millis = Int(now.timeIntervalSince1970 * 1000)
+            var tree = MerkleFrontier()
             let result = try database.transaction { () throws(ArchiveError) -> Appended in
+                // A long-lived writer (the daemon) keeps the tree's edge in memory; if another
+                // process appended meanwhile, the edge is re-read inside this transaction.
+                tree = try loadFrontier()
+                if tree.size != (try scalar("SELECT COALESCE(MAX(size), 0) FROM checkpoints")) {
+                    frontier = nil
+                    tree = try loadFrontier()
+                }
+                let start = tree.size
                 if case .some(let expectedIndex) = expected {
                     let latest = try statement("SELECT MAX(idx) FROM entries WHERE kind = ?")
                     try latest.bind([.integer(Int(ArchiveEntry.Kind.revocationList.rawValue))])

@@ -95,6 +95,9 @@ final class Statement {
     }
 
     /// Advances; true while a row is available.
+    /// Ends the statement's current result, releasing its read transaction.
+    func reset() { sqlite3_reset(handle) }
+
     func step() throws(ArchiveError) -> Bool {
         switch sqlite3_step(handle) {
         case SQLITE_ROW: return true

@@ -37,6 +37,22 @@ import SealTestSupport
         #expect(try archive.audit().ok)
     }
 
+    /// A long-lived writer (the daemon) keeps appending correctly after another process appended,
+    /// even when it had read from the store in between.
+    @Test func longLivedWriterFollowsAppendsFromAnotherConnection() throws {
+        let archive = try ScratchArchive()
+        try archive.fill(5, batch: 5)
+        _ = try archive.store.inclusionProof(index: 1, size: 5)
+        _ = try archive.store.entries(from: 0, count: 5)
+        let other = try ArchiveStore(url: archive.url)
+        _ = try other.append([ScratchArchive.entry(5), ScratchArchive.entry(6)], signer: archive.signer)
+        let appended = try archive.store.append([ScratchArchive.entry(7)], signer: archive.signer)
+        #expect(appended.indexes == [7])
+        #expect(appended.checkpoint.checkpoint.size == 8)
+        #expect(try archive.store.size == 8)
+        #expect(try archive.audit().ok)
+    }
+
     @Test func storeUsesWALWithFullSyncAndVersionedSchema() throws {
         let archive = try ScratchArchive()
         let database = try SQLiteDatabase(path: archive.url.path, readOnly: false)

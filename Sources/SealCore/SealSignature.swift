@@ -213,46 +213,16 @@ public final class SealSignature: @unchecked Sendable {
     /// A copy of this seal with one more unsigned attribute (a SEQUENCE given as DER). Any
     /// attribute already present under `oid` is replaced.
     public func adding(unsignedAttribute oid: String, value: [UInt8]) throws(OpenSSLError) -> SealSignature {
-        guard let object = OBJ_txt2obj(oid, 1) else { throw OpenSSLError("parsing OID \(oid)") }
-        defer { ASN1_OBJECT_free(object) }
-        return try adding(unsignedAttribute: object, value: value)
-    }
-
-    func adding(unsignedAttribute object: OpaquePointer, value: [UInt8]) throws(OpenSSLError) -> SealSignature {
-        try editingUnsignedAttributes { signer throws(OpenSSLError) in
-            Self.deleteUnsignedAttributes(object, from: signer)
-            try check(CMS_unsigned_add1_attr_by_OBJ(signer, object, V_ASN1_SEQUENCE, value, Int32(value.count)),
-                      "adding an unsigned attribute")
-        }
+        try reparsed(der(settingUnsignedAttribute: oid, to: value))
     }
 
     /// A copy of this seal without the unsigned attribute `oid` (e.g. a seal without its receipt).
     public func removing(unsignedAttribute oid: String) throws(OpenSSLError) -> SealSignature {
-        guard let object = OBJ_txt2obj(oid, 1) else { throw OpenSSLError("parsing OID \(oid)") }
-        defer { ASN1_OBJECT_free(object) }
-        return try editingUnsignedAttributes { signer in Self.deleteUnsignedAttributes(object, from: signer) }
+        try reparsed(der(settingUnsignedAttribute: oid, to: nil))
     }
 
-    /// Copies the seal, lets `edit` change the copy's SignerInfo, and re-encodes it. The signed
-    /// part is untouched: only unsigned attributes may be edited this way.
-    private func editingUnsignedAttributes(_ edit: (OpaquePointer) throws(OpenSSLError) -> Void) throws(OpenSSLError) -> SealSignature {
-        // OpenSSL 3.0 has no CMS_ContentInfo_dup: copy by decoding the bytes again.
-        let copy = try check(DER.decode(der, { d2i_CMS_ContentInfo(nil, $0, $1) }, free: CMS_ContentInfo_free),
-                             "copying a seal")
-        do throws(OpenSSLError) {
-            try edit(try check(CSealShim_sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(copy), 0), "reading the signer"))
-            let der = try DER.encode("a seal") { i2d_CMS_ContentInfo(copy, $0) }
-            do { return try SealSignature(taking: copy, der: der) } catch { throw OpenSSLError("re-reading a seal") }
-        } catch {
-            CMS_ContentInfo_free(copy)
-            throw error
-        }
-    }
-
-    private static func deleteUnsignedAttributes(_ object: OpaquePointer, from signer: OpaquePointer) {
-        while case let index = CMS_unsigned_get_attr_by_OBJ(signer, object, -1), index >= 0 {
-            X509_ATTRIBUTE_free(CMS_unsigned_delete_attr(signer, index))
-        }
+    private func reparsed(_ edit: @autoclosure () throws(FormatError) -> [UInt8]) throws(OpenSSLError) -> SealSignature {
+        do { return try SealSignature(der: try edit()) } catch { throw OpenSSLError("editing a seal: \(error)") }
     }
 
     private func signedOctetString(_ nid: Int32) -> [UInt8]? {

@@ -26,7 +26,7 @@ public final class GroupCommit: @unchecked Sendable {
     }
 
     private typealias Waiter = CheckedContinuation<Archive.Committed, any Error>
-    private let service: SealService
+    private let writer: ArchiveWriter
     private let configuration: Configuration
     private let condition = NSCondition()
     private var queue: [(Archive.Pending, Waiter)] = []
@@ -35,9 +35,10 @@ public final class GroupCommit: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private let onBatch: @Sendable (BatchReport) -> Void
 
+    /// Opens the archive for writing and starts the writer thread.
     public init(service: SealService, configuration: Configuration = .init(),
-                onBatch: @escaping @Sendable (BatchReport) -> Void = { _ in }) {
-        self.service = service
+                onBatch: @escaping @Sendable (BatchReport) -> Void = { _ in }) throws(ServiceError) {
+        writer = try service.archiveWriter()
         self.configuration = configuration
         self.onBatch = onBatch
         let thread = Thread { [unowned self] in self.run() }
@@ -100,7 +101,7 @@ public final class GroupCommit: @unchecked Sendable {
     private func commit(_ batch: [(Archive.Pending, Waiter)]) {
         let started = Date()
         do {
-            let results = try service.commit(batch.map(\.0))
+            let results = try writer.commit(batch.map(\.0))
             for ((_, waiter), result) in zip(batch, results) { waiter.resume(returning: result) }
             var treeSize: Int? = nil
             if case .receipt(let receipt)? = results.last { treeSize = receipt.treeSize }

@@ -194,7 +194,9 @@ public final class SealService: Sendable {
         for document in documents { items.append(try prepareSeal(digest: signer.documentDigestAlgorithm.hash(document), with: signer)) }
         let committed = try commit(items.map { .seal($0) })
         var sealed: [SealSignature] = []
-        for (item, result) in zip(items, committed) { sealed.append(try attachReceipt(result, to: item)) }
+        for (item, result) in zip(items, committed) {
+            sealed.append(try Self.sealSignature(try attachReceipt(result, to: item), path: "a new seal"))
+        }
         return sealed
     }
 
@@ -206,24 +208,23 @@ public final class SealService: Sendable {
         do { return Archive.Item(seal: try signer.seal(digest: digest), documentDigest: digest) } catch { throw ServiceError(error) }
     }
 
-    /// Archives a batch in one transaction under one new checkpoint (group commit). Returns once
-    /// the batch is durable, each item answered in order.
+    /// Archives a batch in one transaction under one new checkpoint. Returns once the batch is
+    /// durable, each item answered in order.
     public func commit(_ pending: [Archive.Pending]) throws(ServiceError) -> [Archive.Committed] {
-        do { return try archive().append(pending, signer: try logSigner(), now: clock()) } catch let error as ArchiveError {
-            if case .invalidArgument(let why) = error { throw .refused(why) }
-            throw .archive(error.description)
-        } catch let error as ServiceError {
-            throw error
-        } catch {
-            throw .archive("\(error)")
-        }
+        try archiveWriter().commit(pending)
     }
 
-    /// The archived seal: `item`'s seal with the receipt its batch produced embedded.
-    public func attachReceipt(_ committed: Archive.Committed, to item: Archive.Item) throws(ServiceError) -> SealSignature {
+    /// The archive held open for writing with the log key loaded, for a long-running writer
+    /// (the daemon's group commit): opening the store and decrypting the key once, not per batch.
+    public func archiveWriter() throws(ServiceError) -> ArchiveWriter {
+        ArchiveWriter(archive: try archive(), signer: try logSigner(), clock: clock)
+    }
+
+    /// The archived seal's DER: `item`'s seal with the receipt its batch produced embedded.
+    public func attachReceipt(_ committed: Archive.Committed, to item: Archive.Item) throws(ServiceError) -> [UInt8] {
         guard case .receipt(let receipt) = committed else { throw .archive("the archive answered a seal without a receipt") }
-        do { return try item.seal.adding(unsignedAttribute: SealOID.archiveReceipt, value: receipt.der) } catch {
-            throw ServiceError(error)
+        do { return try item.seal.der(settingUnsignedAttribute: SealOID.archiveReceipt, to: receipt.der) } catch {
+            throw .crypto(error.description)
         }
     }
 
@@ -383,6 +384,27 @@ public struct SealInfo: Sendable, Codable {
                                               invalidityDate: nil))
         case let other:
             throw DecodingError.dataCorruptedError(forKey: .status, in: container, debugDescription: "unknown status \(other)")
+        }
+    }
+}
+
+/// Appends batches to the archive (see `SealService.archiveWriter`).
+public final class ArchiveWriter: @unchecked Sendable {
+    let archive: Archive
+    let signer: NoteSigner
+    let clock: @Sendable () -> Date
+
+    init(archive: Archive, signer: NoteSigner, clock: @escaping @Sendable () -> Date) {
+        self.archive = archive
+        self.signer = signer
+        self.clock = clock
+    }
+
+    /// One transaction, one new checkpoint; durable when it returns.
+    public func commit(_ pending: [Archive.Pending]) throws(ServiceError) -> [Archive.Committed] {
+        do { return try archive.append(pending, signer: signer, now: clock()) } catch {
+            if case .invalidArgument(let why) = error { throw .refused(why) }
+            throw .archive(error.description)
         }
     }
 }

@@ -97,7 +97,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "seal-bench",
-            dependencies: ["SealService", "SealCore", "SealArchive"],
+            dependencies: ["SealService", "SealCore", "SealArchive", "seald"],
             swiftSettings: swiftSettings
         ),
         // Regenerates Keys/ and Vectors/ (developer tool, not shipped).

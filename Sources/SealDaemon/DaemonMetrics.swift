@@ -8,6 +8,7 @@ final class DaemonMetrics: Sendable {
     let seals: Counter
     let batchSizes: ValueHistogram
     let treeSize: Gauge
+    let commitDuration: DurationHistogram
     let refusals: Counter
 
     init() {
@@ -20,6 +21,11 @@ final class DaemonMetrics: Sendable {
         batchSizes = registry.makeValueHistogram(
             descriptor: .init(namespace: "seald", metricName: "batch", unitName: "size", helpText: "Entries per group commit."),
             buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512])
+        commitDuration = registry.makeDurationHistogram(
+            descriptor: .init(namespace: "seald", metricName: "commit_duration", unitName: "seconds",
+                              helpText: "Time to write, sync and checkpoint one batch."),
+            buckets: [.microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+                      .milliseconds(10), .milliseconds(25), .milliseconds(100)])
         treeSize = registry.makeGauge(descriptor: .init(namespace: "seald", metricName: "tree", unitName: "size",
                                                         helpText: "Archive entries under the newest checkpoint."))
         refusals = registry.makeCounter(descriptor: .init(namespace: "seald", metricName: "refusals", unitName: "total",

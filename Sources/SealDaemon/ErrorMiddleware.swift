@@ -31,7 +31,9 @@ struct ErrorMiddleware: RouterMiddleware {
             }
         }
         let route = routes.first { $0.method == request.method && $0.matches(request.uri.path) }?.path ?? "unmatched"
-        metrics.request(route: route, method: request.method.rawValue, status: Int(response.status.code))
+        // Labels come from the route table, never from the request, so a client cannot grow them.
+        let method = route == "unmatched" ? "other" : request.method.rawValue
+        metrics.request(route: route, method: method, status: Int(response.status.code))
         metrics.latency.recordNanoseconds(Int64((ContinuousClock.now - started) / .nanoseconds(1)))
         return response
     }

@@ -18,7 +18,7 @@ public enum SealDaemon {
         let service = try SealService(directory: configuration.dataDirectory, passphrase: configuration.passphrase)
         try service.checkKeys()
         try clearStaleSocket(configuration.socketPath)
-        let app = SealDaemonApp(service: service, configuration: configuration, logger: logger)
+        let app = try SealDaemonApp(service: service, configuration: configuration, logger: logger)
 
         let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000))))
         var services: [any Service] = []
@@ -27,8 +27,13 @@ public enum SealDaemon {
             router: app.router(publicOnly: false), server: http1,
             configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "seald", backlog: 1024),
             onServerRunning: { _ in
-                chmod(socketPath, configuration.socketMode)
-                if let group = configuration.socketGroup { chown(socketPath, uid_t.max, group) }
+                if chmod(socketPath, configuration.socketMode) != 0 {
+                    logger.error("cannot set the socket's mode", metadata: ["error": "\(String(cString: strerror(errno)))"])
+                }
+                if let group = configuration.socketGroup, chown(socketPath, uid_t.max, group) != 0 {
+                    logger.error("cannot give the socket to its group", metadata: ["group": "\(group)",
+                                                                                   "error": "\(String(cString: strerror(errno)))"])
+                }
                 logger.notice("listening", metadata: ["socket": "\(socketPath)", "mode": "\(String(configuration.socketMode, radix: 8))",
                                                       "data": "\(configuration.dataDirectory.url.path)"])
             },

@@ -18,7 +18,7 @@ public final class SealDaemonApp: Sendable {
     let logger: Logger
     let audit: Logger
 
-    public init(service: SealService, configuration: DaemonConfiguration, logger: Logger) {
+    public init(service: SealService, configuration: DaemonConfiguration, logger: Logger) throws(ServiceError) {
         self.service = service
         self.configuration = configuration
         self.logger = logger
@@ -28,8 +28,9 @@ public final class SealDaemonApp: Sendable {
         let metrics = DaemonMetrics()
         self.metrics = metrics
         signers = SignerCache(service: service, lifetime: configuration.signerLifetime)
-        commits = GroupCommit(service: service, configuration: configuration.groupCommit) { batch in
+        commits = try GroupCommit(service: service, configuration: configuration.groupCommit) { batch in
             metrics.batchSizes.record(Double(batch.size))
+            metrics.commitDuration.recordNanoseconds(Int64(batch.seconds * 1e9))
             if let size = batch.treeSize { metrics.treeSize.set(Double(size)) }
         }
         access = AccessFile(directory: configuration.dataDirectory)
@@ -154,7 +155,7 @@ public final class SealDaemonApp: Sendable {
             headers[HTTPField.Name("Seal-Archive-Index")!] = String(receipt.index)
             headers[HTTPField.Name("Seal-Tree-Size")!] = String(receipt.treeSize)
         }
-        return Response(status: .created, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: sealed.der)))
+        return Response(status: .created, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: sealed)))
     }
 
     func revokeDocument(_ request: Request, route: RouteSpec, peer: PeerIdentity?) async throws -> Response {

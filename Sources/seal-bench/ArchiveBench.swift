@@ -127,6 +127,4 @@ enum ArchiveBench {
         print(String(format: "audit hashing ratio       %9.1f%% of raw SHA-256", result.auditHashingRatio * 100))
         print("database size             \(databaseBytes / 1_000_000) MB")
     }
-
-    struct BenchFailure: Error, CustomStringConvertible { let description: String }
 }

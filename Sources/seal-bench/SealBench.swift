@@ -45,6 +45,7 @@ enum SealBench {
 
     static func main() throws {
         if CommandLine.arguments.dropFirst().first == "archive" { return try ArchiveBench.run() }
+        if CommandLine.arguments.dropFirst().first == "daemon" { return try DaemonBench.run() }
         let arguments = CommandLine.arguments
         let seconds = arguments.firstIndex(of: "--seconds").flatMap { Double(arguments[$0 + 1]) } ?? 2
         let json = arguments.contains("--json")
@@ -100,6 +101,7 @@ enum SealBench {
         }
         print("limit = raw sign rate / 2 signatures per seal; raw verify rate / 2 verifications per seal")
     }
-
-    struct BenchFailure: Error, CustomStringConvertible { let description: String }
 }
+
+/// A benchmark that cannot produce a meaningful figure stops with this.
+struct BenchFailure: Error, CustomStringConvertible { let description: String }

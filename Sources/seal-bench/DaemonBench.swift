@@ -1,0 +1,176 @@
+// Durable sealing through `seald` over its Unix socket, against the raw signature rate measured
+// in the same run.
+//
+//     swift build -c release && .build/release/seal-bench daemon [--clients 32] [--seconds 10] [--json]
+//
+// Starts the `seald` built next to this binary on a fresh authority, drives it with N concurrent
+// keep-alive clients sealing 4 KiB documents (`POST /v1/seals/{name}`), then again at half the
+// measured throughput for the latency figure. The load generator shares the machine's cores with
+// the daemon, as a local department system would.
+import Foundation
+import Synchronization
+import SealCore
+import SealService
+
+enum DaemonBench {
+    struct Report: Encodable {
+        let clients: Int
+        let documentBytes: Int
+        let rawSignPerSecond: Double
+        let limitPerSecond: Double
+        let sealsPerSecond: Double
+        let ratio: Double
+        let saturatedP50Milliseconds: Double
+        let saturatedP99Milliseconds: Double
+        let halfLoadPerSecond: Double
+        let halfLoadP50Milliseconds: Double
+        let halfLoadP99Milliseconds: Double
+        let meanBatchSize: Double
+        let largestBatchBucket: String
+        let peakRSSMebibytes: Double
+        let errors: Int
+    }
+
+    static func run() throws {
+        let clients = ArchiveBench.option("--clients", 32)
+        let seconds = Double(ArchiveBench.option("--seconds", 10))
+        let size = ArchiveBench.option("--document-bytes", 4096)
+        let json = CommandLine.arguments.contains("--json")
+
+        // The physical limit on this machine, now: raw ECDSA P-256 signatures on one core.
+        let key = try PrivateKey.generate(.ecdsaP256)
+        let digest = DigestAlgorithm.sha256.hash([1, 2, 3])
+        let rawSign = try SealBench.rate(seconds: 2) { _ = try key.sign(digest) }
+
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("seal-bench-daemon-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let data = DataDirectory(scratch.appendingPathComponent("authority"))
+        try SealService.initialize(directory: data, name: "Bench Authority", algorithm: .ecdsaP256, passphrase: nil)
+        try SealService(directory: data, passphrase: nil).enroll(name: "bench", department: "Bench Office",
+                                                                 organizationIdentifier: nil, algorithm: nil, days: 30)
+        let socket = scratch.appendingPathComponent("seald.sock").path
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("seald")
+        daemon.arguments = ["--data", data.url.path, "--socket", socket, "--log-level", "warning"]
+        daemon.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try daemon.run()
+        defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
+        let deadline = Date().addingTimeInterval(60)
+        while (try? HTTPConnection(socketPath: socket, timeout: 2).send("GET", "/healthz").status) != 200 {
+            guard Date() < deadline, daemon.isRunning else { throw BenchFailure(description: "seald did not start") }
+            usleep(50_000)
+        }
+
+        let document = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        _ = load(socket: socket, clients: clients, seconds: 1, document: document, rate: nil)  // warm-up
+        let batchesBefore = try batchCounts(socket)
+        let saturated = load(socket: socket, clients: clients, seconds: seconds, document: document, rate: nil)
+        let batchesAfter = try batchCounts(socket)
+        let half = load(socket: socket, clients: clients, seconds: seconds, document: document, rate: saturated.perSecond / 2)
+        let peakRSS = peakResidentMebibytes(daemon.processIdentifier)
+
+        let report = Report(
+            clients: clients, documentBytes: size, rawSignPerSecond: rawSign, limitPerSecond: rawSign,
+            sealsPerSecond: saturated.perSecond, ratio: saturated.perSecond / rawSign,
+            saturatedP50Milliseconds: saturated.percentile(0.50), saturatedP99Milliseconds: saturated.percentile(0.99),
+            halfLoadPerSecond: half.perSecond, halfLoadP50Milliseconds: half.percentile(0.50),
+            halfLoadP99Milliseconds: half.percentile(0.99),
+            meanBatchSize: (batchesAfter.sum - batchesBefore.sum) / max(1, batchesAfter.count - batchesBefore.count),
+            largestBatchBucket: batchesAfter.largestBucket, peakRSSMebibytes: peakRSS,
+            errors: saturated.errors + half.errors)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            return
+        }
+        print("seald over a Unix socket: \(clients) clients, \(size)-byte documents, \(Int(seconds)) s per phase")
+        print(String(format: "  raw ECDSA P-256 sign (one core)     %10.0f /s", rawSign))
+        print(String(format: "  limit: 2 cores x raw / 2 signatures %10.0f /s", rawSign))
+        print(String(format: "  durable seals (saturated)           %10.0f /s   ratio %.1f%%   p50 %.2f ms  p99 %.2f ms",
+                     saturated.perSecond, 100 * report.ratio, report.saturatedP50Milliseconds, report.saturatedP99Milliseconds))
+        print(String(format: "  at half that load                   %10.0f /s   p50 %.2f ms  p99 %.2f ms",
+                     half.perSecond, report.halfLoadP50Milliseconds, report.halfLoadP99Milliseconds))
+        print(String(format: "  mean batch %.1f seals (largest bucket %@); daemon peak RSS %.1f MiB; errors %d",
+                     report.meanBatchSize, report.largestBatchBucket, peakRSS, report.errors))
+    }
+
+    struct Phase {
+        var perSecond = 0.0
+        var latencies: [Double] = []
+        var errors = 0
+
+        func percentile(_ p: Double) -> Double {
+            guard !latencies.isEmpty else { return 0 }
+            let sorted = latencies.sorted()
+            return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000
+        }
+    }
+
+    /// `clients` threads on keep-alive connections for `seconds`; with `rate`, each paces itself to
+    /// its share of it (latency measured from the scheduled send time, so queueing counts).
+    static func load(socket: String, clients: Int, seconds: Double, document: [UInt8], rate: Double?) -> Phase {
+        let collected = Mutex((latencies: [Double](), errors: 0))
+        let start = Date().addingTimeInterval(0.05)
+        let end = start.addingTimeInterval(seconds)
+        let threads = (0..<clients).map { client in
+            Thread {
+                var latencies: [Double] = []
+                var errors = 0
+                var sent = 0
+                let interval = rate.map { Double(clients) / $0 }
+                if let connection = try? HTTPConnection(socketPath: socket, timeout: 30) {
+                    while true {
+                        var scheduled = Date()
+                        if let interval {
+                            scheduled = start.addingTimeInterval((Double(sent) + Double(client) / Double(clients)) * interval)
+                            let wait = scheduled.timeIntervalSinceNow
+                            if wait > 0 { usleep(UInt32(wait * 1_000_000)) }
+                        }
+                        if Date() >= end { break }
+                        guard let response = try? connection.send("POST", "/v1/seals/bench", body: document), response.status == 201 else {
+                            errors += 1
+                            break
+                        }
+                        sent += 1
+                        if Date() >= start { latencies.append(Date().timeIntervalSince(max(scheduled, start))) }
+                    }
+                } else {
+                    errors += 1
+                }
+                collected.withLock {
+                    $0.latencies += latencies
+                    $0.errors += errors
+                }
+            }
+        }
+        threads.forEach { $0.start() }
+        while threads.contains(where: { !$0.isFinished }) { usleep(10_000) }
+        return collected.withLock { Phase(perSecond: Double($0.latencies.count) / seconds, latencies: $0.latencies, errors: $0.errors) }
+    }
+
+    /// The daemon's batch-size histogram: sum, count and the largest non-empty bucket.
+    static func batchCounts(_ socket: String) throws -> (sum: Double, count: Double, largestBucket: String) {
+        let text = String(decoding: try HTTPConnection(socketPath: socket).send("GET", "/metrics").body, as: UTF8.self)
+        func value(_ prefix: String) -> Double {
+            text.split(separator: "\n").first { $0.hasPrefix(prefix + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+        }
+        var previous = 0.0
+        var largest = "0"
+        for line in text.split(separator: "\n") where line.hasPrefix("seald_batch_size_bucket{le=\"") {
+            let bound = line.split(separator: "\"")[1]
+            let count = Double(line.split(separator: " ").last ?? "") ?? 0
+            if count > previous { largest = "<= \(bound)" }
+            previous = count
+        }
+        return (value("seald_batch_size_sum"), value("seald_batch_size_count"), largest)
+    }
+
+    static func peakResidentMebibytes(_ pid: Int32) -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kilobytes / 1024
+    }
+}

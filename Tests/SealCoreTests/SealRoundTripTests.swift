@@ -29,6 +29,25 @@ import Testing
         #expect(throws: OpenSSLError.self) { try signer.seal(digest: Array(repeating: 1, count: 20)) }
     }
 
+    /// Unsigned attributes are edited in the DER: the result is canonical (OpenSSL re-encodes it
+    /// byte for byte), replacing keeps one copy, and removing restores the original bytes.
+    @Test func unsignedAttributesEditedInTheBytes() throws {
+        let authority = try TestAuthority()
+        let seal = try authority.signer().seal(document)
+        let oid = "2.25.100538443709885653857052931041650288520.2.1"
+        let first = try seal.der(settingUnsignedAttribute: oid, to: [0x30, 0x03, 0x02, 0x01, 0x01])
+        let parsed = try SealSignature(der: first)
+        #expect(parsed.unsignedAttribute(oid) == [0x30, 0x03, 0x02, 0x01, 0x01])
+        #expect(parsed.timeStampToken == seal.timeStampToken)
+        let replaced = try SealSignature(der: try parsed.der(settingUnsignedAttribute: oid, to: [0x30, 0x03, 0x02, 0x01, 0x02]))
+        #expect(replaced.unsignedAttribute(oid) == [0x30, 0x03, 0x02, 0x01, 0x02])
+        #expect(try replaced.der(settingUnsignedAttribute: oid, to: nil) == seal.der)
+        #expect(authority.verifier.verify(seal: replaced.der, document: document).indication == .totalPassed)
+        // Bytes of the wrong shape are refused, not half-edited.
+        #expect(SealSignature.settingUnsignedAttribute(in: Array(seal.der.dropLast()), oid: [0x06, 0x01, 0x00], value: nil) == nil)
+        #expect(SealSignature.settingUnsignedAttribute(in: Array(seal.der.prefix(40)), oid: [0x06, 0x01, 0x00], value: nil) == nil)
+    }
+
     @Test func hexAndFingerprint() throws {
         #expect([UInt8]([0x00, 0x0f, 0xa5, 0xff]).hex == "000fa5ff")
         let authority = try TestAuthority()

@@ -14,6 +14,7 @@ public enum SealDaemon {
     public static func run(_ configuration: DaemonConfiguration, logger: Logger) async throws {
         // Files the daemon creates are private unless it widens them itself (the socket below).
         umask(0o077)
+        raiseOpenFileLimit(logger)
         let lock = try DirectoryLock(directory: configuration.dataDirectory)
         let service = try SealService(directory: configuration.dataDirectory, passphrase: configuration.passphrase)
         try service.checkKeys()
@@ -61,6 +62,16 @@ public enum SealDaemon {
         unlink(socketPath)
         logger.notice("stopped")
         withExtendedLifetime(lock) {}
+    }
+
+    /// Every idle client holds a descriptor: use the whole hard limit, not the small soft default.
+    static func raiseOpenFileLimit(_ logger: Logger) {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) != 0 {
+            logger.warning("cannot raise the open-file limit", metadata: ["error": "\(String(cString: strerror(errno)))"])
+        }
     }
 
     /// A socket file left by a crash is removed; one a live daemon answers on is not touched.

@@ -106,3 +106,22 @@ public enum JSON {
         }
     }
 }
+
+extension Passphrase {
+    /// The first line of `file`, else $SEAL_PASSPHRASE, else none: how `seal` and `seald` find
+    /// the key passphrase (never from a command-line argument, which other users can read).
+    public static func from(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(ServiceError) -> Passphrase? {
+        var bytes: [UInt8]
+        if let file {
+            bytes = try AtomicFile.read(URL(fileURLWithPath: file))
+            if let newline = bytes.firstIndex(of: 0x0A) { bytes = Array(bytes[..<newline]) }
+            if bytes.last == 0x0D { bytes.removeLast() }
+        } else if let value = environment["SEAL_PASSPHRASE"] {
+            bytes = Array(value.utf8)
+        } else {
+            return nil
+        }
+        do { return try Passphrase(bytes) } catch { throw .passphraseRefused(error.description) }
+    }
+}

@@ -74,16 +74,6 @@ struct Seald: AsyncParsableCommand {
     }
 
     func passphrase() throws(ServiceError) -> Passphrase? {
-        var bytes: [UInt8]
-        if let passphraseFile {
-            bytes = try AtomicFile.read(URL(fileURLWithPath: passphraseFile))
-            if let newline = bytes.firstIndex(of: 0x0A) { bytes = Array(bytes[..<newline]) }
-            if bytes.last == 0x0D { bytes.removeLast() }
-        } else if let value = ProcessInfo.processInfo.environment["SEAL_PASSPHRASE"] {
-            bytes = Array(value.utf8)
-        } else {
-            return nil
-        }
-        do { return try Passphrase(bytes) } catch { throw .passphraseRefused(error.description) }
+        try Passphrase.from(file: passphraseFile)
     }
 }

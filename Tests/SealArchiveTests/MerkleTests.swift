@@ -1,4 +1,5 @@
 import Foundation
+import SealCore
 import Testing
 import SealTestSupport
 import SealArchive

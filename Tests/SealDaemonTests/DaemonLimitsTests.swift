@@ -74,7 +74,13 @@ import SealTestSupport
         shutdown(halfClosed.descriptor, Int32(SHUT_WR))
         #expect(halfClosed.readUntilClosed(timeout: 10))
 
-        // Two thousand idle connections, then ordinary requests still work.
+        // Two thousand idle connections, then ordinary requests still work. (This test process
+        // needs the descriptors too: its soft limit is raised to the hard one, as seald does.)
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        limit.rlim_cur = limit.rlim_max
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        try #require(limit.rlim_max > 2200, "the machine allows only \(limit.rlim_max) open files")
         var idle: [RawSocket] = []
         for _ in 0..<2000 { idle.append(try RawSocket(path: daemon.socket)) }
         #expect(try daemon.request("POST", "/v1/seals/civil", body: Array("busy".utf8)).status == 201)

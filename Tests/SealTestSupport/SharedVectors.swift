@@ -19,18 +19,5 @@ public enum SharedVectors {
 }
 
 extension Array where Element == UInt8 {
-    public init?(hex: String) {
-        guard hex.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
-            bytes.append(byte)
-            index = next
-        }
-        self = bytes
-    }
-
     public init(base64 text: String) { self = Array(Data(base64Encoded: text) ?? Data()) }
 }

@@ -17,12 +17,15 @@ public final class Archive: ArchiveLookup, @unchecked Sendable {
     public init(store: ArchiveStore) { self.store = store }
 
     /// A seal to archive, with the digest of its document (the document itself is not needed).
-    public struct Item {
-        public let seal: SealSignature
+    public struct Item: Sendable {
+        public let sealed: SealSigner.Sealed
         public let documentDigest: [UInt8]
-        public init(seal: SealSignature, documentDigest: [UInt8]) {
-            self.seal = seal
+        public init(sealed: SealSigner.Sealed, documentDigest: [UInt8]) {
+            self.sealed = sealed
             self.documentDigest = documentDigest
+        }
+        public init(seal: SealSignature, documentDigest: [UInt8]) throws(OpenSSLError) {
+            self.init(sealed: try SealSigner.Sealed(seal), documentDigest: documentDigest)
         }
     }
 
@@ -57,7 +60,7 @@ public final class Archive: ArchiveLookup, @unchecked Sendable {
             switch item {
             case .seal(let item):
                 let salt = secureRandomBytes(SealEntry.saltSize)
-                entries.append(.init(entry: .seal(try SealEntry(seal: item.seal, documentDigest: item.documentDigest, salt: salt)),
+                entries.append(.init(entry: .seal(try SealEntry(sealed: item.sealed, documentDigest: item.documentDigest, salt: salt)),
                                      salt: salt))
             case .entry(let entry):
                 entries.append(entry)

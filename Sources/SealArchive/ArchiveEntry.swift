@@ -84,16 +84,21 @@ public struct SealEntry: Sendable, Equatable {
     /// The entry for `seal` over a document whose digest (with the seal's digest algorithm) is
     /// `documentDigest`. Sealing and verification both build entries here, so they agree.
     public init(seal: SealSignature, documentDigest: [UInt8], salt: [UInt8]) throws(ArchiveError) {
-        guard let algorithm = seal.digestAlgorithm else { throw .invalidArgument("the seal's digest algorithm is not supported") }
-        guard let certificate = seal.signerCertificate else { throw .invalidArgument("the seal does not carry its certificate") }
-        guard let token = seal.timeStampToken else { throw .invalidArgument("the seal has no time-stamp") }
-        guard salt.count == Self.saltSize, documentDigest.count == algorithm.byteCount else {
+        let sealed: SealSigner.Sealed
+        do { sealed = try SealSigner.Sealed(seal) } catch { throw .invalidArgument("\(error)") }
+        try self.init(sealed: sealed, documentDigest: documentDigest, salt: salt)
+    }
+
+    /// The same entry from a new seal's fields, without parsing the seal.
+    public init(sealed: SealSigner.Sealed, documentDigest: [UInt8], salt: [UInt8]) throws(ArchiveError) {
+        guard let token = sealed.timeStampToken else { throw .invalidArgument("the seal has no time-stamp") }
+        guard salt.count == Self.saltSize, documentDigest.count == sealed.digestAlgorithm.byteCount else {
             throw .invalidArgument("bad salt or document digest length")
         }
-        self.init(digestAlgorithm: algorithm,
+        self.init(digestAlgorithm: sealed.digestAlgorithm,
                   documentCommitment: Self.commitment(salt: salt, documentDigest: documentDigest),
-                  signatureHash: DigestAlgorithm.sha256.hash(seal.signatureValue),
-                  signerCertificate: certificate.der, timeStampToken: token)
+                  signatureHash: DigestAlgorithm.sha256.hash(sealed.signatureValue),
+                  signerCertificate: sealed.signerCertificate, timeStampToken: token)
     }
 
     public static func commitment(salt: [UInt8], documentDigest: [UInt8]) -> [UInt8] {

@@ -11,6 +11,34 @@ public final class SealSigner: @unchecked Sendable {
     public let intermediates: [Certificate]
     let timeStampAuthority: TimeStampAuthority?
     let clock: @Sendable () -> Date
+    /// Precomputed DER for the assembled (ECDSA) path; nil: OpenSSL's CMS builds the seal.
+    let parts: SignerParts?
+
+    /// A new seal's bytes and the fields the archive records, without parsing the seal again.
+    public struct Sealed: Sendable {
+        public let der: [UInt8]
+        public let signatureValue: [UInt8]
+        public let signerCertificate: [UInt8]
+        public let timeStampToken: [UInt8]?
+        public let digestAlgorithm: DigestAlgorithm
+
+        public init(_ seal: SealSignature) throws(OpenSSLError) {
+            guard let algorithm = seal.digestAlgorithm, let certificate = seal.signerCertificate else {
+                throw OpenSSLError("the seal lacks its digest algorithm or certificate")
+            }
+            self.init(der: seal.der, signatureValue: seal.signatureValue, signerCertificate: certificate.der,
+                      timeStampToken: seal.timeStampToken, digestAlgorithm: algorithm)
+        }
+
+        init(der: [UInt8], signatureValue: [UInt8], signerCertificate: [UInt8], timeStampToken: [UInt8]?,
+             digestAlgorithm: DigestAlgorithm) {
+            self.der = der
+            self.signatureValue = signatureValue
+            self.signerCertificate = signerCertificate
+            self.timeStampToken = timeStampToken
+            self.digestAlgorithm = digestAlgorithm
+        }
+    }
 
     public enum SetupError: Error, Sendable, CustomStringConvertible {
         case keyMismatch
@@ -25,6 +53,9 @@ public final class SealSigner: @unchecked Sendable {
         self.intermediates = intermediates
         self.timeStampAuthority = timeStampAuthority
         self.clock = clock
+        // The assembled path needs an ECDSA seal and, if there is one, an assembling TSA.
+        let assemblingTSA = timeStampAuthority.map { $0.parts != nil } ?? true
+        parts = assemblingTSA ? SignerParts(certificate: certificate, algorithm: key.algorithm) : nil
     }
 
     /// The digest algorithm the seal's signed attributes use for the document.
@@ -38,6 +69,35 @@ public final class SealSigner: @unchecked Sendable {
     /// Seals a document known only by its digest (`documentDigestAlgorithm`), so a department
     /// need not send the content; the result is the same seal `seal(_:)` makes.
     public func seal(digest: [UInt8]) throws(OpenSSLError) -> SealSignature {
+        if parts != nil {
+            let der = try sealed(digest: digest).der
+            do { return try SealSignature(der: der) } catch { throw OpenSSLError("an assembled seal does not parse: \(error)") }
+        }
+        return try opensslSeal(digest: digest)
+    }
+
+    /// Seals a digest and returns the bytes with the fields the archive needs, without parsing
+    /// the result (the archive path: parsing a CMS decodes every certificate's key).
+    public func sealed(digest: [UInt8]) throws(OpenSSLError) -> Sealed {
+        guard digest.count == documentDigestAlgorithm.byteCount else {
+            throw OpenSSLError("a \(documentDigestAlgorithm) digest has \(documentDigestAlgorithm.byteCount) bytes, not \(digest.count)")
+        }
+        guard let parts else { return try Sealed(try opensslSeal(digest: digest)) }
+        let signed = try SealAssembler.signSeal(parts, key: key, documentDigest: digest, at: clock())
+        var token: [UInt8]? = nil
+        var unsigned: [[UInt8]] = []
+        if let timeStampAuthority {
+            let issued = try timeStampAuthority.timestamp(imprint: DigestAlgorithm.sha256.hash(signed.signature))
+            token = issued
+            unsigned.append(SealAssembler.attribute(SealAssembler.OID.timeStampToken, issued))
+        }
+        return Sealed(der: SealAssembler.seal(parts, intermediates: intermediates.map(\.der), signed: signed, unsigned: unsigned),
+                      signatureValue: signed.signature, signerCertificate: parts.certificate, timeStampToken: token,
+                      digestAlgorithm: parts.digest)
+    }
+
+    /// OpenSSL's CMS path (RSA-PSS, and the reference the assembled path is tested against).
+    func opensslSeal(digest: [UInt8]) throws(OpenSSLError) -> SealSignature {
         guard digest.count == documentDigestAlgorithm.byteCount else {
             throw OpenSSLError("a \(documentDigestAlgorithm) digest has \(documentDigestAlgorithm.byteCount) bytes, not \(digest.count)")
         }
@@ -47,7 +107,7 @@ public final class SealSigner: @unchecked Sendable {
         if let timeStampAuthority {
             let signerInfo = try check(CSealShim_sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0), "reading the signer")
             let signature = ASN1Bytes.of(try check(CMS_SignerInfo_get0_signature(signerInfo), "reading the signature"))
-            let token = try timeStampAuthority.timestamp(imprint: DigestAlgorithm.sha256.hash(signature))
+            let token = try timeStampAuthority.opensslTimestamp(imprint: DigestAlgorithm.sha256.hash(signature))
             try check(CMS_unsigned_add1_attr_by_NID(signerInfo, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE,
                                                     token, Int32(token.count)), "attaching the time-stamp")
         }

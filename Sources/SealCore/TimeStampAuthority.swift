@@ -7,6 +7,9 @@ public final class TimeStampAuthority: @unchecked Sendable {
     let key: PrivateKey
     /// Where the time comes from; tests and vector generation inject a fixed clock.
     let clock: @Sendable () -> Date
+    /// Precomputed DER for assembled (ECDSA) tokens; nil: OpenSSL's TS responder builds them.
+    let parts: SignerParts?
+    let policy: [UInt8]
 
     public enum SetupError: Error, Sendable, CustomStringConvertible {
         case notATimeStampingCertificate
@@ -25,10 +28,19 @@ public final class TimeStampAuthority: @unchecked Sendable {
         self.certificate = certificate
         self.key = key
         self.clock = clock
+        parts = SignerParts(certificate: certificate, algorithm: key.algorithm)
+        policy = SealAssembler.OID.encoded(SealOID.timeStampPolicy)
     }
 
     /// A time-stamp token (DER ContentInfo) over `imprint`, a digest computed with `algorithm`.
     public func timestamp(imprint: [UInt8], algorithm: DigestAlgorithm = .sha256) throws(OpenSSLError) -> [UInt8] {
+        guard imprint.count == algorithm.byteCount else { throw OpenSSLError("time-stamping: imprint length") }
+        guard let parts else { return try opensslTimestamp(imprint: imprint, algorithm: algorithm) }
+        return try SealAssembler.token(parts, key: key, policy: policy, imprint: imprint, imprintAlgorithm: algorithm, at: clock())
+    }
+
+    /// OpenSSL's TS responder (RSA-PSS, and the reference the assembled tokens are tested against).
+    func opensslTimestamp(imprint: [UInt8], algorithm: DigestAlgorithm = .sha256) throws(OpenSSLError) -> [UInt8] {
         guard imprint.count == algorithm.byteCount else { throw OpenSSLError("time-stamping: imprint length") }
         let request = try makeRequest(imprint: imprint, algorithm: algorithm)
         let reading = ClockReading(seconds: clock().timeIntervalSince1970)

@@ -136,7 +136,13 @@ public final class SealDaemonApp: Sendable {
 
     func seal(_ request: Request, with name: String) async throws -> Response {
         let isJSON = request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true
-        let payload = try await body(request)
+        let item = try prepareSeal(try await body(request), isJSON: isJSON, with: name)
+        let committed = try await commits.submit(.seal(item))
+        return try sealedResponse(committed, item)
+    }
+
+    /// Signs and time-stamps (on this request's thread, so signing runs on every core).
+    func prepareSeal(_ payload: [UInt8], isJSON: Bool, with name: String) throws -> Archive.Item {
         let signer = try signers.signer(for: name)
         let digest: [UInt8]
         if isJSON {
@@ -146,8 +152,11 @@ public final class SealDaemonApp: Sendable {
         } else {
             digest = signer.documentDigestAlgorithm.hash(payload)
         }
-        let item = try service.prepareSeal(digest: digest, with: signer)
-        let committed = try await commits.submit(.seal(item))
+        return try service.prepareSeal(digest: digest, with: signer)
+    }
+
+    /// 201 with the archived seal, once its batch is durable.
+    func sealedResponse(_ committed: Archive.Committed, _ item: Archive.Item) throws -> Response {
         let sealed = try service.attachReceipt(committed, to: item)
         metrics.seals.increment()
         var headers: HTTPFields = [.contentType: "application/pkcs7-signature"]

@@ -205,7 +205,7 @@ public final class SealService: Sendable {
         guard digest.count == signer.documentDigestAlgorithm.byteCount else {
             throw .invalidArgument("a \(signer.documentDigestAlgorithm.rawValue) digest has \(signer.documentDigestAlgorithm.byteCount) bytes, not \(digest.count)")
         }
-        do { return Archive.Item(seal: try signer.seal(digest: digest), documentDigest: digest) } catch { throw ServiceError(error) }
+        do { return Archive.Item(sealed: try signer.sealed(digest: digest), documentDigest: digest) } catch { throw ServiceError(error) }
     }
 
     /// Archives a batch in one transaction under one new checkpoint. Returns once the batch is
@@ -223,7 +223,7 @@ public final class SealService: Sendable {
     /// The archived seal's DER: `item`'s seal with the receipt its batch produced embedded.
     public func attachReceipt(_ committed: Archive.Committed, to item: Archive.Item) throws(ServiceError) -> [UInt8] {
         guard case .receipt(let receipt) = committed else { throw .archive("the archive answered a seal without a receipt") }
-        do { return try item.seal.der(settingUnsignedAttribute: SealOID.archiveReceipt, to: receipt.der) } catch {
+        do { return try SealSignature.der(item.sealed.der, settingUnsignedAttribute: SealOID.archiveReceipt, to: receipt.der) } catch {
             throw .crypto(error.description)
         }
     }

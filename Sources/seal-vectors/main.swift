@@ -149,7 +149,7 @@ func archived(_ seals: [SealSignature], signer: NoteSigner = logSigner) throws -
     try files.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? files.removeItem(at: scratch) }
     let archive = Archive(store: try ArchiveStore(url: scratch.appendingPathComponent("archive.sqlite")))
-    let receipts = try archive.append(seals.map { Archive.Item(seal: $0, documentDigest: $0.digestAlgorithm!.hash(document)) },
+    let receipts = try archive.append(seals.map { try Archive.Item(seal: $0, documentDigest: $0.digestAlgorithm!.hash(document)) },
                                       signer: signer)
     return try zip(seals, receipts).map { try $0.adding(unsignedAttribute: SealOID.archiveReceipt, value: $1.der) }
 }

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+@testable import SealCore
+
+/// The assembled (ECDSA) seals and tokens are what OpenSSL's CMS and TS code write.
+@Suite struct SealAssemblerTests {
+    let document = Array("Household registration 2026-7781\n".utf8)
+
+    /// Tags, nesting and the values that identify structure (OIDs, NULLs, small INTEGERs).
+    static func skeleton(_ der: [UInt8]) -> [String] {
+        var lines: [String] = []
+        func walk(_ tlv: TLV, depth: Int) {
+            var line = "\(depth):\(String(tlv.tag, radix: 16))"
+            if [0x06, 0x05, 0x01].contains(tlv.tag) || (tlv.tag == 0x02 && tlv.end - tlv.contentStart == 1) {
+                line += "=" + der[tlv.contentStart..<tlv.end].hex
+            }
+            lines.append(line)
+            if tlv.tag & 0x20 != 0, let children = tlv.children(of: der) {
+                for child in children { walk(child, depth: depth + 1) }
+            }
+        }
+        if let root = TLV.read(der, at: 0) { walk(root, depth: 0) }
+        return lines
+    }
+
+    @Test(arguments: [SignatureAlgorithm.ecdsaP256, .ecdsaP384])
+    func signedPartIsOpenSSLsByteForByte(algorithm: SignatureAlgorithm) throws {
+        let authority = try TestAuthority(algorithm: algorithm)
+        let signer = try authority.signer(algorithm: algorithm, timeStamped: false)
+        let parts = try #require(signer.parts)
+        let digest = signer.documentDigestAlgorithm.hash(document)
+        let reference = try signer.opensslSeal(digest: digest)
+        // Same inputs, OpenSSL's signature value: the assembled bytes must be identical.
+        let signed = try SealAssembler.signSeal(parts, key: signer.key, documentDigest: digest, at: authority.now)
+        let assembled = SealAssembler.seal(parts, intermediates: [], signed: .init(signedAttributes: signed.signedAttributes,
+                                                                                  signature: reference.signatureValue), unsigned: [])
+        #expect(assembled == reference.der)
+    }
+
+    @Test(arguments: [SignatureAlgorithm.ecdsaP256, .ecdsaP384])
+    func tokenHasOpenSSLsStructureAndVerifies(algorithm: SignatureAlgorithm) throws {
+        let authority = try TestAuthority(algorithm: algorithm)
+        let imprint = DigestAlgorithm.sha256.hash(Array("signature value".utf8))
+        let assembled = try authority.tsa.timestamp(imprint: imprint)
+        let reference = try authority.tsa.opensslTimestamp(imprint: imprint)
+        #expect(Self.skeleton(assembled) == Self.skeleton(reference))
+        // OpenSSL reads it back to the same bytes, and it passes the token profile.
+        let token = try #require(TimeStampToken(der: assembled))
+        #expect(token.generationTime == Date(timeIntervalSince1970: authority.now.timeIntervalSince1970.rounded(.down)))
+        #expect(token.policy == SealOID.timeStampPolicy)
+    }
+
+    @Test(arguments: [SignatureAlgorithm.ecdsaP256, .ecdsaP384])
+    func assembledSealsVerifyAndMatchOpenSSLsStructure(algorithm: SignatureAlgorithm) throws {
+        let authority = try TestAuthority(algorithm: algorithm)
+        let signer = try authority.signer(algorithm: algorithm)
+        let digest = signer.documentDigestAlgorithm.hash(document)
+        let sealed = try signer.sealed(digest: digest)
+        let parsed = try SealSignature(der: sealed.der)
+        #expect(parsed.signatureValue == sealed.signatureValue)
+        #expect(parsed.timeStampToken == sealed.timeStampToken)
+        #expect(parsed.signerCertificate?.der == sealed.signerCertificate)
+        #expect(Self.skeleton(sealed.der) == Self.skeleton(try signer.opensslSeal(digest: digest).der))
+        #expect(authority.verifier.verify(seal: sealed.der, document: document).indication == .totalPassed)
+    }
+
+    @Test func signingTimeSwitchesToGeneralizedTimeIn2050() {
+        #expect(SealAssembler.signingTime(Date(timeIntervalSince1970: 2_524_607_999)) == [0x17, 0x0D] + Array("491231235959Z".utf8))
+        #expect(SealAssembler.signingTime(Date(timeIntervalSince1970: 2_524_608_000)) == [0x18, 0x0F] + Array("20500101000000Z".utf8))
+    }
+}

@@ -66,7 +66,7 @@ public final class Archive: ArchiveLookup, @unchecked Sendable {
                 entries.append(entry)
             }
         }
-        let appended = try store.append(entries, signer: signer, now: now)
+        let appended = try store.append(entries, signer: signer, now: now, withProofs: true)
         let size = appended.checkpoint.checkpoint.size
         var committed: [Committed] = []
         for (offset, index) in appended.indexes.enumerated() {
@@ -75,10 +75,8 @@ public final class Archive: ArchiveLookup, @unchecked Sendable {
                 continue
             }
             let leaf = store.hasher.leafHash(entries[offset].entry.encoded)
-            let proof: [TreeHash]
-            do { proof = try store.inclusionProof(index: index, size: size) } catch { throw .damaged("\(error)") }
             committed.append(.receipt(Receipt(salt: entries[offset].salt ?? [], index: index, treeSize: size, leafHash: leaf,
-                                              proof: proof, checkpoint: appended.checkpoint.note)))
+                                              proof: appended.proofs[offset], checkpoint: appended.checkpoint.note)))
         }
         return committed
     }

@@ -108,6 +108,8 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
         /// Leaf index of each appended entry, in order.
         public let indexes: [Int]
         public let checkpoint: SignedCheckpoint
+        /// Each appended entry's inclusion proof against `checkpoint`, when asked for.
+        public var proofs: [[TreeHash]] = []
     }
 
     /// An entry to append, with the salt of its document commitment (kept privately).
@@ -127,11 +129,14 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
     /// `afterRevocationList` is given, the append goes ahead only if the newest archived CRL is
     /// still that entry (nil: none yet), so two writers cannot issue the same CRL number.
     public func append(_ entries: [NewEntry], signer: NoteSigner, now: Date = Date(),
-                       afterRevocationList expected: Int?? = .none) throws(ArchiveError) -> Appended {
+                       afterRevocationList expected: Int?? = .none, withProofs: Bool = false) throws(ArchiveError) -> Appended {
         try locked { () throws(ArchiveError) in
             let millis = Int(now.timeIntervalSince1970 * 1000)
             var tree = MerkleFrontier()
-            let result = try database.transaction { () throws(ArchiveError) -> Appended in
+            // The batch's new nodes and the edge it grew from: every proof for a new entry against
+            // the new checkpoint reads only these, so proofs need no SQLite reads.
+            var batchNodes: [NodeID: TreeHash] = [:]
+            var result = try database.transaction { () throws(ArchiveError) -> Appended in
                 // A long-lived writer (the daemon) keeps the tree's edge in memory; if another
                 // process appended meanwhile, the edge is re-read inside this transaction.
                 tree = try loadFrontier()
@@ -140,6 +145,7 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
                     tree = try loadFrontier()
                 }
                 let start = tree.size
+                if withProofs { for (node, hash) in tree.nodes { batchNodes[node] = hash } }
                 if case .some(let expectedIndex) = expected {
                     let latest = try statement("SELECT MAX(idx) FROM entries WHERE kind = ?")
                     try latest.bind([.integer(Int(ArchiveEntry.Kind.revocationList.rawValue))])
@@ -169,6 +175,7 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
                     }
                     for (node, hash) in tree.append(leafHash: leaf, hasher: hasher) {
                         try insertNode.run([.integer(node.level), .integer(node.index), .blob(hash)])
+                        if withProofs { batchNodes[node] = hash }
                     }
                 }
                 let checkpoint = Checkpoint(origin: signer.verifierKey.name, size: tree.size, rootHash: tree.root(hasher: hasher))
@@ -180,6 +187,14 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
             }
             // Only a committed transaction moves the in-memory tree forward.
             frontier = tree
+            if withProofs {
+                let reader = BatchReader(nodes: batchNodes, store: UnlockedReader(store: self))
+                do {
+                    result.proofs = try result.indexes.map {
+                        try MerkleProof.inclusionProof(index: $0, size: tree.size, reader: reader, hasher: hasher)
+                    }
+                } catch { throw .damaged("\(error)") }
+            }
             return result
         }
     }
@@ -352,6 +367,17 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
     }
 
     /// Reads nodes for code that already holds the lock.
+    /// A batch's nodes in memory, falling back to the store for any other node.
+    private struct BatchReader: HashReader {
+        let nodes: [NodeID: TreeHash]
+        let store: UnlockedReader
+
+        func readHashes(_ ids: [NodeID]) throws -> [TreeHash] {
+            let known = ids.compactMap { nodes[$0] }
+            return known.count == ids.count ? known : try store.readHashes(ids)
+        }
+    }
+
     private struct UnlockedReader: HashReader {
         let store: ArchiveStore
 

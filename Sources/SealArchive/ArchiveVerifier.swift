@@ -64,7 +64,7 @@ public struct ArchiveVerifier {
                        into report: inout VerificationReport) {
         let signed: SignedCheckpoint
         do {
-            signed = try SignedCheckpoint(note: receipt.checkpoint, logKeys: logKeys)
+            signed = try SignedCheckpoint.verified(note: receipt.checkpoint, logKeys: logKeys)
         } catch .note(.noKnownSignature) {
             fail(&report, .indeterminate, .notArchived, .notArchived, "the receipt is from an archive log the trust bundle does not name")
             return

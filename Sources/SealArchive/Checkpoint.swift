@@ -84,3 +84,42 @@ public struct SignedCheckpoint: Sendable, Equatable {
         self.note = note
     }
 }
+
+extension SignedCheckpoint {
+    /// `init(note:logKeys:origin:)`, remembered process-wide by the exact note and keys: every
+    /// seal of a batch carries the same checkpoint, so its signature is checked once. Only
+    /// successes are kept, and any other bytes are a different key.
+    public static func verified(note: String, logKeys: [NoteVerifierKey]) throws(OpenError) -> SignedCheckpoint {
+        let key = VerifiedCheckpoints.Key(note: note, logKeys: logKeys)
+        if let known = VerifiedCheckpoints.shared.value(for: key) { return known }
+        let checked = try SignedCheckpoint(note: note, logKeys: logKeys)
+        VerifiedCheckpoints.shared.insert(key, checked)
+        return checked
+    }
+}
+
+/// Bounded: when full it starts over.
+final class VerifiedCheckpoints: @unchecked Sendable {
+    struct Key: Hashable {
+        let note: String
+        let logKeys: [NoteVerifierKey]
+    }
+
+    static let shared = VerifiedCheckpoints()
+    static let capacity = 1024
+    private let lock = NSLock()
+    private var values: [Key: SignedCheckpoint] = [:]
+
+    func value(for key: Key) -> SignedCheckpoint? {
+        lock.lock()
+        defer { lock.unlock() }
+        return values[key]
+    }
+
+    func insert(_ key: Key, _ value: SignedCheckpoint) {
+        lock.lock()
+        defer { lock.unlock() }
+        if values.count >= Self.capacity { values.removeAll(keepingCapacity: true) }
+        values[key] = value
+    }
+}

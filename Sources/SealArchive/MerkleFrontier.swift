@@ -36,6 +36,11 @@ public struct MerkleFrontier: Sendable, Equatable {
         return created
     }
 
+    /// The open complete subtrees with their positions, largest first.
+    public var nodes: [(NodeID, TreeHash)] {
+        Array(zip(MerkleProof.decompose(0, size), edge.map(\.hash)))
+    }
+
     /// MTH of the tree so far.
     public func root(hasher: TreeHasher) -> TreeHash {
         guard var hash = edge.last?.hash else { return hasher.emptyRoot }

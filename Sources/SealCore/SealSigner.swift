@@ -155,6 +155,16 @@ public final class SealSigner: @unchecked Sendable {
         }
     }
 
+    /// A plain detached CMS signature by OpenSSL's `CMS_sign` (no CAdES attributes, no
+    /// time-stamp): the peer figure `seal-bench` compares sealing with.
+    public func opensslDetachedCMS(_ document: [UInt8]) throws(OpenSSLError) -> [UInt8] {
+        let content = try MemoryBIO(document)
+        let flags = UInt32(CMS_DETACHED | CMS_BINARY | CMS_NOSMIMECAP)
+        let cms = try check(CMS_sign(certificate.pointer, key.pointer, nil, content.pointer, flags), "CMS_sign")
+        defer { CMS_ContentInfo_free(cms) }
+        return try DER.encode("a CMS signature") { i2d_CMS_ContentInfo(cms, $0) }
+    }
+
     /// A CAdES-B seal without a time-stamp (for interop checks and test vectors).
     public func sealWithoutTimeStamp(_ document: [UInt8]) throws(OpenSSLError) -> SealSignature {
         let cms = try signedData(digest: documentDigestAlgorithm.hash(document))

@@ -19,7 +19,15 @@ public struct TrustAnchors: Sendable {
     }
 
     /// The result of building and checking a path from `leaf` to one of the roots at `time`.
+    ///
+    /// A path that validated once is remembered, keyed by the exact bytes of the roots, the leaf
+    /// and the untrusted certificates, with the window in which every certificate of the built
+    /// chain is valid. Signatures, names and extensions do not depend on the time, so the same
+    /// path is valid at any other time inside that window; outside it, or on any failure, the
+    /// path is validated from scratch.
     func validatePath(leaf: Certificate, untrusted: [Certificate], at time: Date, purpose: Int32? = nil) -> PathResult {
+        let key = PathCache.Key(roots: roots.map(\.der), leaf: leaf.der, untrusted: untrusted.map(\.der), purpose: purpose ?? 0)
+        if let window = PathCache.shared.window(for: key), window.contains(time) { return .valid }
         do throws(OpenSSLError) {
             let store = try makeStore(at: time, purpose: purpose)
             let context = try check(X509_STORE_CTX_new(), "allocating a verification context")
@@ -34,7 +42,10 @@ public struct TrustAnchors: Sendable {
                 }
             }
             try check(X509_STORE_CTX_init(context, store.pointer, leaf.pointer, stack), "starting path validation")
-            if X509_verify_cert(context) == 1 { return .valid }
+            if X509_verify_cert(context) == 1 {
+                if let window = Self.validityWindow(of: X509_STORE_CTX_get0_chain(context)) { PathCache.shared.insert(key, window) }
+                return .valid
+            }
             let code = X509_STORE_CTX_get_error(context)
             let depth = X509_STORE_CTX_get_error_depth(context)
             OpenSSLError.clearQueue()
@@ -42,6 +53,21 @@ public struct TrustAnchors: Sendable {
         } catch {
             return .invalid(code: -1, depth: 0, reason: error.description)
         }
+    }
+
+    /// The intersection of the validity periods of every certificate in a built chain.
+    static func validityWindow(of chain: OpaquePointer?) -> ClosedRange<Date>? {
+        guard let chain else { return nil }
+        var from = Date.distantPast
+        var until = Date.distantFuture
+        for index in 0..<CSealShim_sk_X509_num(chain) {
+            guard let certificate = CSealShim_sk_X509_value(chain, index),
+                  let notBefore = ASN1Time.date(X509_get0_notBefore(certificate)),
+                  let notAfter = ASN1Time.date(X509_get0_notAfter(certificate)) else { return nil }
+            from = max(from, notBefore)
+            until = min(until, notAfter)
+        }
+        return from <= until ? from...until : nil
     }
 
     enum PathResult: Equatable {
@@ -55,4 +81,39 @@ final class X509Store {
     let pointer: OpaquePointer
     init() throws(OpenSSLError) { pointer = try check(X509_STORE_new(), "allocating a certificate store") }
     deinit { X509_STORE_free(pointer) }
+}
+
+/// Paths that validated, process-wide (every verifier, however its trust anchors were loaded,
+/// shares it). Bounded: when full it starts over.
+final class PathCache: @unchecked Sendable {
+    struct Key: Hashable {
+        let roots: [[UInt8]]
+        let leaf: [UInt8]
+        let untrusted: [[UInt8]]
+        let purpose: Int32
+    }
+
+    static let shared = PathCache()
+    static let capacity = 4096
+    private let lock = NSLock()
+    private var windows: [Key: ClosedRange<Date>] = [:]
+
+    func window(for key: Key) -> ClosedRange<Date>? {
+        lock.lock()
+        defer { lock.unlock() }
+        return windows[key]
+    }
+
+    func insert(_ key: Key, _ window: ClosedRange<Date>) {
+        lock.lock()
+        defer { lock.unlock() }
+        if windows.count >= Self.capacity { windows.removeAll(keepingCapacity: true) }
+        windows[key] = window
+    }
+
+    func removeAll() {
+        lock.lock()
+        windows.removeAll()
+        lock.unlock()
+    }
 }

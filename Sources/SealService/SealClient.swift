@@ -118,8 +118,8 @@ public final class SealClient: SealOperations {
 
     public func seals() throws(ServiceError) -> [SealInfo] { try get([SealInfo].self, "/v1/seals") }
 
-    public func seal(_ documents: [[UInt8]], sealName name: String) throws(ServiceError) -> [SealSignature] {
-        var sealed: [SealSignature] = []
+    public func seal(_ documents: [[UInt8]], sealName name: String) throws(ServiceError) -> [[UInt8]] {
+        var sealed: [[UInt8]] = []
         let connection = try HTTPConnection(socketPath: socketPath)
         for document in documents {
             let response = try connection.send("POST", "/v1/seals/\(Self.escape(name))", body: document,
@@ -130,7 +130,7 @@ public final class SealClient: SealOperations {
                 }
                 throw .remote(.failure, "the daemon answered \(response.status)")
             }
-            sealed.append(try SealService.sealSignature(response.body, path: "the daemon's seal"))
+            sealed.append(response.body)
         }
         return sealed
     }

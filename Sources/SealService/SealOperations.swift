@@ -9,8 +9,8 @@ public protocol SealOperations: Sendable {
     func enroll(name: String, department: String, organizationIdentifier: String?, algorithm: SignatureAlgorithm?,
                 days: Int) throws(ServiceError) -> SealInfo
     func seals() throws(ServiceError) -> [SealInfo]
-    /// Seals and archives documents with seal `name`; each result carries its receipt.
-    func seal(_ documents: [[UInt8]], sealName name: String) throws(ServiceError) -> [SealSignature]
+    /// Seals and archives documents with seal `name`; each result (DER) carries its receipt.
+    func seal(_ documents: [[UInt8]], sealName name: String) throws(ServiceError) -> [[UInt8]]
     /// Verifies online against this authority.
     func verify(seal: [UInt8], document: [UInt8], revocationLists: [RevocationList],
                 statusList: DocumentStatusList?) throws(ServiceError) -> VerificationReport
@@ -58,8 +58,8 @@ public struct ConsistencyProofInfo: Codable, Sendable, Equatable {
 }
 
 extension SealService: SealOperations {
-    public func seal(_ documents: [[UInt8]], sealName name: String) throws(ServiceError) -> [SealSignature] {
-        try seal(documents, with: try signer(for: name))
+    public func seal(_ documents: [[UInt8]], sealName name: String) throws(ServiceError) -> [[UInt8]] {
+        try sealDER(documents, with: try signer(for: name))
     }
 
     public func checkpoint(size: Int?) throws(ServiceError) -> String {

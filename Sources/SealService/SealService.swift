@@ -190,13 +190,18 @@ public final class SealService: Sendable {
     /// checkpoint); each returned seal carries its receipt. A seal is returned only once it is
     /// durably archived.
     public func seal(_ documents: [[UInt8]], with signer: SealSigner) throws(ServiceError) -> [SealSignature] {
+        var sealed: [SealSignature] = []
+        for der in try sealDER(documents, with: signer) { sealed.append(try Self.sealSignature(der, path: "a new seal")) }
+        return sealed
+    }
+
+    /// `seal(_:with:)` as bytes, never parsed: what the CLI writes and the daemon returns.
+    public func sealDER(_ documents: [[UInt8]], with signer: SealSigner) throws(ServiceError) -> [[UInt8]] {
         var items: [Archive.Item] = []
         for document in documents { items.append(try prepareSeal(digest: signer.documentDigestAlgorithm.hash(document), with: signer)) }
         let committed = try commit(items.map { .seal($0) })
-        var sealed: [SealSignature] = []
-        for (item, result) in zip(items, committed) {
-            sealed.append(try Self.sealSignature(try attachReceipt(result, to: item), path: "a new seal"))
-        }
+        var sealed: [[UInt8]] = []
+        for (item, result) in zip(items, committed) { sealed.append(try attachReceipt(result, to: item)) }
         return sealed
     }
 

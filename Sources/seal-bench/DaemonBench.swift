@@ -14,6 +14,7 @@ import SealService
 
 enum DaemonBench {
     struct Report: Encodable {
+        let preloadedSeals: Int
         let clients: Int
         let documentBytes: Int
         let rawSignPerSecond: Double
@@ -36,6 +37,8 @@ enum DaemonBench {
         let seconds = Double(ArchiveBench.option("--seconds", 10))
         let size = ArchiveBench.option("--document-bytes", 4096)
         let json = CommandLine.arguments.contains("--json")
+        // `--seals N`: first seal N documents (for the memory figure after a long run).
+        let preload = ArchiveBench.option("--seals", 0)
 
         // The physical limit on this machine, now: raw ECDSA P-256 signatures on one core.
         let key = try PrivateKey.generate(.ecdsaP256)
@@ -64,6 +67,12 @@ enum DaemonBench {
 
         let document = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         _ = load(socket: socket, clients: clients, seconds: 1, document: document, rate: nil)  // warm-up
+        var preloaded = 0
+        while preloaded < preload {
+            let phase = load(socket: socket, clients: clients, seconds: 10, document: document, rate: nil)
+            preloaded += Int(phase.perSecond * 10)
+            if !json { print("  preloaded \(preloaded) seals, daemon RSS \(String(format: "%.1f", residentMebibytes(daemon.processIdentifier))) MiB") }
+        }
         let batchesBefore = try batchCounts(socket)
         let saturated = load(socket: socket, clients: clients, seconds: seconds, document: document, rate: nil)
         let batchesAfter = try batchCounts(socket)
@@ -71,7 +80,7 @@ enum DaemonBench {
         let peakRSS = peakResidentMebibytes(daemon.processIdentifier)
 
         let report = Report(
-            clients: clients, documentBytes: size, rawSignPerSecond: rawSign, limitPerSecond: rawSign,
+            preloadedSeals: preloaded, clients: clients, documentBytes: size, rawSignPerSecond: rawSign, limitPerSecond: rawSign,
             sealsPerSecond: saturated.perSecond, ratio: saturated.perSecond / rawSign,
             saturatedP50Milliseconds: saturated.percentile(0.50), saturatedP99Milliseconds: saturated.percentile(0.99),
             halfLoadPerSecond: half.perSecond, halfLoadP50Milliseconds: half.percentile(0.50),
@@ -92,6 +101,7 @@ enum DaemonBench {
                      saturated.perSecond, 100 * report.ratio, report.saturatedP50Milliseconds, report.saturatedP99Milliseconds))
         print(String(format: "  at half that load                   %10.0f /s   p50 %.2f ms  p99 %.2f ms",
                      half.perSecond, report.halfLoadP50Milliseconds, report.halfLoadP99Milliseconds))
+        if preloaded > 0 { print("  after \(preloaded) seals before the measured phases") }
         print(String(format: "  mean batch %.1f seals (largest bucket %@); daemon peak RSS %.1f MiB; errors %d",
                      report.meanBatchSize, report.largestBatchBucket, peakRSS, report.errors))
     }
@@ -167,9 +177,13 @@ enum DaemonBench {
         return (value("seald_batch_size_sum"), value("seald_batch_size_count"), largest)
     }
 
-    static func peakResidentMebibytes(_ pid: Int32) -> Double {
+    static func peakResidentMebibytes(_ pid: Int32) -> Double { statusMebibytes(pid, "VmHWM:") }
+
+    static func residentMebibytes(_ pid: Int32) -> Double { statusMebibytes(pid, "VmRSS:") }
+
+    static func statusMebibytes(_ pid: Int32, _ field: String) -> Double {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
               let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
         return kilobytes / 1024
     }

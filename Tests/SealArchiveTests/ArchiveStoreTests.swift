@@ -37,6 +37,22 @@ import SealTestSupport
         #expect(try archive.audit().ok)
     }
 
+    /// Proofs computed from a batch's own nodes equal proofs read from the store, for batches
+    /// starting at every kind of tree edge.
+    @Test func batchProofsMatchStoredProofs() throws {
+        let archive = try ScratchArchive()
+        var next = 0
+        for batch in [1, 2, 3, 5, 8, 13, 1, 7, 32, 9] {
+            let appended = try archive.store.append((next..<next + batch).map { ScratchArchive.entry($0) }, signer: archive.signer,
+                                                    withProofs: true)
+            next += batch
+            #expect(appended.proofs.count == batch)
+            for (index, proof) in zip(appended.indexes, appended.proofs) {
+                #expect(proof == (try archive.store.inclusionProof(index: index, size: next)), "index \(index) of \(next)")
+            }
+        }
+    }
+
     /// A long-lived writer (the daemon) keeps appending correctly after another process appended,
     /// even when it had read from the store in between.
     @Test func longLivedWriterFollowsAppendsFromAnotherConnection() throws {
@@ -236,5 +252,22 @@ import SealTestSupport
         let newer = try SQLiteDatabase(path: url.path, readOnly: false)
         try newer.execute("PRAGMA user_version = 99")
         #expect(throws: ArchiveError.self) { try ArchiveStore(url: url) }
+    }
+}
+
+/// The checkpoint cache answers only for the exact note and keys it verified.
+@Suite struct VerifiedCheckpointCacheTests {
+    @Test func tamperedNotesAndOtherKeysAreNeverAnsweredFromTheCache() throws {
+        let archive = try ScratchArchive()
+        try archive.fill(3, batch: 3)
+        let note = try #require(try archive.store.latestCheckpoint()).note
+        let keys = [archive.signer.verifierKey]
+        #expect(try SignedCheckpoint.verified(note: note, logKeys: keys).checkpoint.size == 3)
+        #expect(try SignedCheckpoint.verified(note: note, logKeys: keys).checkpoint.size == 3)
+        var lines = note.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines[1] = "4"
+        #expect(throws: (any Error).self) { try SignedCheckpoint.verified(note: lines.joined(separator: "\n"), logKeys: keys) }
+        let otherKey = try NoteSigner(name: "seal.test/archive", key: try Ed25519PrivateKey.generate()).verifierKey
+        #expect(throws: (any Error).self) { try SignedCheckpoint.verified(note: note, logKeys: [otherKey]) }
     }
 }

@@ -15,10 +15,15 @@ import SealTestSupport
             let singleCore: [Figure]
         }
         let report = try JSONDecoder().decode(Report.self, from: Data(output.stdout.utf8))
-        #expect(report.singleCore.count == 4)
+        // Raw sign and verify, then sealing, archived sealing, verification and the OpenSSL peer,
+        // each with a ratio; the Python peer too when Python's `cryptography` is installed.
+        let names = report.singleCore.map(\.name)
+        #expect(names.prefix(2) == ["raw ECDSA P-256 sign", "raw ECDSA P-256 verify"])
+        #expect((6...7).contains(names.count), "\(names)")
         #expect(report.singleCore.allSatisfy { $0.perSecond > 0 })
-        #expect(report.singleCore.filter { $0.ratio != nil }.map(\.name).count == 2)
-        #expect(report.singleCore.compactMap(\.ratio).allSatisfy { $0 > 0 && $0 < 1 })
+        #expect(report.singleCore.dropFirst(2).allSatisfy { $0.ratio != nil })
+        // Seal's own figures cannot beat the raw rate they are limited by.
+        #expect(report.singleCore.dropFirst(2).prefix(3).compactMap(\.ratio).allSatisfy { $0 > 0 && $0 < 1 })
     }
 
     @Test func vectorGeneratorReproducesTheManifestVerdicts() throws {

@@ -57,7 +57,8 @@ final class DaemonProcess {
     private func start(_ arguments: [String], environment: [String: String]) throws {
         process.executableURL = Self.binary
         process.arguments = arguments
-        process.environment = ["PATH": "/usr/bin:/bin", "HOME": scratch.path].merging(environment) { $1 }
+        process.environment = ["PATH": "/usr/bin:/bin", "HOME": scratch.path].merging(TestSupport.inheritedEnvironment) { $1 }
+            .merging(environment) { $1 }
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.standardError = handle

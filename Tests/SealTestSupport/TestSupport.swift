@@ -30,7 +30,7 @@ public enum TestSupport {
         process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
         var base = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
                     "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/tmp"]
-        if let pythonPath = ProcessInfo.processInfo.environment["PYTHONPATH"] { base["PYTHONPATH"] = pythonPath }
+        base.merge(inheritedEnvironment) { $1 }
         process.environment = base.merging(environment) { $1 }
         if let directory { process.currentDirectoryURL = directory }
         let stdout = Pipe(), stderr = Pipe(), stdin = Pipe()
@@ -46,6 +46,12 @@ public enum TestSupport {
         process.waitUntilExit()
         return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// What children inherit from the test run besides PATH and HOME: Python's module path and
+    /// the sanitizer settings (a sanitized suite runs sanitized children).
+    public static var inheritedEnvironment: [String: String] {
+        ProcessInfo.processInfo.environment.filter { ["PYTHONPATH", "ASAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"].contains($0.key) }
     }
 
     /// Runs the built `seal` binary.

@@ -44,7 +44,7 @@ extension SealCommand {
                     let sealed = try authority.seal(batch.map(\.1), sealName: seal)
                     for ((path, document), seal) in zip(batch, sealed) {
                         let target = output ?? path + ".p7s"
-                        try AtomicFile.write(seal.der, to: URL(fileURLWithPath: target))
+                        try AtomicFile.write(seal, to: URL(fileURLWithPath: target))
                         written.append(Written(document: path, seal: target, sha256: DigestAlgorithm.sha256.hash(document).hex))
                         Console.progress(written.count, of: documents.count, path)
                     }

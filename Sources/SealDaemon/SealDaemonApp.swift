@@ -64,14 +64,9 @@ public final class SealDaemonApp: Sendable {
         case (.get, "/metrics"):
             return bytes(metrics.text, type: "text/plain; version=0.0.4; charset=utf-8")
         case (.post, "/v1/verify"):
-            let body = try await decode(Wire.VerifyRequest.self, request)
-            var crls: [RevocationList] = []
-            for crl in body.crls ?? [] { crls.append(try SealService.revocationList(try base64(crl, "crls"))) }
-            let statusList = try body.statusList.map { text throws(ServiceError) in
-                try SealService.documentStatusList(Array(text.utf8), trust: try service.trustBundle())
-            }
-            return try json(try service.verify(seal: try base64(body.seal, "seal"), document: try base64(body.document, "document"),
-                                               revocationLists: crls, statusList: statusList))
+            let body = try await decode(Wire.VerifyRequest.self, request).parsed(trust: { () throws(ServiceError) in try service.trustBundle() })
+            return try json(try service.verify(seal: body.seal, document: body.document, revocationLists: body.crls,
+                                               statusList: body.statusList))
         case (.get, "/v1/checkpoint"):
             return bytes(Array(try service.checkpoint(size: try query(request, "size")).utf8), type: "text/plain; charset=utf-8")
         case (.get, "/v1/checkpoints"):
@@ -117,9 +112,7 @@ public final class SealDaemonApp: Sendable {
         case (.post, "/v1/seals/{name}/revocation"):
             let name = try context.parameters.require("name")
             let body = try await decode(Wire.SealRevocationRequest.self, request)
-            guard let reason = SealRevocationReason(rawValue: body.reason) else {
-                throw ServiceError.invalidArgument("reason must be one of \(SealRevocationReason.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
+            let reason = try body.parsedReason()
             let crl = try service.revokeSeal(name, reason: reason, invalidSince: body.invalidSince)
             signers.invalidate(name)
             audit.notice("seal revoked", metadata: ["seal": "\(name)", "reason": "\(reason.rawValue)",
@@ -146,9 +139,7 @@ public final class SealDaemonApp: Sendable {
         let signer = try signers.signer(for: name)
         let digest: [UInt8]
         if isJSON {
-            let body = try decode(Wire.DigestSealRequest.self, payload)
-            guard let bytes = [UInt8](hex: body.digest) else { throw ServiceError.invalidArgument("digest must be hex") }
-            digest = bytes
+            digest = try Wire.decode(Wire.DigestSealRequest.self, payload).bytes()
         } else {
             digest = signer.documentDigestAlgorithm.hash(payload)
         }
@@ -169,13 +160,7 @@ public final class SealDaemonApp: Sendable {
 
     func revokeDocument(_ request: Request, route: RouteSpec, peer: PeerIdentity?) async throws -> Response {
         let body = try await decode(Wire.DocumentRevocationRequest.self, request)
-        guard let reason = DocumentRevocation.Reason(name: body.reason) else {
-            throw ServiceError.invalidArgument("reason must be one of \(DocumentRevocation.Reason.allCases.map(\.description).joined(separator: ", "))")
-        }
-        let seal = try SealService.sealSignature(try base64(body.seal, "seal"), path: "seal")
-        let replacement = try body.replacedBy.map { text throws(ServiceError) in
-            try SealService.sealSignature(try base64(text, "replacedBy"), path: "replacedBy")
-        }
+        let (seal, reason, replacement) = try body.parsed()
         let revoker: Revoker
         if body.asAuthority == true {
             try authorize(peer, route: route) { $0.isAdmin($1) }
@@ -221,28 +206,7 @@ public final class SealDaemonApp: Sendable {
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
-        try decode(type, try await body(request))
-    }
-
-    func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) throws(ServiceError) -> T {
-        do { return try JSON.decoder().decode(type, from: Data(bytes)) } catch {
-            throw .invalidArgument("malformed JSON request: \(Self.describe(error))")
-        }
-    }
-
-    static func describe(_ error: any Error) -> String {
-        switch error {
-        case DecodingError.keyNotFound(let key, _): "missing field '\(key.stringValue)'"
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
-             DecodingError.dataCorrupted(let context):
-            context.codingPath.isEmpty ? "not valid JSON" : "bad value for '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
-        default: "not valid JSON"
-        }
-    }
-
-    func base64(_ text: String, _ field: String) throws(ServiceError) -> [UInt8] {
-        guard let data = Data(base64Encoded: text) else { throw .invalidArgument("'\(field)' is not base64") }
-        return Array(data)
+        try Wire.decode(type, try await body(request))
     }
 
     func query<T: LosslessStringConvertible>(_ request: Request, _ name: String) throws(ServiceError) -> T? {

@@ -5,6 +5,8 @@ import SealService
 /// fine) and never crash, hang or pass a mutated seal.
 public enum FuzzTarget: String, CaseIterable, Sendable {
     case seal, receipt, checkpoint, trustBundle = "trust-bundle", crl, statusList = "status-list", verifierKey = "verifier-key"
+    /// seald's request bodies: the first byte picks the body type, the rest is the body.
+    case request
 
     /// $SEAL_FUZZ_TARGET, default `seal`.
     public static var selected: FuzzTarget {
@@ -32,6 +34,27 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             _ = try? SealService.documentStatusList(bytes, trust: Self.fixture.trust)
         case .verifierKey:
             _ = try? NoteVerifierKey(String(decoding: bytes, as: UTF8.self))
+        case .request:
+            Self.request(bytes)
+        }
+    }
+
+    /// Each body the daemon reads, parsed as the daemon parses it; a verification body is also
+    /// verified against the fixture's trust bundle.
+    static func request(_ bytes: [UInt8]) {
+        guard let kind = bytes.first else { return }
+        let body = Array(bytes.dropFirst())
+        switch kind % 5 {
+        case 0:
+            if let parsed = try? Wire.decode(Wire.VerifyRequest.self, body).parsed(trust: { () throws(ServiceError) in fixture.trust }) {
+                _ = try? SealService.verify(seal: parsed.seal, document: parsed.document, trust: fixture.trust,
+                                            revocationLists: parsed.crls, statusList: parsed.statusList)
+            }
+        case 1: _ = try? Wire.decode(Wire.DocumentRevocationRequest.self, body).parsed()
+        case 2: _ = try? Wire.decode(Wire.DigestSealRequest.self, body).bytes()
+        case 3: _ = try? Wire.decode(Wire.SealRevocationRequest.self, body).parsedReason()
+        default:
+            if let enroll = try? Wire.decode(Wire.EnrollRequest.self, body) { _ = try? SealName(enroll.name) }
         }
     }
 

@@ -12,7 +12,12 @@ final class SQLiteDatabase {
         let status = sqlite3_open_v2(path, &db, flags, nil)
         guard status == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "status \(status)"
+            let system = db.map { sqlite3_system_errno($0) } ?? 0
             sqlite3_close_v2(db)
+            if system == EROFS || Self.onReadOnlyFileSystem(path) {
+                throw .unavailable("the archive is read-only: its file system is mounted read-only (cannot open \(path))")
+            }
+            if system == ENOSPC { throw .unavailable("the disk is full (cannot open \(path))") }
             throw .database("cannot open \(path): \(message)")
         }
         handle = db
@@ -24,19 +29,45 @@ final class SQLiteDatabase {
 
     var errorMessage: String { String(cString: sqlite3_errmsg(handle)) }
 
+    /// Whether `path` lies on a file system mounted read-only (SQLite does not always keep the
+    /// errno that says so).
+    static func onReadOnlyFileSystem(_ path: String?) -> Bool {
+        guard let path, !path.isEmpty else { return false }
+        var info = statvfs()
+        return statvfs(path, &info) == 0 && info.f_flag & UInt(ST_RDONLY) != 0
+    }
+
+    /// The error for the connection's last failure: storage that cannot take writes right now
+    /// (full, read-only, failing) is told apart from everything else, so callers can say so.
+    func failure(_ text: String) -> ArchiveError {
+        let code = sqlite3_errcode(handle) & 0xFF
+        let system = sqlite3_system_errno(handle)
+        switch code {
+        case SQLITE_FULL: return .unavailable("the disk is full (\(text))")
+        case SQLITE_READONLY: return .unavailable("the archive is read-only (\(text))")
+        case SQLITE_IOERR, SQLITE_CANTOPEN:
+            if system == ENOSPC { return .unavailable("the disk is full (\(text))") }
+            if system == EROFS || Self.onReadOnlyFileSystem(sqlite3_db_filename(handle, "main").map { String(cString: $0) }) {
+                return .unavailable("the archive is read-only: its file system is mounted read-only (\(text))")
+            }
+            return .unavailable("the disk failed (\(text))")
+        default: return .database(text)
+        }
+    }
+
     func execute(_ sql: String) throws(ArchiveError) {
         var message: UnsafeMutablePointer<CChar>? = nil
         guard sqlite3_exec(handle, sql, nil, nil, &message) == SQLITE_OK else {
             let text = message.map { String(cString: $0) } ?? errorMessage
             sqlite3_free(message)
-            throw .database(text)
+            throw failure(text)
         }
     }
 
     func prepare(_ sql: String) throws(ArchiveError) -> Statement {
         var statement: OpaquePointer? = nil
         guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
-            throw .database("\(errorMessage) in: \(sql)")
+            throw failure("\(errorMessage) in: \(sql)")
         }
         return Statement(handle: statement, database: self)
     }
@@ -102,7 +133,7 @@ final class Statement {
         switch sqlite3_step(handle) {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
-        default: throw .database(database.errorMessage)
+        default: throw database.failure(database.errorMessage)
         }
     }
 
@@ -151,6 +182,8 @@ public enum ArchiveError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidArgument(String)
     case signing(String)
     case conflict(String)
+    /// The storage refuses writes now (disk full, read-only, I/O error); retrying later can work.
+    case unavailable(String)
 
     public var description: String {
         switch self {
@@ -160,6 +193,7 @@ public enum ArchiveError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidArgument(let text): text
         case .signing(let text): "cannot sign the checkpoint: \(text)"
         case .conflict(let text): text
+        case .unavailable(let text): "the archive cannot be written now: \(text)"
         }
     }
 }

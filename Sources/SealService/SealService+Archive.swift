@@ -6,12 +6,12 @@ public import SealArchive
 extension SealService {
     /// The archive, opened for writing.
     func archive() throws(ServiceError) -> Archive {
-        do { return Archive(store: try ArchiveStore(url: directory.archive)) } catch { throw .archive(error.description) }
+        do { return Archive(store: try ArchiveStore(url: directory.archive)) } catch { throw ServiceError(error) }
     }
 
     /// The archive opened read-only (queries, audits).
     public func archiveStore() throws(ServiceError) -> ArchiveStore {
-        do { return try ArchiveStore(url: directory.archive, readOnly: true) } catch { throw .archive(error.description) }
+        do { return try ArchiveStore(url: directory.archive, readOnly: true) } catch { throw ServiceError(error) }
     }
 
     func logSigner() throws(ServiceError) -> NoteSigner {

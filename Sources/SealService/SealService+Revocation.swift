@@ -147,9 +147,12 @@ extension SealService {
     /// The newest archived CRL and its entry index.
     func latestRevocationList() throws(ServiceError) -> (index: Int, crl: RevocationList)? {
         guard FileManager.default.fileExists(atPath: directory.archive.path) else { return nil }
+        let store = try archiveStore()
         do {
-            guard let latest = try archiveStore().latestRevocationList() else { return nil }
+            guard let latest = try store.latestRevocationList() else { return nil }
             return (latest.index, try RevocationList(bytes: latest.crl))
+        } catch let error as ArchiveError {
+            throw ServiceError(error)
         } catch {
             throw .archive("the archived CRL is unreadable: \(error)")
         }

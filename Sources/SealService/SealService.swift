@@ -407,9 +407,6 @@ public final class ArchiveWriter: @unchecked Sendable {
 
     /// One transaction, one new checkpoint; durable when it returns.
     public func commit(_ pending: [Archive.Pending]) throws(ServiceError) -> [Archive.Committed] {
-        do { return try archive.append(pending, signer: signer, now: clock()) } catch {
-            if case .invalidArgument(let why) = error { throw .refused(why) }
-            throw .archive(error.description)
-        }
+        do { return try archive.append(pending, signer: signer, now: clock()) } catch { throw ServiceError(error) }
     }
 }

@@ -1,4 +1,5 @@
 public import SealCore
+public import SealArchive
 
 /// Every way an operation can be refused or fail, each with one clear sentence.
 public enum ServiceError: Error, Sendable, CustomStringConvertible, Equatable {
@@ -22,6 +23,8 @@ public enum ServiceError: Error, Sendable, CustomStringConvertible, Equatable {
     case forbidden(String)
     case refused(String)
     case badStatusList(String)
+    /// The archive's storage refuses writes for now (full disk, read-only file system).
+    case storage(String)
     /// An error reported by `seald`, kept with its category so the CLI exits the same way.
     case remote(Category, String)
 
@@ -39,7 +42,7 @@ public enum ServiceError: Error, Sendable, CustomStringConvertible, Equatable {
         case .unknownSeal, .noAuthority: .notFound
         case .authorityExists, .directoryNotEmpty, .sealExists, .refused, .sealNotUsable: .conflict
         case .forbidden: .forbidden
-        case .passphraseRequired, .passphraseRefused, .keyUnreadable: .unavailable
+        case .passphraseRequired, .passphraseRefused, .keyUnreadable, .storage: .unavailable
         case .io, .crypto, .archive: .failure
         case .remote(let category, _): category
         }
@@ -67,9 +70,19 @@ public enum ServiceError: Error, Sendable, CustomStringConvertible, Equatable {
         case .forbidden(let text): "not permitted: \(text)"
         case .refused(let text): text
         case .badStatusList(let why): "bad status list: \(why)"
+        case .storage(let text): text
         case .remote(_, let message): message
         }
     }
 
     init(_ error: OpenSSLError) { self = .crypto(error.description) }
+
+    /// An archive error as the service reports it.
+    public init(_ error: ArchiveError) {
+        switch error {
+        case .unavailable: self = .storage(error.description)
+        case .invalidArgument(let why): self = .refused(why)
+        default: self = .archive(error.description)
+        }
+    }
 }

@@ -113,7 +113,8 @@ public final class SealService: Sendable {
     public func enroll(name rawName: String, department: String, organizationIdentifier: String?,
                        algorithm: SignatureAlgorithm?, days: Int) throws(ServiceError) -> SealInfo {
         let name = try SealName(rawName)
-        guard !department.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalidArgument("the department name is empty") }
+        try Self.checkNameField(department, "the department name")
+        if let organizationIdentifier { try Self.checkNameField(organizationIdentifier, "the organization identifier") }
         guard (1...3650).contains(days) else { throw .invalidArgument("--days must be between 1 and 3650") }
         let folder = directory.sealFolder(name)
         if FileManager.default.fileExists(atPath: folder.path) { throw .sealExists(name.value) }
@@ -138,6 +139,16 @@ public final class SealService: Sendable {
         }
         guard let certificate = issued else { throw .io("enrolment produced no certificate") }
         return SealInfo(record: record, certificate: certificate, now: now)
+    }
+
+    /// A value for a certificate subject field: not blank, no control characters (a NUL in a
+    /// subject is a classic way to make a name read differently), at most 64 characters (X.520).
+    static func checkNameField(_ value: String, _ what: String) throws(ServiceError) {
+        guard !value.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalidArgument("\(what) is empty") }
+        guard value.count <= 64 else { throw .invalidArgument("\(what) is longer than 64 characters") }
+        guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw .invalidArgument("\(what) contains control characters")
+        }
     }
 
     // MARK: seals

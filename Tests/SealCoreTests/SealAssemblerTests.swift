@@ -64,6 +64,19 @@ import Testing
         #expect(authority.verifier.verify(seal: sealed.der, document: document).indication == .totalPassed)
     }
 
+    /// A key swapped in for another is refused before anything is signed with it.
+    @Test func mismatchedKeysAreRefused() throws {
+        let authority = try TestAuthority()
+        let (_, certificate) = try authority.department()
+        let stranger = try PrivateKey.generate(.ecdsaP256)
+        #expect(throws: SealSigner.SetupError.keyMismatch) {
+            try SealSigner(certificate: certificate, key: stranger, timeStampAuthority: authority.tsa)
+        }
+        #expect(throws: TimeStampAuthority.SetupError.keyMismatch) {
+            try TimeStampAuthority(certificate: authority.tsaCertificate, key: stranger)
+        }
+    }
+
     @Test func signingTimeSwitchesToGeneralizedTimeIn2050() {
         #expect(SealAssembler.signingTime(Date(timeIntervalSince1970: 2_524_607_999)) == [0x17, 0x0D] + Array("491231235959Z".utf8))
         #expect(SealAssembler.signingTime(Date(timeIntervalSince1970: 2_524_608_000)) == [0x18, 0x0F] + Array("20500101000000Z".utf8))

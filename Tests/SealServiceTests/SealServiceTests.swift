@@ -149,6 +149,19 @@ final class ScratchAuthority {
         #expect(try service.seals().map(\.name) == ["dept"])
     }
 
+    /// Subject fields that would make a bad or misleading certificate are refused up front.
+    @Test func enrolmentRefusesBadSubjectFields() throws {
+        let scratch = try ScratchAuthority()
+        let service = try scratch.service()
+        for (department, organization) in [("Civil\u{0}Registry", nil), ("Civil", ""), (" ", nil), ("Civil\nRegistry", nil),
+                                           (String(repeating: "x", count: 65), nil), ("Civil", "ID\u{7}")] as [(String, String?)] {
+            #expect(throws: ServiceError.self) {
+                try service.enroll(name: "bad", department: department, organizationIdentifier: organization, algorithm: nil, days: 30)
+            }
+        }
+        #expect(try service.seals().isEmpty)
+    }
+
     @Test func listsSealsWithStatus() throws {
         let scratch = try ScratchAuthority()
         try scratch.service().enroll(name: "short", department: "Short", organizationIdentifier: nil, algorithm: nil, days: 1)

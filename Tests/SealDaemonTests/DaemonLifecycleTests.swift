@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 import SealService
 import SealTestSupport
@@ -8,7 +7,7 @@ import SealTestSupport
 @Suite(.serialized) struct DaemonLifecycleTests {
     /// Acknowledged seals, collected by the load clients.
     final class Acknowledged: Sendable {
-        let seals = Mutex<[(document: [UInt8], seal: [UInt8])]>([])
+        let seals = Locked<[(document: [UInt8], seal: [UInt8])]>([])
         var count: Int { seals.withLock { $0.count } }
     }
 

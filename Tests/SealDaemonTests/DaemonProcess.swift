@@ -123,3 +123,18 @@ final class DaemonProcess {
         init(_ description: String) { self.description = description }
     }
 }
+
+/// A value shared by the load threads of a test. A pthread mutex (NSLock), not Synchronization's
+/// Mutex: ThreadSanitizer sees through the former and reports the futex-based latter as a race.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}

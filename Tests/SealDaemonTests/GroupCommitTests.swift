@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 import SealService
 import SealTestSupport
@@ -10,7 +9,7 @@ import SealTestSupport
         let daemon = try DaemonProcess.withAuthority("batch", seals: ["civil"], config: "batch-size = 64\nbatch-wait-ms = 40\n")
         defer { daemon.cleanUp() }
         let clients = 24
-        let results = Mutex<[(document: [UInt8], response: HTTPConnection.Response)]>([])
+        let results = Locked<[(document: [UInt8], response: HTTPConnection.Response)]>([])
         let socket = daemon.socket
         let threads = (0..<clients).map { client in
             let thread = Thread {

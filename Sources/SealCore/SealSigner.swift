@@ -79,9 +79,7 @@ public final class SealSigner: @unchecked Sendable {
     /// Seals a digest and returns the bytes with the fields the archive needs, without parsing
     /// the result (the archive path: parsing a CMS decodes every certificate's key).
     public func sealed(digest: [UInt8]) throws(OpenSSLError) -> Sealed {
-        guard digest.count == documentDigestAlgorithm.byteCount else {
-            throw OpenSSLError("a \(documentDigestAlgorithm) digest has \(documentDigestAlgorithm.byteCount) bytes, not \(digest.count)")
-        }
+        try checkDigestLength(digest)
         guard let parts else { return try Sealed(try opensslSeal(digest: digest)) }
         let signed = try SealAssembler.signSeal(parts, key: key, documentDigest: digest, at: clock())
         var token: [UInt8]? = nil
@@ -96,11 +94,15 @@ public final class SealSigner: @unchecked Sendable {
                       digestAlgorithm: parts.digest)
     }
 
-    /// OpenSSL's CMS path (RSA-PSS, and the reference the assembled path is tested against).
-    func opensslSeal(digest: [UInt8]) throws(OpenSSLError) -> SealSignature {
+    private func checkDigestLength(_ digest: [UInt8]) throws(OpenSSLError) {
         guard digest.count == documentDigestAlgorithm.byteCount else {
             throw OpenSSLError("a \(documentDigestAlgorithm) digest has \(documentDigestAlgorithm.byteCount) bytes, not \(digest.count)")
         }
+    }
+
+    /// OpenSSL's CMS path (RSA-PSS, and the reference the assembled path is tested against).
+    func opensslSeal(digest: [UInt8]) throws(OpenSSLError) -> SealSignature {
+        try checkDigestLength(digest)
         let cms = try signedData(digest: digest)
         var owned = true
         defer { if owned { CMS_ContentInfo_free(cms) } }

@@ -230,3 +230,28 @@ final class ScratchAuthority {
         #expect(!FileManager.default.fileExists(atPath: target.path))
     }
 }
+
+/// The daemon's signer cache: a revoked seal stops signing at once when revoked through the
+/// cache's owner, and within the lifetime when revoked elsewhere.
+@Suite struct SignerCacheTests {
+    @Test func revokedSealsStopSigning() throws {
+        let scratch = try ScratchAuthority()
+        let service = try scratch.service()
+        try service.enroll(name: "civil", department: "Civil", organizationIdentifier: nil, algorithm: nil, days: 30)
+        try service.enroll(name: "tax", department: "Tax", organizationIdentifier: nil, algorithm: nil, days: 30)
+        let patient = SignerCache(service: service, lifetime: 3600)
+        let eager = SignerCache(service: service, lifetime: 0)
+        _ = try patient.signer(for: "civil")
+        _ = try eager.signer(for: "civil")
+        try service.revokeSeal("civil", reason: .keyCompromise, invalidSince: nil)
+        // Revoked elsewhere: a zero lifetime re-reads the CRL at once…
+        #expect(throws: ServiceError.self) { try eager.signer(for: "civil") }
+        // …a long one keeps the loaded key until it is told,
+        _ = try patient.signer(for: "civil")
+        patient.invalidate("civil")
+        #expect(throws: ServiceError.self) { try patient.signer(for: "civil") }
+        // and other seals are untouched.
+        _ = try patient.signer(for: "tax")
+        #expect(throws: ServiceError.unknownSeal("nosuch")) { try patient.signer(for: "nosuch") }
+    }
+}

@@ -144,12 +144,8 @@ enum SealAssembler {
     /// The signed attributes as the SET OF that is signed (DER order).
     static func signedAttributes(_ attributes: [[UInt8]]) -> [UInt8] { TLV.encode(0x31, sortedSet(attributes)) }
 
-    /// DER SET OF order (X.690 §11.6): by encoding.
     static func sortedSet(_ members: [[UInt8]]) -> [ArraySlice<UInt8>] {
-        members.sorted { left, right in
-            for (a, b) in zip(left, right) where a != b { return a < b }
-            return left.count < right.count
-        }.map { ArraySlice($0) }
+        members.map { ArraySlice($0) }.sorted(by: TLV.setOrder)
     }
 
     static func algorithmIdentifier(_ digest: DigestAlgorithm, null: Bool) -> [UInt8] {

@@ -40,11 +40,7 @@ extension SealSignature {
             }
         }
         if let value { attributes.append(ArraySlice(TLV.encode(0x30, [ArraySlice(oid), ArraySlice(TLV.encode(0x31, [ArraySlice(value)]))]))) }
-        // DER orders a SET OF by its members' encodings (X.690 §11.6).
-        attributes.sort { left, right in
-            for (a, b) in zip(left, right) where a != b { return a < b }
-            return left.count < right.count
-        }
+        attributes.sort(by: TLV.setOrder)
         var signerFields = fields.map { der[$0.range] }
         if !attributes.isEmpty { signerFields.append(ArraySlice(TLV.encode(0xA1, attributes))) }
         let signerInfo = TLV.encode(0x30, signerFields)
@@ -92,6 +88,12 @@ struct TLV {
             offset = child.end
         }
         return result
+    }
+
+    /// DER orders a SET OF by its members' encodings (X.690 §11.6).
+    static func setOrder(_ left: ArraySlice<UInt8>, _ right: ArraySlice<UInt8>) -> Bool {
+        for (a, b) in zip(left, right) where a != b { return a < b }
+        return left.count < right.count
     }
 
     /// `tag`, a minimal DER length, then the parts.

@@ -110,10 +110,4 @@ final class PathCache: @unchecked Sendable {
         if windows.count >= Self.capacity { windows.removeAll(keepingCapacity: true) }
         windows[key] = window
     }
-
-    func removeAll() {
-        lock.lock()
-        windows.removeAll()
-        lock.unlock()
-    }
 }

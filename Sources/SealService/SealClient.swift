@@ -75,7 +75,11 @@ public final class SealClient: SealOperations {
 
     /// One request on a fresh connection; a non-2xx answer becomes the daemon's error.
     func call(_ method: String, _ target: String, body: [UInt8] = [], contentType: String? = nil) throws(ServiceError) -> [UInt8] {
-        let response = try HTTPConnection(socketPath: socketPath).send(method, target, body: body, contentType: contentType)
+        try Self.body(of: try HTTPConnection(socketPath: socketPath).send(method, target, body: body, contentType: contentType))
+    }
+
+    /// A 2xx answer's body; any other answer becomes the daemon's error, category and all.
+    static func body(of response: HTTPConnection.Response) throws(ServiceError) -> [UInt8] {
         guard (200..<300).contains(response.status) else {
             if let error = try? JSON.decoder().decode(ErrorBody.self, from: Data(response.body)) {
                 throw .remote(error.error.category, error.error.message)
@@ -122,15 +126,8 @@ public final class SealClient: SealOperations {
         var sealed: [[UInt8]] = []
         let connection = try HTTPConnection(socketPath: socketPath)
         for document in documents {
-            let response = try connection.send("POST", "/v1/seals/\(Self.escape(name))", body: document,
-                                               contentType: "application/octet-stream")
-            guard response.status == 201 else {
-                if let error = try? JSON.decoder().decode(ErrorBody.self, from: Data(response.body)) {
-                    throw .remote(error.error.category, error.error.message)
-                }
-                throw .remote(.failure, "the daemon answered \(response.status)")
-            }
-            sealed.append(response.body)
+            sealed.append(try Self.body(of: try connection.send("POST", "/v1/seals/\(Self.escape(name))", body: document,
+                                                                contentType: "application/octet-stream")))
         }
         return sealed
     }

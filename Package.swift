@@ -38,10 +38,7 @@ let package = Package(
         .target(name: "CSealShim", dependencies: ["COpenSSL"]),
         .target(
             name: "SealCore",
-            dependencies: [
-                "CSealShim",
-                .product(name: "SwiftASN1", package: "swift-asn1"),
-            ],
+            dependencies: ["CSealShim"],
             swiftSettings: swiftSettings
         ),
         // The archive: RFC 9162 Merkle log in SQLite, checkpoints, receipts, audit.

@@ -104,8 +104,7 @@ public final class SealSigner: @unchecked Sendable {
     func opensslSeal(digest: [UInt8]) throws(OpenSSLError) -> SealSignature {
         try checkDigestLength(digest)
         let cms = try signedData(digest: digest)
-        var owned = true
-        defer { if owned { CMS_ContentInfo_free(cms) } }
+        defer { CMS_ContentInfo_free(cms) }
         if let timeStampAuthority {
             let signerInfo = try check(CSealShim_sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0), "reading the signer")
             let signature = ASN1Bytes.of(try check(CMS_SignerInfo_get0_signature(signerInfo), "reading the signature"))
@@ -114,8 +113,7 @@ public final class SealSigner: @unchecked Sendable {
                                                     token, Int32(token.count)), "attaching the time-stamp")
         }
         let der = try DER.encode("a seal") { i2d_CMS_ContentInfo(cms, $0) }
-        owned = false
-        do { return try SealSignature(taking: cms, der: der) } catch { throw OpenSSLError("re-reading a new seal") }
+        do { return try SealSignature(der: der) } catch { throw OpenSSLError("re-reading a new seal") }
     }
 
     /// The signed CMS structure without any unsigned attribute; the caller owns it. The document
@@ -170,11 +168,8 @@ public final class SealSigner: @unchecked Sendable {
     /// A CAdES-B seal without a time-stamp (for interop checks and test vectors).
     public func sealWithoutTimeStamp(_ document: [UInt8]) throws(OpenSSLError) -> SealSignature {
         let cms = try signedData(digest: documentDigestAlgorithm.hash(document))
-        let der: [UInt8]
-        do { der = try DER.encode("a seal") { i2d_CMS_ContentInfo(cms, $0) } } catch {
-            CMS_ContentInfo_free(cms)
-            throw error
-        }
-        do { return try SealSignature(taking: cms, der: der) } catch { throw OpenSSLError("re-reading a new seal") }
+        defer { CMS_ContentInfo_free(cms) }
+        let der = try DER.encode("a seal") { i2d_CMS_ContentInfo(cms, $0) }
+        do { return try SealSignature(der: der) } catch { throw OpenSSLError("re-reading a new seal") }
     }
 }

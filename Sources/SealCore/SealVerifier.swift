@@ -80,7 +80,7 @@ public struct SealVerifier: Sendable {
             return .failed(.signingCertificate, .indeterminate, .noSigningCertificateFound,
                            "no signing-certificate-v2 attribute binds the signer certificate")
         }
-        let bound = ESSBinding.matches(attribute: attribute, certificate: signer)
+        let bound = ESSBinding.matches(v2: attribute, chain: [signer])
         return bound
             ? .passed(.signingCertificate, "signing-certificate-v2 matches the carried signer certificate")
             : .failed(.signingCertificate, .indeterminate, .noSigningCertificateFound,
@@ -101,10 +101,7 @@ public struct SealVerifier: Sendable {
     }
 
     private func signatureCheck(_ seal: SealSignature, signer: Certificate) -> VerificationCheck {
-        defer { OpenSSLError.clearQueue() }
-        // Binds the key to this seal's own SignerInfo; the seal object is not shared.
-        CMS_SignerInfo_set1_signer_cert(seal.signerInfo, signer.pointer)
-        guard CMS_SignerInfo_verify(seal.signerInfo) == 1 else {
+        guard seal.message.signatureVerifies(with: signer) else {
             return .failed(.signature, .totalFailed, .sigCryptoFailure,
                            "the seal's signature does not verify with the signer's key (seal altered)")
         }
@@ -162,7 +159,10 @@ public struct SealVerifier: Sendable {
                                   "the TSA certificate lacks the critical timeStamping extended key usage"))
             return fail(summary)
         }
-        let path = trust.validatePath(leaf: tsa, untrusted: [], at: time, purpose: X509_PURPOSE_TIMESTAMP_SIGN)
+        // Other certificates the token carries (intermediates) may help build the path; only the
+        // trust anchors are trusted.
+        let carried = token.message.certificates.filter { $0 != tsa }
+        let path = trust.validatePath(leaf: tsa, untrusted: carried, at: time, purpose: X509_PURPOSE_TIMESTAMP_SIGN)
         guard path == .valid else {
             let (indication, sub, detail) = Self.classify(path, hasProof: false)
             checks.append(.failed(.timestampChain, indication, sub, "TSA certificate: \(detail)"))
@@ -170,15 +170,9 @@ public struct SealVerifier: Sendable {
         }
         checks.append(.passed(.timestampChain, "the TSA certificate chains to a trusted root at the time-stamped time"))
 
-        do {
-            let store = try trust.makeStore(at: time)
-            if case .failure(let error) = token.verifySignature(store: store) {
-                checks.append(.failed(.timestampSignature, .totalFailed, .sigCryptoFailure,
-                                      "the time-stamp token's signature does not verify: \(error.queue.last ?? "")"))
-                return fail(summary)
-            }
-        } catch {
-            checks.append(.failed(.timestampSignature, .indeterminate, .certificateChainGeneralFailure, error.description))
+        if case .failure(let error) = token.verifySignature(tsa: tsa, chain: carried + trust.roots) {
+            checks.append(.failed(.timestampSignature, .totalFailed, .sigCryptoFailure,
+                                  "the time-stamp token's signature does not verify: \(error.queue.last ?? error.description)"))
             return fail(summary)
         }
         checks.append(.passed(.timestampSignature, "the time-stamp token is signed by the TSA"))
@@ -280,20 +274,36 @@ func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
     return CRYPTO_memcmp(lhs, rhs, lhs.count) == 0
 }
 
-/// The RFC 5035 signing-certificate-v2 check, through OpenSSL's ESS code.
+/// The ESS signing-certificate checks (RFC 2634 v1, RFC 5035 v2), through OpenSSL's ESS code:
+/// the first certificate an attribute names must be `chain[0]`, and any other it names must be in
+/// `chain`.
 enum ESSBinding {
-    static func matches(attribute: [UInt8], certificate: Certificate) -> Bool {
+    static func matches(v1: [UInt8]? = nil, v2: [UInt8]?, chain: [Certificate]) -> Bool {
         defer { OpenSSLError.clearQueue() }
-        guard let binding = DER.decode(attribute, { d2i_ESS_SIGNING_CERT_V2(nil, $0, $1) },
-                                       free: ESS_SIGNING_CERT_V2_free) else { return false }
-        defer { ESS_SIGNING_CERT_V2_free(binding) }
-        guard let chain = CSealShim_sk_X509_new_null() else { return false }
-        defer { CSealShim_sk_X509_pop_free(chain) }
-        X509_up_ref(certificate.pointer)
-        guard CSealShim_sk_X509_push(chain, certificate.pointer) > 0 else {
-            X509_free(certificate.pointer)
-            return false
+        guard v1 != nil || v2 != nil else { return false }
+        var first: OpaquePointer? = nil
+        var second: OpaquePointer? = nil
+        defer {
+            ESS_SIGNING_CERT_free(first)
+            ESS_SIGNING_CERT_V2_free(second)
         }
-        return OSSL_ESS_check_signing_certs(nil, binding, chain, 1) > 0
+        if let v1 {
+            guard let binding = DER.decode(v1, { d2i_ESS_SIGNING_CERT(nil, $0, $1) }, free: ESS_SIGNING_CERT_free) else { return false }
+            first = binding
+        }
+        if let v2 {
+            guard let binding = DER.decode(v2, { d2i_ESS_SIGNING_CERT_V2(nil, $0, $1) }, free: ESS_SIGNING_CERT_V2_free) else { return false }
+            second = binding
+        }
+        guard let stack = CSealShim_sk_X509_new_null() else { return false }
+        defer { CSealShim_sk_X509_pop_free(stack) }
+        for certificate in chain {
+            X509_up_ref(certificate.pointer)
+            guard CSealShim_sk_X509_push(stack, certificate.pointer) > 0 else {
+                X509_free(certificate.pointer)
+                return false
+            }
+        }
+        return OSSL_ESS_check_signing_certs(first, second, stack, 1) > 0
     }
 }

@@ -3,44 +3,33 @@ public import Foundation
 
 /// A parsed RFC 3161 time-stamp token (a CMS SignedData over TSTInfo), owned by this object.
 final class TimeStampToken {
-    let pkcs7: UnsafeMutablePointer<PKCS7>
+    let message: SignedMessage
     let info: OpaquePointer
+    /// The encapsulated TSTInfo's DER, which the message-digest attribute covers.
+    private let content: [UInt8]
 
     /// Parses a token that is canonical DER and fits RFC 3161 §2.4.2: SignedData version 3,
-    /// one SignerInfo, a digestAlgorithms set naming exactly its digest, and a signature
-    /// algorithm that fits that digest. None of these is covered by the token's signature.
+    /// one SignerInfo, a digestAlgorithms set naming exactly its digest, a signature algorithm
+    /// that fits that digest, and an encapsulated canonical TSTInfo. None of these is covered by
+    /// the token's signature.
     init?(der: [UInt8]) {
-        guard let pkcs7 = DER.decode(der, { d2i_PKCS7(nil, $0, $1) }, free: PKCS7_free) else { return nil }
-        guard (try? DER.encode("a time-stamp token", { i2d_PKCS7(pkcs7, $0) })) == der,
-              let fields = SignedDataFields(der), fields.signedDataVersion == 3, [1, 3].contains(fields.signerInfoVersion),
-              let signers = PKCS7_get_signer_info(pkcs7), CSealShim_sk_PKCS7_SIGNER_INFO_num(signers) == 1,
-              let signer = CSealShim_sk_PKCS7_SIGNER_INFO_value(signers, 0) else {
+        guard let message = try? SignedMessage(der: der), (try? message.checkAlgorithms()) != nil,
+              message.layout.signedDataVersion == 3, [1, 3].contains(message.layout.signerInfoVersion),
+              message.contentTypeNID == NID_id_smime_ct_TSTInfo, let content = message.content,
+              let info = DER.decode(content, { d2i_TS_TST_INFO(nil, $0, $1) }, free: TS_TST_INFO_free) else {
             OpenSSLError.clearQueue()
-            PKCS7_free(pkcs7)
             return nil
         }
-        var digest: UnsafeMutablePointer<X509_ALGOR>? = nil
-        var signature: UnsafeMutablePointer<X509_ALGOR>? = nil
-        PKCS7_SIGNER_INFO_get0_algs(signer, nil, &digest, &signature)
-        guard let digest, let signature, let digestOID = SealSignature.oid(digest), let signatureOID = SealSignature.oid(signature),
-              fields.digestAlgorithmOIDs == [digestOID], SealSignature.signatureAlgorithm(signatureOID, fits: digestOID),
-              fields.digestParametersAreAbsentOrNull, SealSignature.parametersAreAbsentOrNull(digest) else {
-            PKCS7_free(pkcs7)
+        guard (try? DER.encode("a TSTInfo", { i2d_TS_TST_INFO(info, $0) })) == content else {
+            TS_TST_INFO_free(info)
             return nil
         }
-        guard let info = PKCS7_to_TS_TST_INFO(pkcs7) else {
-            OpenSSLError.clearQueue()
-            PKCS7_free(pkcs7)
-            return nil
-        }
-        self.pkcs7 = pkcs7
+        self.message = message
         self.info = info
+        self.content = content
     }
 
-    deinit {
-        TS_TST_INFO_free(info)
-        PKCS7_free(pkcs7)
-    }
+    deinit { TS_TST_INFO_free(info) }
 
     var generationTime: Date? { ASN1Time.date(TS_TST_INFO_get_time(info)) }
 
@@ -72,26 +61,28 @@ final class TimeStampToken {
     }
 
     /// The TSA certificate that the token's SignerInfo identifies, when the token carries it.
-    var signerCertificate: Certificate? {
-        guard let stack = PKCS7_get0_signers(pkcs7, nil, 0) else {
-            OpenSSLError.clearQueue()
-            return nil
-        }
-        defer { CSealShim_sk_X509_free(stack) }
-        guard CSealShim_sk_X509_num(stack) == 1, let x509 = CSealShim_sk_X509_value(stack, 0) else { return nil }
-        return try? Certificate(retaining: x509)
-    }
+    var signerCertificate: Certificate? { message.signerCertificate }
 
-    /// Verifies the token's own signature, its ESS signing-certificate binding and the TSA chain
-    /// (extended key usage timeStamping) in `store`, at the store's configured time.
-    func verifySignature(store: X509Store) -> Result<Void, OpenSSLError> {
-        guard let context = TS_VERIFY_CTX_new() else { return .failure(OpenSSLError("allocating a TSA verifier")) }
-        defer { TS_VERIFY_CTX_free(context) }
-        // The context frees its store: hand it a reference of its own.
-        X509_STORE_up_ref(store.pointer)
-        TS_VERIFY_CTX_set_store(context, store.pointer)
-        TS_VERIFY_CTX_set_flags(context, Int32(TS_VFY_SIGNATURE | TS_VFY_VERSION))
-        guard TS_RESP_verify_token(context, pkcs7) == 1 else { return .failure(OpenSSLError("verifying the time-stamp token")) }
+    /// Checks what RFC 3161 §2.4.2 and RFC 5652 §5.4 ask of the token itself, with `tsa` as the
+    /// signer: TSTInfo version 1, content-type and message-digest attributes matching the
+    /// TSTInfo, an ESS signing-certificate (v1 or v2) naming `tsa` first with any further
+    /// certificates it names found in `chain`, and the signature. The TSA's path is checked apart.
+    func verifySignature(tsa: Certificate, chain: [Certificate]) -> Result<Void, OpenSSLError> {
+        guard TS_TST_INFO_get_version(info) == 1 else { return .failure(OpenSSLError("the TSTInfo version is not 1")) }
+        guard message.contentTypeAttributeMatches else {
+            return .failure(OpenSSLError("the content-type attribute does not name TSTInfo"))
+        }
+        guard let algorithm = message.digestAlgorithm, let digest = message.messageDigest,
+              constantTimeEqual(digest, algorithm.hash(content)) else {
+            return .failure(OpenSSLError("the message-digest attribute does not match the TSTInfo"))
+        }
+        guard ESSBinding.matches(v1: message.signedSequence(NID_id_smime_aa_signingCertificate),
+                                 v2: message.signedSequence(NID_id_smime_aa_signingCertificateV2), chain: [tsa] + chain) else {
+            return .failure(OpenSSLError("the ESS signing-certificate attribute does not name the TSA certificate"))
+        }
+        guard message.signatureVerifies(with: tsa) else {
+            return .failure(OpenSSLError("the signature over the signed attributes does not verify"))
+        }
         return .success(())
     }
 }

@@ -91,6 +91,16 @@ final class PathCache: @unchecked Sendable {
         let leaf: [UInt8]
         let untrusted: [[UInt8]]
         let purpose: Int32
+
+        // Each certificate hashed as one block: hashing byte by byte cost more than the lookup.
+        func hash(into hasher: inout Hasher) {
+            for bytes in roots + [leaf] + untrusted {
+                hasher.combine(bytes.count)
+                bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+            }
+            hasher.combine(roots.count)
+            hasher.combine(purpose)
+        }
     }
 
     static let shared = PathCache()

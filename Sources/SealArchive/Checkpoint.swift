@@ -1,4 +1,5 @@
 public import Foundation
+import SealCore
 
 /// A C2SP tlog-checkpoint body: origin, tree size, root hash, then any further lines (kept
 /// verbatim; Seal writes none).
@@ -90,36 +91,18 @@ extension SignedCheckpoint {
     /// seal of a batch carries the same checkpoint, so its signature is checked once. Only
     /// successes are kept, and any other bytes are a different key.
     public static func verified(note: String, logKeys: [NoteVerifierKey]) throws(OpenError) -> SignedCheckpoint {
-        let key = VerifiedCheckpoints.Key(note: note, logKeys: logKeys)
-        if let known = VerifiedCheckpoints.shared.value(for: key) { return known }
-        let checked = try SignedCheckpoint(note: note, logKeys: logKeys)
-        VerifiedCheckpoints.shared.insert(key, checked)
-        return checked
+        try VerifiedCheckpoints.shared.value(for: VerifiedCheckpoints.Key(note: note, logKeys: logKeys)) { () throws(OpenError) in
+            try SignedCheckpoint(note: note, logKeys: logKeys)
+        }
     }
 }
 
-/// Bounded: when full it starts over.
-final class VerifiedCheckpoints: @unchecked Sendable {
+/// Checkpoints whose signature verified, by the exact note and keys.
+enum VerifiedCheckpoints {
     struct Key: Hashable {
         let note: String
         let logKeys: [NoteVerifierKey]
     }
 
-    static let shared = VerifiedCheckpoints()
-    static let capacity = 1024
-    private let lock = NSLock()
-    private var values: [Key: SignedCheckpoint] = [:]
-
-    func value(for key: Key) -> SignedCheckpoint? {
-        lock.lock()
-        defer { lock.unlock() }
-        return values[key]
-    }
-
-    func insert(_ key: Key, _ value: SignedCheckpoint) {
-        lock.lock()
-        defer { lock.unlock() }
-        if values.count >= Self.capacity { values.removeAll(keepingCapacity: true) }
-        values[key] = value
-    }
+    static let shared = BoundedCache<Key, SignedCheckpoint>(capacity: 1024)
 }

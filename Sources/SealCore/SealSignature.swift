@@ -50,7 +50,7 @@ public final class SealSignature: @unchecked Sendable {
         // time-stamp whose type was altered to make the seal look merely un-time-stamped.
         // Each known one appears at most once and holds one SEQUENCE: a malformed time-stamp must
         // not read as an absent one.
-        let receipt = KnownObjects.shared.object(SealOID.archiveReceipt)
+        let receipt = KnownObjects.object(SealOID.archiveReceipt)
         defer { withExtendedLifetime(receipt) {} }
         let known = [OBJ_nid2obj(NID_id_smime_aa_timeStampToken), receipt?.pointer]
         var seen = Set<Int>()
@@ -109,7 +109,7 @@ public final class SealSignature: @unchecked Sendable {
 
     /// The DER value of an unsigned attribute identified by a dotted OID, if present.
     public func unsignedAttribute(_ oid: String) -> [UInt8]? {
-        guard let object = KnownObjects.shared.object(oid) else { return nil }
+        guard let object = KnownObjects.object(oid) else { return nil }
         return withExtendedLifetime(object) { message.unsignedSequence(object.pointer) }
     }
 
@@ -151,18 +151,14 @@ final class ASN1Object: @unchecked Sendable {
 }
 
 /// The OIDs Seal names in code, parsed once per process: parsing the text costs more than the
-/// attribute lookup it serves. Bounded; past the bound an OID is parsed on each use.
-final class KnownObjects: @unchecked Sendable {
-    static let shared = KnownObjects()
-    private let lock = NSLock()
-    private var objects: [String: ASN1Object] = [:]
+/// attribute lookup it serves.
+enum KnownObjects {
+    private static let shared = BoundedCache<String, ASN1Object>(capacity: 64)
 
-    func object(_ dotted: String) -> ASN1Object? {
-        lock.lock()
-        defer { lock.unlock() }
-        if let known = objects[dotted] { return known }
+    static func object(_ dotted: String) -> ASN1Object? {
+        if let known = shared.value(for: dotted) { return known }
         guard let parsed = ASN1Object(dotted) else { return nil }
-        if objects.count < 64 { objects[dotted] = parsed }
+        shared.insert(dotted, parsed)
         return parsed
     }
 }

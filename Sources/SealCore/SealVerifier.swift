@@ -277,8 +277,27 @@ func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
 /// The ESS signing-certificate checks (RFC 2634 v1, RFC 5035 v2), through OpenSSL's ESS code:
 /// the first certificate an attribute names must be `chain[0]`, and any other it names must be in
 /// `chain`.
+///
+/// A match is remembered by the exact attribute bytes and certificates: every seal of one
+/// certificate carries the same attribute.
 enum ESSBinding {
+    struct Key: Hashable {
+        let v1: ByteString?
+        let v2: ByteString?
+        let chain: [ByteString]
+    }
+
+    static let matched = BoundedCache<Key, Bool>(capacity: 1024)
+
     static func matches(v1: [UInt8]? = nil, v2: [UInt8]?, chain: [Certificate]) -> Bool {
+        let key = Key(v1: v1.map(ByteString.init), v2: v2.map(ByteString.init), chain: chain.map { ByteString($0.der) })
+        if matched.value(for: key) != nil { return true }
+        guard check(v1: v1, v2: v2, chain: chain) else { return false }
+        matched.insert(key, true)
+        return true
+    }
+
+    private static func check(v1: [UInt8]?, v2: [UInt8]?, chain: [Certificate]) -> Bool {
         defer { OpenSSLError.clearQueue() }
         guard v1 != nil || v2 != nil else { return false }
         var first: OpaquePointer? = nil

@@ -47,7 +47,7 @@ final class SignedMessage {
         }
         var certificates: [Certificate] = []
         for encoding in layout.certificates {
-            do { certificates.append(try CertificateCache.shared.certificate(encoding)) } catch {
+            do { certificates.append(try CertificateCache.certificate(encoding)) } catch {
                 CMS_ContentInfo_free(cms)
                 throw error == .notCanonical ? .notDER : .notCMS
             }
@@ -75,28 +75,16 @@ final class SignedMessage {
     /// §5.3, RFC 5754): a digestAlgorithms set naming exactly the signer's digest, without
     /// parameters, and a signature algorithm that fits the key and the digest.
     func checkAlgorithms() throws(FormatError) {
-        var digest: UnsafeMutablePointer<X509_ALGOR>? = nil
-        var signature: UnsafeMutablePointer<X509_ALGOR>? = nil
-        CMS_SignerInfo_get0_algs(signerInfo, nil, nil, &digest, &signature)
-        guard let digest, let signature, let digestOID = Self.oid(digest), let signatureOID = Self.oid(signature) else {
-            throw .profile("missing algorithm identifiers")
-        }
-        guard layout.digestAlgorithmOIDs == [digestOID] else {
+        let signer = layout.signerAlgorithms
+        guard layout.digestAlgorithmOIDs == [signer.digestOID] else {
             throw .profile("digestAlgorithms must name exactly the signer's digest")
         }
-        guard Self.signatureAlgorithm(signatureOID, fits: digestOID) else {
-            throw .profile("signature algorithm \(signatureOID) does not fit digest \(digestOID)")
+        guard Self.signatureAlgorithm(signer.signatureOID, fits: signer.digestOID) else {
+            throw .profile("signature algorithm \(signer.signatureOID) does not fit digest \(signer.digestOID)")
         }
-        guard Self.parametersAreAbsentOrNull(digest), layout.digestParametersAreAbsentOrNull else {
+        guard signer.digestParametersAreAbsentOrNull, layout.digestParametersAreAbsentOrNull else {
             throw .profile("digest algorithm parameters must be absent or NULL")
         }
-    }
-
-    /// RFC 5754 §2: SHA-2 AlgorithmIdentifiers carry no parameters, or NULL.
-    static func parametersAreAbsentOrNull(_ algorithm: UnsafeMutablePointer<X509_ALGOR>) -> Bool {
-        var type: Int32 = 0
-        X509_ALGOR_get0(nil, &type, nil, algorithm)
-        return type == V_ASN1_UNDEF || type == V_ASN1_NULL
     }
 
     /// Signature algorithms that fit a digest: ECDSA with that digest, RSASSA-PSS, or RSA
@@ -108,18 +96,6 @@ final class SignedMessage {
             "2.16.840.1.101.3.4.2.3": ["1.2.840.10045.4.3.4", "1.2.840.113549.1.1.10", "1.2.840.113549.1.1.13", "1.2.840.113549.1.1.1"],
         ]
         return allowed[digestOID]?.contains(signatureOID) == true
-    }
-
-    static func oid(_ algorithm: UnsafeMutablePointer<X509_ALGOR>) -> String? {
-        var object: OpaquePointer? = nil
-        X509_ALGOR_get0(&object, nil, nil, algorithm)
-        return object.flatMap(oid)
-    }
-
-    static func oid(_ object: OpaquePointer) -> String? {
-        var buffer = [CChar](repeating: 0, count: 96)
-        guard OBJ_obj2txt(&buffer, Int32(buffer.count), object, 1) > 0 else { return nil }
-        return String(cString: buffer)
     }
 
     /// The carried certificate the SignerIdentifier points at, if any.
@@ -205,6 +181,8 @@ struct SignedDataLayout {
     let digestAlgorithmOIDs: [String]
     let digestParametersAreAbsentOrNull: Bool
     let signerInfoVersion: Int
+    /// The SignerInfo's digest and signature algorithms.
+    let signerAlgorithms: (digestOID: String, digestParametersAreAbsentOrNull: Bool, signatureOID: String)
     /// Each carried certificate's DER, in order.
     let certificates: [ArraySlice<UInt8>]
     /// The same ContentInfo without its certificates field (the input itself when it has none).
@@ -221,19 +199,21 @@ struct SignedDataLayout {
               let signedDataVersion = TLV.smallInteger(fields[0], in: der),
               fields[1].tag == 0x31, let digests = fields[1].children(of: der), fields[2].tag == 0x30,
               let infos = fields.last, infos.tag == 0x31, let firstInfo = infos.children(of: der)?.first,
-              firstInfo.tag == 0x30, let infoVersion = firstInfo.children(of: der)?.first,
-              let signerInfoVersion = TLV.smallInteger(infoVersion, in: der) else { return nil }
+              firstInfo.tag == 0x30, let signerFields = firstInfo.children(of: der), signerFields.count >= 5,
+              let signerInfoVersion = TLV.smallInteger(signerFields[0], in: der),
+              // SignerInfo { version, sid, digestAlgorithm, [0] signedAttrs?, signatureAlgorithm, … }
+              let digest = Self.algorithm(signerFields[2], in: der),
+              let signature = Self.algorithm(signerFields[signerFields[3].tag == 0xA0 ? 4 : 3], in: der) else { return nil }
         // Between encapContentInfo and signerInfos: [0] certificates, then [1] crls, each optional.
         let optional = fields[3..<(fields.count - 1)]
         guard optional.map(\.tag).elementsEqual([0xA0, 0xA1].filter { tag in optional.contains { $0.tag == tag } }) else { return nil }
 
         var oids: [String] = []
         var parametersOK = true
-        for algorithm in digests {
-            guard algorithm.tag == 0x30, let parts = algorithm.children(of: der), let oid = parts.first, oid.tag == 0x06,
-                  let dotted = TLV.dottedOID(der[oid.contentStart..<oid.end]) else { return nil }
-            oids.append(dotted)
-            if parts.count > 2 || (parts.count == 2 && !der[parts[1].range].elementsEqual([0x05, 0x00])) { parametersOK = false }
+        for element in digests {
+            guard let algorithm = Self.algorithm(element, in: der) else { return nil }
+            oids.append(algorithm.oid)
+            parametersOK = parametersOK && algorithm.parametersAreAbsentOrNull
         }
 
         var certificates: [ArraySlice<UInt8>] = []
@@ -254,44 +234,36 @@ struct SignedDataLayout {
         self.digestAlgorithmOIDs = oids
         self.digestParametersAreAbsentOrNull = parametersOK
         self.signerInfoVersion = signerInfoVersion
+        self.signerAlgorithms = (digest.oid, digest.parametersAreAbsentOrNull, signature.oid)
         self.certificates = certificates
+    }
+
+    /// An AlgorithmIdentifier's OID, and whether its parameters are absent or NULL (RFC 5754 §2).
+    private static func algorithm(_ element: TLV, in der: [UInt8]) -> (oid: String, parametersAreAbsentOrNull: Bool)? {
+        guard element.tag == 0x30, let parts = element.children(of: der), (1...2).contains(parts.count),
+              parts[0].tag == 0x06, let oid = TLV.dottedOID(der[parts[0].contentStart..<parts[0].end]) else { return nil }
+        return (oid, parts.count == 1 || der[parts[1].range].elementsEqual([0x05, 0x00]))
     }
 }
 
-/// Certificates parsed once per distinct encoding, process-wide and bounded (when full it starts
-/// over). A certificate is immutable once parsed, so sharing it between seals and threads is safe;
-/// the key is the exact bytes, and only an encoding OpenSSL writes back unchanged is admitted.
-final class CertificateCache: @unchecked Sendable {
+/// Certificates parsed once per distinct encoding, process-wide. A certificate is immutable once
+/// parsed, so sharing it between seals and threads is safe; the key is the exact bytes, and only
+/// an encoding OpenSSL writes back unchanged is admitted.
+enum CertificateCache {
     enum Failure: Error, Equatable {
         case notACertificate
         case notCanonical
     }
 
-    static let shared = CertificateCache()
-    static let capacity = 1024
-    private let lock = NSLock()
-    private var certificates: [ByteString: Certificate] = [:]
+    static let shared = BoundedCache<ByteString, Certificate>(capacity: 1024)
 
-    func certificate(_ der: ArraySlice<UInt8>) throws(Failure) -> Certificate {
-        let key = ByteString(der)
-        lock.lock()
-        let known = certificates[key]
-        lock.unlock()
-        if let known { return known }
-        let parsed: Certificate
-        do { parsed = try Certificate(der: key.bytes) } catch { throw .notACertificate }
-        guard parsed.der == key.bytes else { throw .notCanonical }
-        lock.lock()
-        defer { lock.unlock() }
-        if certificates.count >= Self.capacity { certificates.removeAll(keepingCapacity: true) }
-        certificates[key] = parsed
-        return parsed
+    static func certificate(_ der: ArraySlice<UInt8>) throws(Failure) -> Certificate {
+        try shared.value(for: ByteString(der)) { () throws(Failure) -> Certificate in
+            let bytes = Array(der)
+            let parsed: Certificate
+            do { parsed = try Certificate(der: bytes) } catch { throw .notACertificate }
+            guard parsed.der == bytes else { throw .notCanonical }
+            return parsed
+        }
     }
-}
-
-/// Bytes as a dictionary key, hashed as one block rather than byte by byte.
-struct ByteString: Hashable {
-    let bytes: [UInt8]
-    init(_ bytes: some Collection<UInt8>) { self.bytes = Array(bytes) }
-    func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
 }

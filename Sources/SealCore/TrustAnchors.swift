@@ -27,7 +27,7 @@ public struct TrustAnchors: Sendable {
     /// path is validated from scratch.
     func validatePath(leaf: Certificate, untrusted: [Certificate], at time: Date, purpose: Int32? = nil) -> PathResult {
         let key = PathCache.Key(roots: roots.map(\.der), leaf: leaf.der, untrusted: untrusted.map(\.der), purpose: purpose ?? 0)
-        if let window = PathCache.shared.window(for: key), window.contains(time) { return .valid }
+        if let window = PathCache.shared.value(for: key), window.contains(time) { return .valid }
         do throws(OpenSSLError) {
             let store = try makeStore(at: time, purpose: purpose)
             let context = try check(X509_STORE_CTX_new(), "allocating a verification context")
@@ -83,9 +83,9 @@ final class X509Store {
     deinit { X509_STORE_free(pointer) }
 }
 
-/// Paths that validated, process-wide (every verifier, however its trust anchors were loaded,
-/// shares it). Bounded: when full it starts over.
-final class PathCache: @unchecked Sendable {
+/// Paths that validated, process-wide: every verifier, however its trust anchors were loaded,
+/// shares it.
+enum PathCache {
     struct Key: Hashable {
         let roots: [[UInt8]]
         let leaf: [UInt8]
@@ -94,30 +94,11 @@ final class PathCache: @unchecked Sendable {
 
         // Each certificate hashed as one block: hashing byte by byte cost more than the lookup.
         func hash(into hasher: inout Hasher) {
-            for bytes in roots + [leaf] + untrusted {
-                hasher.combine(bytes.count)
-                bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
-            }
+            for bytes in roots + [leaf] + untrusted { hasher.combine(ByteString(bytes)) }
             hasher.combine(roots.count)
             hasher.combine(purpose)
         }
     }
 
-    static let shared = PathCache()
-    static let capacity = 4096
-    private let lock = NSLock()
-    private var windows: [Key: ClosedRange<Date>] = [:]
-
-    func window(for key: Key) -> ClosedRange<Date>? {
-        lock.lock()
-        defer { lock.unlock() }
-        return windows[key]
-    }
-
-    func insert(_ key: Key, _ window: ClosedRange<Date>) {
-        lock.lock()
-        defer { lock.unlock() }
-        if windows.count >= Self.capacity { windows.removeAll(keepingCapacity: true) }
-        windows[key] = window
-    }
+    static let shared = BoundedCache<Key, ClosedRange<Date>>(capacity: 4096)
 }

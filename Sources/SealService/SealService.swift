@@ -268,11 +268,28 @@ public final class SealService: Sendable {
                               revocationLists: [RevocationList] = [], revocationListsAreCurrent: Bool = false,
                               statusList: DocumentStatusList? = nil, lookup: (any ArchiveLookup)? = nil,
                               clock: @escaping @Sendable () -> Date = { Date() }) throws(ServiceError) -> VerificationReport {
-        let verifier = SealVerifier(trust: trust.anchors, revocationLists: revocationLists,
+        try OfflineVerifier(trust: trust, revocationLists: revocationLists, revocationListsAreCurrent: revocationListsAreCurrent,
+                            statusList: statusList, lookup: lookup, clock: clock).verify(seal: seal, document: document)
+    }
+
+    /// Offline verification prepared once for a trust bundle, for verifying many seals: the
+    /// bundle's log keys are parsed once rather than for each seal.
+    public struct OfflineVerifier {
+        let verifier: SealVerifier
+        let archive: ArchiveVerifier
+
+        public init(trust: TrustBundle, revocationLists: [RevocationList] = [], revocationListsAreCurrent: Bool = false,
+                    statusList: DocumentStatusList? = nil, lookup: (any ArchiveLookup)? = nil,
+                    clock: @escaping @Sendable () -> Date = { Date() }) throws(ServiceError) {
+            verifier = SealVerifier(trust: trust.anchors, revocationLists: revocationLists,
                                     revocationListsAreCurrent: revocationListsAreCurrent, clock: clock)
-        let archive = ArchiveVerifier(logKeys: try logKeys(of: trust), lookup: lookup, statusList: statusList)
-        return verifier.verify(seal: seal, document: document) { parsed, report in
-            archive.check(parsed, document: document, into: &report)
+            archive = ArchiveVerifier(logKeys: try logKeys(of: trust), lookup: lookup, statusList: statusList)
+        }
+
+        public func verify(seal: [UInt8], document: [UInt8]) -> VerificationReport {
+            verifier.verify(seal: seal, document: document) { parsed, report in
+                archive.check(parsed, document: document, into: &report)
+            }
         }
     }
 

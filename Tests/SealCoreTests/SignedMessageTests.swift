@@ -78,16 +78,16 @@ import SealTestSupport
     @Test func certificateCacheAdmitsOnlyCanonicalCertificates() throws {
         let authority = try TestAuthority()
         let (_, leaf) = try authority.department()
-        let cached = try CertificateCache.shared.certificate(leaf.der[...])
+        let cached = try CertificateCache.certificate(leaf.der[...])
         #expect(cached.der == leaf.der)
-        #expect(try CertificateCache.shared.certificate(leaf.der[...]) === cached)
-        #expect(try CertificateCache.shared.certificate(authority.root.der[...]) != cached)
+        #expect(try CertificateCache.certificate(leaf.der[...]) === cached)
+        #expect(try CertificateCache.certificate(authority.root.der[...]) != cached)
         // The same certificate with a non-minimal outer length, and bytes that are no certificate.
         #expect(throws: CertificateCache.Failure.notCanonical) {
-            try CertificateCache.shared.certificate(ArraySlice(Self.longFormLength(leaf.der)))
+            try CertificateCache.certificate(ArraySlice(Self.longFormLength(leaf.der)))
         }
         #expect(throws: CertificateCache.Failure.notACertificate) {
-            try CertificateCache.shared.certificate(ArraySlice(leaf.der.dropLast()))
+            try CertificateCache.certificate(ArraySlice(leaf.der.dropLast()))
         }
     }
 
@@ -127,5 +127,26 @@ import SealTestSupport
         var parts = fields.map { der[$0.range] }
         parts[index] = ArraySlice(TLV.encode(0xA0, certificates.map { ArraySlice($0) }))
         return TLV.encode(0x30, [der[contentInfo[0].range], ArraySlice(TLV.encode(0xA0, [ArraySlice(TLV.encode(0x30, parts))]))])
+    }
+}
+
+@Suite struct TLVTests {
+    @Test func objectIdentifiersDecodeOnlyWhenMinimal() {
+        #expect(TLV.dottedOID([0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01]) == "2.16.840.1.101.3.4.2.1")
+        #expect(TLV.dottedOID([0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02]) == "1.2.840.10045.4.3.2")
+        #expect(TLV.dottedOID([0x00]) == "0.0")
+        // 2.25.<UUID>: arcs past 64 bits are refused rather than wrapped.
+        #expect(TLV.dottedOID([0x69] + Array(repeating: 0xFF, count: 18) + [0x7F]) == nil)
+        #expect(TLV.dottedOID([0x2A, 0x80, 0x86, 0x48]) == nil)  // a leading 0x80 pads an arc
+        #expect(TLV.dottedOID([0x2A, 0x86]) == nil)  // the last arc is unfinished
+        #expect(TLV.dottedOID([]) == nil)
+    }
+
+    @Test func versionsAreSmallMinimalIntegers() {
+        let bytes: [UInt8] = [0x02, 0x01, 0x03, 0x02, 0x02, 0x00, 0x03, 0x02, 0x01, 0x80, 0x04, 0x01, 0x01]
+        #expect(TLV.read(bytes, at: 0).flatMap { TLV.smallInteger($0, in: bytes) } == 3)
+        #expect(TLV.read(bytes, at: 3).flatMap { TLV.smallInteger($0, in: bytes) } == nil)
+        #expect(TLV.read(bytes, at: 7).flatMap { TLV.smallInteger($0, in: bytes) } == nil)  // negative
+        #expect(TLV.read(bytes, at: 10).flatMap { TLV.smallInteger($0, in: bytes) } == nil)  // not an INTEGER
     }
 }

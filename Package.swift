@@ -69,7 +69,7 @@ let package = Package(
         .target(
             name: "SealDaemon",
             dependencies: [
-                "SealService",
+                "SealCore", "SealService",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -152,12 +152,12 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
                     let current = try latest.step() && !latest.isNull(0) ? latest.int(0) : nil
                     guard current == expectedIndex else { throw .conflict("another CRL was issued meanwhile") }
                 }
-                let insertEntry = try database.prepare(
+                let insertEntry = try statement(
                     "INSERT INTO entries (idx, kind, data, leaf_hash, signature_hash, committed_at) VALUES (?, ?, ?, ?, ?, ?)")
-                let insertNode = try database.prepare("INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)")
-                let insertSalt = try database.prepare("INSERT INTO salts (idx, salt) VALUES (?, ?)")
-                let insertNote = try database.prepare("INSERT INTO notes (idx, note) VALUES (?, ?)")
-                let insertRevocation = try database.prepare("INSERT INTO document_revocations (target_idx, entry_idx) VALUES (?, ?)")
+                let insertNode = try statement("INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)")
+                let insertSalt = try statement("INSERT INTO salts (idx, salt) VALUES (?, ?)")
+                let insertNote = try statement("INSERT INTO notes (idx, note) VALUES (?, ?)")
+                let insertRevocation = try statement("INSERT INTO document_revocations (target_idx, entry_idx) VALUES (?, ?)")
                 for (offset, item) in entries.enumerated() {
                     let index = start + offset
                     let data = item.entry.encoded
@@ -181,7 +181,7 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
                 let checkpoint = Checkpoint(origin: signer.verifierKey.name, size: tree.size, rootHash: tree.root(hasher: hasher))
                 let note: String
                 do { note = try signer.sign(checkpoint.text) } catch { throw .signing("\(error)") }
-                try database.prepare("INSERT INTO checkpoints (size, root, note, created_at) VALUES (?, ?, ?, ?)")
+                try statement("INSERT INTO checkpoints (size, root, note, created_at) VALUES (?, ?, ?, ?)")
                     .run([.integer(tree.size), .blob(checkpoint.rootHash), .text(note), .integer(millis)])
                 return Appended(indexes: Array(start..<tree.size), checkpoint: SignedCheckpoint(checkpoint: checkpoint, note: note))
             }
@@ -216,7 +216,7 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
     }
 
     private func scalar(_ sql: String, _ values: [SQLValue] = []) throws(ArchiveError) -> Int {
-        let statement = try database.prepare(sql)
+        let statement = try statement(sql)
         try statement.bind(values)
         guard try statement.step() else { return 0 }
         return statement.int(0)

@@ -1,5 +1,6 @@
 public import Foundation
 public import SealService
+import SealCore
 
 /// Who a caller on the Unix socket is, from the kernel (SO_PEERCRED), never from the request.
 public struct PeerIdentity: Sendable, Equatable, CustomStringConvertible {
@@ -18,7 +19,22 @@ public struct PeerIdentity: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "uid \(uid) gid \(gid) pid \(pid)" }
 
+    /// The account's groups, looked up at most once a second per uid and primary gid: the lookup
+    /// reads the account databases (/etc/passwd and /etc/group, or NSS), which cost more than a
+    /// seal. A change of membership therefore applies within a second.
     static func accountGroups(uid: uid_t, primary: gid_t) -> Set<gid_t> {
+        let key = UInt64(uid) << 32 | UInt64(primary)
+        let now = ContinuousClock.now
+        if let entry = lookedUp.value(for: key), now < entry.until { return entry.groups }
+        let groups = lookUpAccountGroups(uid: uid, primary: primary)
+        lookedUp.insert(key, (groups, now + groupLifetime))
+        return groups
+    }
+
+    static let groupLifetime = Duration.seconds(1)
+    private static let lookedUp = BoundedCache<UInt64, (groups: Set<gid_t>, until: ContinuousClock.Instant)>(capacity: 4096)
+
+    private static func lookUpAccountGroups(uid: uid_t, primary: gid_t) -> Set<gid_t> {
         var result: Set<gid_t> = [primary]
         guard let account = getpwuid(uid), let name = account.pointee.pw_name else { return result }
         var count: Int32 = 64

@@ -86,6 +86,23 @@ struct DaemonAccessTests {
         #expect(logLines.count == 9)
     }
 
+    /// Credentials are read once per connection and kept for it: a later connection from another
+    /// uid (which may reuse a closed connection's memory) is judged by its own.
+    @Test func credentialsBelongToTheirConnection() throws {
+        let daemon = try DaemonProcess.withAuthority("peers", seals: ["civil"], arguments: ["--socket-mode", "666"])
+        defer { daemon.cleanUp() }
+        for round in 0..<8 {
+            let refused = try sealAsNobody(daemon, ["enroll", "rogue\(round)", "--department", "Rogue"])
+            #expect(refused.status == 1, "round \(round)")
+            #expect(refused.stderr.hasPrefix("seal: error: not permitted"), "round \(round): \(refused.stderr)")
+            let admin = try daemon.seal(["enroll", "granted\(round)", "--department", "Granted"])
+            #expect(admin.status == 0, "round \(round): \(admin.stderr)")
+        }
+        let seals = try FileManager.default.contentsOfDirectory(atPath: daemon.data.appendingPathComponent("seals").path)
+        #expect(!seals.contains { $0.hasPrefix("rogue") })
+        #expect(seals.filter { $0.hasPrefix("granted") }.count == 8)
+    }
+
     @Test func socketModeKeepsOutOtherUsers() throws {
         let daemon = try DaemonProcess.withAuthority("mode", seals: ["civil"])
         defer { daemon.cleanUp() }

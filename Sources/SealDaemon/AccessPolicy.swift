@@ -120,7 +120,7 @@ final class AccessFile: @unchecked Sendable {
     let url: URL
     let owner: uid_t
     private let lock = NSLock()
-    private var cached: (modified: Date?, policy: AccessPolicy, error: ServiceError?)?
+    private var cached: (version: FileVersion?, policy: AccessPolicy, error: ServiceError?)?
 
     init(directory: DataDirectory) {
         url = directory.url.appendingPathComponent("access.conf")
@@ -128,21 +128,23 @@ final class AccessFile: @unchecked Sendable {
         owner = (attributes?[.ownerAccountID] as? NSNumber).map { uid_t($0.uint32Value) } ?? 0
     }
 
+    /// The policy as the file says now; the file is read again whenever its version changes (one
+    /// `stat` per request).
     func current() -> (policy: AccessPolicy, error: ServiceError?) {
-        let modified = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date
+        let version = FileVersion(path: url.path)
         lock.lock()
         defer { lock.unlock() }
-        if let cached, cached.modified == modified { return (cached.policy, cached.error) }
+        if let cached, cached.version == version { return (cached.policy, cached.error) }
         let empty = (try? AccessPolicy(owner: owner)) ?? { fatalError("an empty access policy always parses") }()
         var result: (AccessPolicy, ServiceError?) = (empty, nil)
-        if modified != nil {
+        if version != nil {
             do {
                 result = (try AccessPolicy(owner: owner, text: String(decoding: try AtomicFile.read(url), as: UTF8.self)), nil)
             } catch {
                 result = (empty, error)
             }
         }
-        cached = (modified, result.0, result.1)
+        cached = (version, result.0, result.1)
         return result
     }
 }

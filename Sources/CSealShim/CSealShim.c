@@ -10,7 +10,6 @@ X509 *CSealShim_sk_X509_value(const STACK_OF(X509) *stack, int index) { return s
 
 void CSealShim_sk_X509_pop_free(STACK_OF(X509) *stack) { sk_X509_pop_free(stack, X509_free); }
 
-void CSealShim_sk_X509_free(STACK_OF(X509) *stack) { sk_X509_free(stack); }
 
 int CSealShim_sk_CMS_SignerInfo_num(const STACK_OF(CMS_SignerInfo) *stack) {
     return sk_CMS_SignerInfo_num(stack);
@@ -24,12 +23,6 @@ int CSealShim_sk_X509_REVOKED_num(const STACK_OF(X509_REVOKED) *stack) { return 
 
 X509_REVOKED *CSealShim_sk_X509_REVOKED_value(const STACK_OF(X509_REVOKED) *stack, int index) {
     return sk_X509_REVOKED_value(stack, index);
-}
-
-int CSealShim_sk_PKCS7_SIGNER_INFO_num(const STACK_OF(PKCS7_SIGNER_INFO) *stack) { return sk_PKCS7_SIGNER_INFO_num(stack); }
-
-PKCS7_SIGNER_INFO *CSealShim_sk_PKCS7_SIGNER_INFO_value(const STACK_OF(PKCS7_SIGNER_INFO) *stack, int index) {
-    return sk_PKCS7_SIGNER_INFO_value(stack, index);
 }
 
 void CSealShim_OPENSSL_free(void *pointer) { OPENSSL_free(pointer); }

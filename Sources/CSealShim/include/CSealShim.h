@@ -35,8 +35,6 @@ int CSealShim_sk_X509_num(const STACK_OF(X509) *stack);
 X509 *CSealShim_sk_X509_value(const STACK_OF(X509) *stack, int index);
 // Frees the stack and releases one reference on every certificate in it.
 void CSealShim_sk_X509_pop_free(STACK_OF(X509) *stack);
-// Frees only the stack, for stacks of borrowed certificates (PKCS7_get0_signers).
-void CSealShim_sk_X509_free(STACK_OF(X509) *stack);
 
 // STACK_OF(CMS_SignerInfo): macro accessors.
 int CSealShim_sk_CMS_SignerInfo_num(const STACK_OF(CMS_SignerInfo) *stack);
@@ -45,10 +43,6 @@ CMS_SignerInfo *CSealShim_sk_CMS_SignerInfo_value(const STACK_OF(CMS_SignerInfo)
 // STACK_OF(X509_REVOKED): macro accessors.
 int CSealShim_sk_X509_REVOKED_num(const STACK_OF(X509_REVOKED) *stack);
 X509_REVOKED *CSealShim_sk_X509_REVOKED_value(const STACK_OF(X509_REVOKED) *stack, int index);
-
-// STACK_OF(PKCS7_SIGNER_INFO): macro accessors.
-int CSealShim_sk_PKCS7_SIGNER_INFO_num(const STACK_OF(PKCS7_SIGNER_INFO) *stack);
-PKCS7_SIGNER_INFO *CSealShim_sk_PKCS7_SIGNER_INFO_value(const STACK_OF(PKCS7_SIGNER_INFO) *stack, int index);
 
 // OPENSSL_free is a macro carrying file/line arguments.
 void CSealShim_OPENSSL_free(void *pointer);

@@ -14,7 +14,7 @@ import SealArchive
     }
 
     @Test func referenceTreeRootsAndProofs() throws {
-        let vectors = try SharedVectors.json("merkle/rfc6962_reference_tree.json")
+        let vectors = try ExternalVectors.json("merkle/rfc6962_reference_tree.json")
         let treeInfo = try #require(vectors["tree"] as? [String: Any])
         let leaves = try #require(treeInfo["leaf_inputs_hex"] as? [String]).compactMap { [UInt8](hex: $0) }
         let roots = try #require(treeInfo["root_hash_by_tree_size"] as? [String: String])
@@ -39,7 +39,7 @@ import SealArchive
     }
 
     @Test func hasherKnownAnswers() throws {
-        let vectors = try SharedVectors.json("merkle/certificate-transparency-go_kats.json")
+        let vectors = try ExternalVectors.json("merkle/certificate-transparency-go_kats.json")
         #expect(hasher.emptyRoot == [UInt8](hex: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"))
         #expect(hasher.leafHash([]) == [UInt8](hex: "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"))
         let kats = try #require(vectors["hasher_kats"] as? [[String: Any]])
@@ -53,7 +53,7 @@ import SealArchive
     }
 
     @Test func inclusionProbes() throws {
-        let probes = try #require(try SharedVectors.json("merkle/transparency-dev_inclusion_probes.json")["probes"] as? [[String: Any]])
+        let probes = try #require(try ExternalVectors.json("merkle/transparency-dev_inclusion_probes.json")["probes"] as? [[String: Any]])
         #expect(probes.count == 98)
         for probe in probes {
             let proof = (probe["proof"] as? [String] ?? []).map { [UInt8](base64: $0) }
@@ -66,7 +66,7 @@ import SealArchive
     }
 
     @Test func consistencyProbes() throws {
-        let probes = try #require(try SharedVectors.json("merkle/transparency-dev_consistency_probes.json")["probes"] as? [[String: Any]])
+        let probes = try #require(try ExternalVectors.json("merkle/transparency-dev_consistency_probes.json")["probes"] as? [[String: Any]])
         #expect(probes.count == 98)
         for probe in probes {
             let proof = (probe["proof"] as? [String] ?? []).map { [UInt8](base64: $0) }

@@ -6,7 +6,7 @@ import SealArchive
 
 @Suite struct SignedNoteTests {
     @Test func verifierKeysDeriveFromSeeds() throws {
-        let keys = try #require(try SharedVectors.json("signed-note/signed_note_vectors.json")["ed25519_keys"] as? [[String: Any]])
+        let keys = try #require(try ExternalVectors.json("signed-note/signed_note_vectors.json")["ed25519_keys"] as? [[String: Any]])
         #expect(keys.count >= 5)
         for entry in keys {
             let name = try #require(entry["name"] as? String)
@@ -20,7 +20,7 @@ import SealArchive
     }
 
     @Test func notesVerifyAsExpected() throws {
-        let notes = try #require(try SharedVectors.json("signed-note/signed_note_vectors.json")["notes"] as? [[String: Any]])
+        let notes = try #require(try ExternalVectors.json("signed-note/signed_note_vectors.json")["notes"] as? [[String: Any]])
         #expect(notes.count >= 5)
         for note in notes {
             let keys = try (note["verifier_vkeys"] as? [String] ?? []).map { try NoteVerifierKey($0) }
@@ -38,7 +38,7 @@ import SealArchive
     }
 
     @Test func malformedNotesAreRejected() throws {
-        let vectors = try SharedVectors.json("signed-note/signed_note_vectors.json")
+        let vectors = try ExternalVectors.json("signed-note/signed_note_vectors.json")
         let notes = try #require(vectors["malformed_notes"] as? [[String: Any]])
         let peter = try NoteVerifierKey("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW")
         #expect(notes.count >= 8)
@@ -58,7 +58,7 @@ import SealArchive
     }
 
     @Test func invalidVerifierKeysAreRejected() throws {
-        let keys = try #require(try SharedVectors.json("signed-note/signed_note_vectors.json")["invalid_vkeys"] as? [[String: Any]])
+        let keys = try #require(try ExternalVectors.json("signed-note/signed_note_vectors.json")["invalid_vkeys"] as? [[String: Any]])
         #expect(keys.count >= 8)
         for key in keys {
             let text = try #require(key["vkey"] as? String)
@@ -67,8 +67,8 @@ import SealArchive
     }
 
     @Test func signingReproducesTheSpecExample() throws {
-        let notes = try #require(try SharedVectors.json("signed-note/signed_note_vectors.json")["notes"] as? [[String: Any]])
-        let keys = try #require(try SharedVectors.json("signed-note/signed_note_vectors.json")["ed25519_keys"] as? [[String: Any]])
+        let notes = try #require(try ExternalVectors.json("signed-note/signed_note_vectors.json")["notes"] as? [[String: Any]])
+        let keys = try #require(try ExternalVectors.json("signed-note/signed_note_vectors.json")["ed25519_keys"] as? [[String: Any]])
         let peter = try #require(keys.first { $0["name"] as? String == "PeterNeumann" })
         let signer = try NoteSigner(name: "PeterNeumann",
                                     key: try Ed25519PrivateKey(seed: try #require([UInt8](hex: peter["ed25519_seed_hex"] as? String ?? ""))))
@@ -79,7 +79,7 @@ import SealArchive
     }
 
     @Test func checkpointsParseAndMarshal() throws {
-        let vectors = try SharedVectors.json("signed-note/checkpoint_vectors.json")
+        let vectors = try ExternalVectors.json("signed-note/checkpoint_vectors.json")
         let parses = try #require(vectors["checkpoint_parse"] as? [[String: Any]])
         #expect(parses.count >= 10)
         for vector in parses {
@@ -101,7 +101,7 @@ import SealArchive
     }
 
     @Test func signedCheckpointsVerifyAndResign() throws {
-        let vectors = try #require(try SharedVectors.json("signed-note/checkpoint_vectors.json")["signed_checkpoints"] as? [[String: Any]])
+        let vectors = try #require(try ExternalVectors.json("signed-note/checkpoint_vectors.json")["signed_checkpoints"] as? [[String: Any]])
         var checked = 0
         for vector in vectors {
             let note = try #require(vector["checkpoint"] as? String)

@@ -10,7 +10,7 @@ import SealTestSupport
     /// GlobalSign's 2017 token from digitorus/timestamp (RSA, ESS signing-certificate v1, TSA and
     /// intermediate certificates carried), and what the vector file says about it.
     static func globalSignToken() throws -> (der: [UInt8], item: [String: Any]) {
-        let file = try SharedVectors.json("tsa-cms/rfc3161_globalsign_digitorus.json")
+        let file = try ExternalVectors.json("tsa-cms/rfc3161_globalsign_digitorus.json")
         let items = try #require(file["items"] as? [[String: Any]])
         let item = try #require(items.first { $0["name"] as? String == "timeStampToken" })
         let base64 = try #require(item["der_base64"] as? String)

@@ -25,7 +25,7 @@ import SealTestSupport
     }
 
     func load(_ name: String) throws -> Suite {
-        let url = SharedVectors.folder.appendingPathComponent("wycheproof/\(name)")
+        let url = ExternalVectors.url("wycheproof/\(name)")
         return try JSONDecoder().decode(Suite.self, from: try Data(contentsOf: url))
     }
 

@@ -7,6 +7,9 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
     let pointer: OpaquePointer
     /// The certificate's DER encoding, which is also its identity.
     public let der: [UInt8]
+    /// The DER of the CMS IssuerAndSerialNumber naming this certificate (RFC 5652 §10.2.4), cut
+    /// from the certificate's own bytes: SEQUENCE { issuer Name, serialNumber INTEGER }.
+    let issuerAndSerialNumber: [UInt8]?
 
     public enum ParseError: Error, Sendable, CustomStringConvertible {
         case notACertificate
@@ -22,7 +25,24 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
     /// Takes ownership of one reference to `pointer`.
     init(taking pointer: OpaquePointer) throws(OpenSSLError) {
         self.pointer = pointer
-        self.der = try DER.encode("a certificate") { i2d_X509(pointer, $0) }
+        let der = try DER.encode("a certificate") { i2d_X509(pointer, $0) }
+        self.der = der
+        issuerAndSerialNumber = Self.issuerAndSerialNumber(of: der)
+    }
+
+    /// Certificate { TBSCertificate { [0] version?, serialNumber, signature, issuer, … } }.
+    private static func issuerAndSerialNumber(of der: [UInt8]) -> [UInt8]? {
+        guard let certificate = TLV.read(der, at: 0), let parts = certificate.children(of: der), let tbs = parts.first,
+              var fields = tbs.children(of: der) else { return nil }
+        if fields.first?.tag == 0xA0 { fields.removeFirst() }
+        guard fields.count >= 3, fields[0].tag == 0x02, fields[2].tag == 0x30 else { return nil }
+        return TLV.encode(0x30, [der[fields[2].range], der[fields[0].range]])
+    }
+
+    /// The subject key identifier extension's octets, if present.
+    var subjectKeyIdentifier: [UInt8]? {
+        guard let identifier = X509_get0_subject_key_id(pointer) else { return nil }
+        return ASN1Bytes.of(identifier)
     }
 
     /// Adds a reference to a certificate borrowed from another OpenSSL object.

@@ -24,28 +24,18 @@ struct SignerParts: Sendable {
 
     /// Nil for keys the assembler does not build for (RSA-PSS).
     init?(certificate: Certificate, algorithm: SignatureAlgorithm) {
-        guard algorithm != .rsaPSS, let fields = Self.issuerAndSerial(of: certificate.der) else { return nil }
+        guard algorithm != .rsaPSS, let issuerAndSerial = certificate.issuerAndSerialNumber,
+              let fields = TLV.read(issuerAndSerial, at: 0)?.children(of: issuerAndSerial), fields.count == 2 else { return nil }
         self.certificate = certificate.der
-        issuer = fields.issuer
-        serial = fields.serial
-        issuerAndSerial = TLV.encode(0x30, [ArraySlice(fields.issuer), ArraySlice(fields.serial)])
-        generalNames = TLV.encode(0x30, [ArraySlice(TLV.encode(0xA4, [ArraySlice(fields.issuer)]))])
+        self.issuerAndSerial = issuerAndSerial
+        serial = Array(issuerAndSerial[fields[1].range])
+        generalNames = TLV.encode(0x30, [ArraySlice(TLV.encode(0xA4, [issuerAndSerial[fields[0].range]]))])
         certificateHash = DigestAlgorithm.sha256.hash(certificate.der)
         certificateHashWithDigest = algorithm.digest.hash(certificate.der)
         digest = algorithm.digest
         signatureAlgorithm = TLV.encode(0x30, [ArraySlice(algorithm == .ecdsaP256 ? SealAssembler.OID.ecdsaWithSHA256 : SealAssembler.OID.ecdsaWithSHA384)])
     }
 
-    private let issuer: [UInt8]
-
-    /// Certificate { TBSCertificate { [0] version, serialNumber, signature, issuer, … } }.
-    static func issuerAndSerial(of der: [UInt8]) -> (issuer: [UInt8], serial: [UInt8])? {
-        guard let certificate = TLV.read(der, at: 0), let parts = certificate.children(of: der), let tbs = parts.first,
-              var fields = tbs.children(of: der) else { return nil }
-        if fields.first?.tag == 0xA0 { fields.removeFirst() }
-        guard fields.count >= 3, fields[0].tag == 0x02, fields[2].tag == 0x30 else { return nil }
-        return (Array(der[fields[2].range]), Array(der[fields[0].range]))
-    }
 }
 
 enum SealAssembler {

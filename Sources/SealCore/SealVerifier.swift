@@ -193,6 +193,9 @@ public struct SealVerifier: Sendable {
     /// Maps an X.509 path failure to an ETSI indication. Validity failures of the signing
     /// certificate are TOTAL-FAILED only when a time-stamp proves when the seal was made.
     static func classify(_ path: TrustAnchors.PathResult, hasProof: Bool) -> (Indication, SubIndication, String) {
+        if case .strayCertificate = path {
+            return (.totalFailed, .formatFailure, "a carried certificate is neither on the signer's path nor a trust anchor, so nothing verifies it")
+        }
         guard case .invalid(let code, let depth, let reason) = path else {
             return (.totalPassed, .formatFailure, "")
         }

@@ -68,7 +68,7 @@ final class SignedMessage {
         defer { CMS_ContentInfo_free(cms) }
         guard OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_signed else { return .notSignedData }
         guard (try? DER.encode("a signed message", { i2d_CMS_ContentInfo(cms, $0) })) == der else { return .notDER }
-        return .profile("unreadable SignedData fields (only X.509 certificates may be carried)")
+        return .profile("unreadable SignedData fields (only X.509 certificates may be carried, and the signer identifier must fit the SignerInfo version)")
     }
 
     /// The parts no signature covers must hold the only values a profile allows (RFC 5652 §5.1,
@@ -98,9 +98,15 @@ final class SignedMessage {
         return allowed[digestOID]?.contains(signatureOID) == true
     }
 
-    /// The carried certificate the SignerIdentifier points at, if any.
+    /// The carried certificate the SignerIdentifier names exactly, if any (RFC 5652 §5.3).
+    ///
+    /// No signature covers the identifier, and OpenSSL's own match (`CMS_SignerInfo_cert_cmp`)
+    /// compares names case-insensitively and re-emits the name's bytes as read, so its canonical-DER
+    /// check cannot see a changed identifier either. The identifier must be byte for byte the
+    /// certificate's own issuer and serial number (version 1), or its subject key identifier
+    /// (version 3); anything else names no certificate.
     var signerCertificate: Certificate? {
-        certificates.first { CMS_SignerInfo_cert_cmp(signerInfo, $0.pointer) == 0 }
+        certificates.first { layout.signerIdentifier.names($0) }
     }
 
     /// The signature value (SignerInfo.signature).
@@ -181,6 +187,7 @@ struct SignedDataLayout {
     let digestAlgorithmOIDs: [String]
     let digestParametersAreAbsentOrNull: Bool
     let signerInfoVersion: Int
+    let signerIdentifier: SignerIdentifier
     /// The SignerInfo's digest and signature algorithms.
     let signerAlgorithms: (digestOID: String, digestParametersAreAbsentOrNull: Bool, signatureOID: String)
     /// Each carried certificate's DER, in order.
@@ -201,6 +208,7 @@ struct SignedDataLayout {
               let infos = fields.last, infos.tag == 0x31, let firstInfo = infos.children(of: der)?.first,
               firstInfo.tag == 0x30, let signerFields = firstInfo.children(of: der), signerFields.count >= 5,
               let signerInfoVersion = TLV.smallInteger(signerFields[0], in: der),
+              let signerIdentifier = SignerIdentifier(signerFields[1], in: der, version: signerInfoVersion),
               // SignerInfo { version, sid, digestAlgorithm, [0] signedAttrs?, signatureAlgorithm, … }
               let digest = Self.algorithm(signerFields[2], in: der),
               let signature = Self.algorithm(signerFields[signerFields[3].tag == 0xA0 ? 4 : 3], in: der) else { return nil }
@@ -234,6 +242,7 @@ struct SignedDataLayout {
         self.digestAlgorithmOIDs = oids
         self.digestParametersAreAbsentOrNull = parametersOK
         self.signerInfoVersion = signerInfoVersion
+        self.signerIdentifier = signerIdentifier
         self.signerAlgorithms = (digest.oid, digest.parametersAreAbsentOrNull, signature.oid)
         self.certificates = certificates
     }
@@ -243,6 +252,31 @@ struct SignedDataLayout {
         guard element.tag == 0x30, let parts = element.children(of: der), (1...2).contains(parts.count),
               parts[0].tag == 0x06, let oid = TLV.dottedOID(der[parts[0].contentStart..<parts[0].end]) else { return nil }
         return (oid, parts.count == 1 || der[parts[1].range].elementsEqual([0x05, 0x00]))
+    }
+}
+
+/// SignerIdentifier ::= CHOICE { issuerAndSerialNumber, subjectKeyIdentifier [0] } (RFC 5652
+/// §5.3), with the SignerInfo version each choice requires: 1 and 3.
+enum SignerIdentifier: Equatable {
+    /// The whole DER of the IssuerAndSerialNumber SEQUENCE.
+    case issuerAndSerialNumber([UInt8])
+    /// The key identifier's octets.
+    case subjectKeyIdentifier([UInt8])
+
+    init?(_ element: TLV, in der: [UInt8], version: Int) {
+        switch (element.tag, version) {
+        case (0x30, 1): self = .issuerAndSerialNumber(Array(der[element.range]))
+        case (0x80, 3) where element.end > element.contentStart: self = .subjectKeyIdentifier(Array(der[element.contentStart..<element.end]))
+        default: return nil
+        }
+    }
+
+    /// Whether this identifier is exactly `certificate`'s.
+    func names(_ certificate: Certificate) -> Bool {
+        switch self {
+        case .issuerAndSerialNumber(let bytes): certificate.issuerAndSerialNumber == bytes
+        case .subjectKeyIdentifier(let identifier): certificate.subjectKeyIdentifier == identifier
+        }
     }
 }
 

@@ -24,7 +24,8 @@ public struct TrustAnchors: Sendable {
     /// and the untrusted certificates, with the window in which every certificate of the built
     /// chain is valid. Signatures, names and extensions do not depend on the time, so the same
     /// path is valid at any other time inside that window; outside it, or on any failure, the
-    /// path is validated from scratch.
+    /// path is validated from scratch. Every untrusted certificate must end up on the path (or be
+    /// a trust anchor's copy), so that no carried byte goes unverified.
     func validatePath(leaf: Certificate, untrusted: [Certificate], at time: Date, purpose: Int32? = nil) -> PathResult {
         let key = PathCache.Key(roots: roots.map(\.der), leaf: leaf.der, untrusted: untrusted.map(\.der), purpose: purpose ?? 0)
         if let window = PathCache.shared.value(for: key), window.contains(time) { return .valid }
@@ -43,7 +44,14 @@ public struct TrustAnchors: Sendable {
             }
             try check(X509_STORE_CTX_init(context, store.pointer, leaf.pointer, stack), "starting path validation")
             if X509_verify_cert(context) == 1 {
-                if let window = Self.validityWindow(of: X509_STORE_CTX_get0_chain(context)) { PathCache.shared.insert(key, window) }
+                let chain = X509_STORE_CTX_get0_chain(context)
+                // A carried certificate that is neither on the path nor a trust anchor is bytes
+                // that nothing verifies: any of them could change and the seal would still pass.
+                let onPath = Set(Self.certificates(in: chain).map(ByteString.init)).union(roots.map { ByteString($0.der) })
+                if let stray = untrusted.firstIndex(where: { !onPath.contains(ByteString($0.der)) }) {
+                    return .strayCertificate(index: stray)
+                }
+                if let window = Self.validityWindow(of: chain) { PathCache.shared.insert(key, window) }
                 return .valid
             }
             let code = X509_STORE_CTX_get_error(context)
@@ -52,6 +60,15 @@ public struct TrustAnchors: Sendable {
             return .invalid(code: code, depth: depth, reason: String(cString: X509_verify_cert_error_string(Int(code))))
         } catch {
             return .invalid(code: -1, depth: 0, reason: error.description)
+        }
+    }
+
+    /// The DER of every certificate in a built chain.
+    static func certificates(in chain: OpaquePointer?) -> [[UInt8]] {
+        guard let chain else { return [] }
+        return (0..<CSealShim_sk_X509_num(chain)).compactMap { index in
+            guard let certificate = CSealShim_sk_X509_value(chain, index) else { return nil }
+            return try? DER.encode("a certificate") { i2d_X509(certificate, $0) }
         }
     }
 
@@ -73,6 +90,9 @@ public struct TrustAnchors: Sendable {
     enum PathResult: Equatable {
         case valid
         case invalid(code: Int32, depth: Int32, reason: String)
+        /// The path holds, but the untrusted certificate at `index` is neither on it nor a trust
+        /// anchor.
+        case strayCertificate(index: Int)
     }
 }
 

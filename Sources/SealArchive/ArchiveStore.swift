@@ -15,7 +15,7 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
     /// The right edge of the committed tree, loaded on first append.
     private var frontier: MerkleFrontier?
 
-    public static let schemaVersion = 2
+    public static let schemaVersion = 3
 
     /// Versioned migrations: migration N brings the schema from version N-1 to N.
     static let migrations: [String] = [
@@ -59,6 +59,14 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
         );
         CREATE INDEX entries_by_kind ON entries(kind, idx);
         """,
+        // 3: an index of archived CRLs beside the kind column, so the newest CRL is found two
+        // independent ways and one changed row cannot hide it (`latestRevocationList`).
+        """
+        CREATE TABLE revocation_lists (
+            entry_idx INTEGER PRIMARY KEY
+        );
+        INSERT INTO revocation_lists (entry_idx) SELECT idx FROM entries WHERE kind = 3;
+        """,
     ]
 
     /// Opens (creating and migrating when writable) the archive at `url`.
@@ -70,7 +78,14 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
         if readOnly {
             // Readers (audits, proofs) map the file instead of copying every page through pread.
             try database.execute("PRAGMA mmap_size = 4294967296")
-            let version = try database.userVersion
+            var version = try database.userVersion
+            if version < Self.schemaVersion {
+                // An archive an earlier version wrote: upgraded in place by a writable connection.
+                do { _ = try ArchiveStore(url: url, hasher: hasher) } catch {
+                    throw .damaged("schema version \(version) needs an upgrade to \(Self.schemaVersion), which needs write access: \(error)")
+                }
+                version = try database.userVersion
+            }
             guard version == Self.schemaVersion else { throw .damaged("schema version \(version), expected \(Self.schemaVersion)") }
         } else {
             try database.execute("PRAGMA journal_mode=WAL")
@@ -131,7 +146,7 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
     public func append(_ entries: [NewEntry], signer: NoteSigner, now: Date = Date(),
                        afterRevocationList expected: Int?? = .none, withProofs: Bool = false) throws(ArchiveError) -> Appended {
         try locked { () throws(ArchiveError) in
-            let millis = Int(now.timeIntervalSince1970 * 1000)
+            var millis = Int(now.timeIntervalSince1970 * 1000)
             var tree = MerkleFrontier()
             // The batch's new nodes and the edge it grew from: every proof for a new entry against
             // the new checkpoint reads only these, so proofs need no SQLite reads.
@@ -145,6 +160,11 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
                     tree = try loadFrontier()
                 }
                 let start = tree.size
+                // One commit time per batch, strictly increasing from batch to batch, so the
+                // audit can tell every batch's end, and so its checkpoint, from the entries.
+                let previous = try statement("SELECT created_at FROM checkpoints ORDER BY size DESC LIMIT 1")
+                if try previous.step() { millis = max(millis, previous.int(0) + 1) }
+                previous.reset()
                 if withProofs { for (node, hash) in tree.nodes { batchNodes[node] = hash } }
                 if case .some(let expectedIndex) = expected {
                     let latest = try statement("SELECT MAX(idx) FROM entries WHERE kind = ?")
@@ -158,6 +178,7 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
                 let insertSalt = try statement("INSERT INTO salts (idx, salt) VALUES (?, ?)")
                 let insertNote = try statement("INSERT INTO notes (idx, note) VALUES (?, ?)")
                 let insertRevocation = try statement("INSERT INTO document_revocations (target_idx, entry_idx) VALUES (?, ?)")
+                let insertRevocationList = try statement("INSERT INTO revocation_lists (entry_idx) VALUES (?)")
                 for (offset, item) in entries.enumerated() {
                     let index = start + offset
                     let data = item.entry.encoded
@@ -168,6 +189,7 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
                                          signatureHash, .integer(millis)])
                     if let salt = item.salt { try insertSalt.run([.integer(index), .blob(salt)]) }
                     if let note = item.note { try insertNote.run([.integer(index), .text(note)]) }
+                    if case .revocationList = item.entry { try insertRevocationList.run([.integer(index)]) }
                     if case .documentRevocation(let revocation) = item.entry {
                         do { try insertRevocation.run([.integer(revocation.target.index), .integer(index)]) } catch {
                             throw .invalidArgument("entry \(revocation.target.index) is already revoked")
@@ -276,19 +298,22 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
     }
 
     /// Every entry row in index order, read in batches, for audits and exports (`committedAt` is
-    /// not read).
+    /// not read; the indexed columns are, for the audit to check).
     public func forEachEntry(batch: Int = 4096, _ body: (StoredEntry) throws -> Void) throws {
         var next = Int.min
         while true {
             let rows = try locked { () throws(ArchiveError) -> [StoredEntry] in
                 // Audits read every row: only the columns they check, through a kept statement.
-                let statement = try statement("SELECT idx, data, leaf_hash FROM entries WHERE idx > ? ORDER BY idx LIMIT ?")
+                let statement = try statement(
+                    "SELECT idx, data, leaf_hash, kind, signature_hash, committed_at FROM entries WHERE idx > ? ORDER BY idx LIMIT ?")
                 try statement.bind([.integer(next), .integer(batch)])
                 var rows: [StoredEntry] = []
                 rows.reserveCapacity(batch)
                 while try statement.step() {
+                    let indexed = IndexedColumns(kind: statement.int(3), signatureHash: statement.isNull(4) ? nil : statement.blob(4),
+                                                 committedAt: statement.int(5))
                     rows.append(StoredEntry(index: statement.int(0), data: statement.blob(1), leafHash: statement.blob(2),
-                                            committedAt: .distantPast))
+                                            committedAt: .distantPast, indexed: indexed))
                 }
                 return rows
             }
@@ -310,35 +335,83 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
     }
 
     /// The revocation of entry `target`, with its own index, if there is one.
+    ///
+    /// A verdict must not hang on one derived row: the revocation is looked up both in the
+    /// document-revocation index and among the log's revocation entries themselves (by the
+    /// target field of their encoding), and the two must agree.
     public func documentRevocation(of target: Int) throws(ArchiveError) -> (index: Int, revocation: DocumentRevocation)? {
         try locked { () throws(ArchiveError) in
-            let statement = try statement(
+            let indexed = try statement(
                 "SELECT e.idx, e.data FROM document_revocations r JOIN entries e ON e.idx = r.entry_idx WHERE r.target_idx = ?")
-            try statement.bind([.integer(target)])
-            guard try statement.step() else { return nil }
-            guard case .documentRevocation(let revocation) = try ArchiveEntry(decoding: statement.blob(1)) else {
-                throw .damaged("entry \(statement.int(0)) is not a revocation")
+            try indexed.bind([.integer(target)])
+            let byIndex = try indexed.step() ? (indexed.int(0), indexed.blob(1)) : nil
+            let logged = try statement("SELECT idx, data FROM entries WHERE kind = ? AND substr(data, 3, 8) = ? ORDER BY idx LIMIT 1")
+            var targetField = ByteWriter()
+            targetField.u64(UInt64(target))
+            try logged.bind([.integer(Int(ArchiveEntry.Kind.documentRevocation.rawValue)), .blob(targetField.bytes)])
+            let byLog = try logged.step() ? (logged.int(0), logged.blob(1)) : nil
+            guard byIndex?.0 == byLog?.0, byIndex?.1 == byLog?.1 else {
+                throw .damaged("the document-revocation index and the log disagree about entry \(target); run `seal audit`")
             }
-            return (statement.int(0), revocation)
+            guard let (index, data) = byLog else { return nil }
+            guard case .documentRevocation(let revocation) = try ArchiveEntry(decoding: data), revocation.target.index == target else {
+                throw .damaged("entry \(index) is not a revocation of entry \(target)")
+            }
+            return (index, revocation)
         }
     }
 
-    /// Every document revocation, oldest first.
+    /// Every document revocation, oldest first, as the log's entries say; the index must agree.
     public func documentRevocations() throws(ArchiveError) -> [(index: Int, revocation: DocumentRevocation)] {
-        try entries(ofKind: .documentRevocation).compactMap { index, entry in
+        let logged: [(index: Int, revocation: DocumentRevocation)] = try entries(ofKind: .documentRevocation).compactMap { index, entry in
             if case .documentRevocation(let revocation) = entry { return (index, revocation) }
             return nil
         }
+        let indexed = try documentRevocationIndex()
+        let expected = Dictionary(logged.map { ($0.revocation.target.index, $0.index) }, uniquingKeysWith: { first, _ in first })
+        guard indexed == expected else {
+            throw .damaged("the document-revocation index and the log disagree; run `seal audit`")
+        }
+        return logged
     }
 
-    /// The newest archived CRL, with its entry index.
+    /// The document-revocation index as stored: revoked entry → revoking entry.
+    public func documentRevocationIndex() throws(ArchiveError) -> [Int: Int] {
+        try locked { () throws(ArchiveError) in
+            let statement = try statement("SELECT target_idx, entry_idx FROM document_revocations")
+            var index: [Int: Int] = [:]
+            while try statement.step() { index[statement.int(0)] = statement.int(1) }
+            return index
+        }
+    }
+
+    /// The newest archived CRL, with its entry index. Found by the kind column and by the CRL
+    /// index; the two must agree, so that no single changed row can hide a newer CRL.
     public func latestRevocationList() throws(ArchiveError) -> (index: Int, crl: [UInt8])? {
         try locked { () throws(ArchiveError) in
-            let statement = try statement("SELECT idx, data FROM entries WHERE kind = ? ORDER BY idx DESC LIMIT 1")
-            try statement.bind([.integer(Int(ArchiveEntry.Kind.revocationList.rawValue))])
-            guard try statement.step() else { return nil }
-            guard case .revocationList(let issued) = try ArchiveEntry(decoding: statement.blob(1)) else { return nil }
-            return (statement.int(0), issued.crl)
+            let newest = try statement("SELECT idx, data FROM entries WHERE kind = ? ORDER BY idx DESC LIMIT 1")
+            try newest.bind([.integer(Int(ArchiveEntry.Kind.revocationList.rawValue))])
+            let byKind = try newest.step() ? newest.int(0) : nil
+            let indexed = try statement("SELECT MAX(entry_idx) FROM revocation_lists")
+            let byIndex = try indexed.step() && !indexed.isNull(0) ? indexed.int(0) : nil
+            guard byKind == byIndex else {
+                throw .damaged("the CRL index and the log disagree about the newest CRL; run `seal audit`")
+            }
+            guard let index = byKind else { return nil }
+            guard case .revocationList(let issued) = try ArchiveEntry(decoding: newest.blob(1)) else {
+                throw .damaged("entry \(index) is not a CRL")
+            }
+            return (index, issued.crl)
+        }
+    }
+
+    /// The CRL index as stored: the entries that hold CRLs.
+    public func revocationListIndex() throws(ArchiveError) -> Set<Int> {
+        try locked { () throws(ArchiveError) in
+            let statement = try statement("SELECT entry_idx FROM revocation_lists")
+            var indexes: Set<Int> = []
+            while try statement.step() { indexes.insert(statement.int(0)) }
+            return indexes
         }
     }
 
@@ -463,11 +536,31 @@ public struct StoredEntry: Sendable, Equatable {
     public let data: [UInt8]
     public let leafHash: TreeHash
     public let committedAt: Date
+    /// What the store derived from the entry, when read from a store (not from an export).
+    public let indexed: IndexedColumns?
 
-    public init(index: Int, data: [UInt8], leafHash: TreeHash, committedAt: Date) {
+    public init(index: Int, data: [UInt8], leafHash: TreeHash, committedAt: Date, indexed: IndexedColumns? = nil) {
         self.index = index
         self.data = data
         self.leafHash = leafHash
+        self.committedAt = committedAt
+        self.indexed = indexed
+    }
+}
+
+/// The columns a store keeps beside an entry for lookups, none covered by the log: the audit
+/// proves each equal to what the entry says.
+public struct IndexedColumns: Sendable, Equatable {
+    /// The entry kind, by which CRLs and revocations are found.
+    public let kind: Int
+    /// The sealed signature's hash, by which seals are found (NULL for other kinds).
+    public let signatureHash: [UInt8]?
+    /// The commit time in milliseconds: one value per append, strictly increasing per batch.
+    public let committedAt: Int
+
+    public init(kind: Int, signatureHash: [UInt8]?, committedAt: Int) {
+        self.kind = kind
+        self.signatureHash = signatureHash
         self.committedAt = committedAt
     }
 }

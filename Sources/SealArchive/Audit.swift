@@ -14,6 +14,24 @@ public protocol AuditSource: Sendable {
     var storedNodes: (any StoredNodes)? { get }
     /// One entry by index (revocation checks look their targets up).
     func entry(at index: Int) throws -> StoredEntry?
+    /// The lookup tables the source keeps beside the log, if any (a store does, an export not).
+    func storedIndexes() throws -> StoredIndexes?
+}
+
+extension AuditSource {
+    public func storedIndexes() throws -> StoredIndexes? { nil }
+}
+
+/// The tables a store keeps beside its log to find revocations fast.
+public struct StoredIndexes: Sendable, Equatable {
+    /// Revoked entry → the entry revoking it.
+    public var documentRevocations: [Int: Int]
+    /// The entries holding CRLs.
+    public var revocationLists: Set<Int>
+    public init(documentRevocations: [Int: Int], revocationLists: Set<Int>) {
+        self.documentRevocations = documentRevocations
+        self.revocationLists = revocationLists
+    }
 }
 
 /// Stored tree nodes that an audit can compare against in runs.
@@ -34,6 +52,9 @@ extension ArchiveStore: AuditSource {
     public func forEachEntry(_ body: (StoredEntry) throws -> Void) throws { try forEachEntry(batch: 4096, body) }
     public func storedCheckpoints() throws -> [StoredCheckpoint] { try allCheckpoints() }
     public func entry(at index: Int) throws -> StoredEntry? { try entries(from: index, count: 1).first }
+    public func storedIndexes() throws -> StoredIndexes? {
+        StoredIndexes(documentRevocations: try documentRevocationIndex(), revocationLists: try revocationListIndex())
+    }
     /// A second read-only connection, so node checks do not wait on the entry reader.
     public var storedNodes: (any StoredNodes)? { (try? ArchiveStore(url: url, readOnly: true, hasher: hasher)) ?? self }
 }
@@ -97,8 +118,9 @@ public struct AuditReport: Codable, Sendable {
 
 /// Recomputes an archive from its entries and checks everything that can be checked: every leaf
 /// and the whole tree, every checkpoint's root and signature, consistency between consecutive
-/// checkpoints, each seal entry's time-stamp signature, and optionally a checkpoint an auditor
-/// saved earlier (which catches rewritten or truncated history).
+/// checkpoints, each seal entry's time-stamp signature, the store's derived tables and indexes
+/// (`DerivedIndexAudit`), and optionally a checkpoint an auditor saved earlier (which catches
+/// rewritten or truncated history).
 public struct Auditor {
     public let logKey: NoteVerifierKey
     /// Re-verifies seal entries' time-stamp tokens against these roots; nil skips signatures.
@@ -151,6 +173,7 @@ public struct Auditor {
         var broken = false
         let verifier = trust.map { SealVerifier(trust: $0) }
         var revocations = RevocationAudit()
+        var indexes = DerivedIndexAudit(checkpointSizes: Set(stored.map(\.size)))
         func compareNodes() {
             defer {
                 pending.removeAll(keepingCapacity: true)
@@ -217,7 +240,9 @@ public struct Auditor {
             if !row.leafHash.isEmpty && row.leafHash != leaf {
                 report.problem(index: row.index, "the stored leaf hash does not match the entry")
             }
-            switch Result(catching: { try ArchiveEntry(decoding: row.data) }) {
+            let decoded = Result(catching: { try ArchiveEntry(decoding: row.data) })
+            indexes.check(row, entry: try? decoded.get(), report: &report)
+            switch decoded {
             case .failure(let error):
                 report.problem(index: row.index, "the entry does not decode: \(error)")
             case .success(.documentRevocation(let revocation)):
@@ -254,6 +279,7 @@ public struct Auditor {
         }
         compareNodes()
         progress(report.entries, total)
+        if !broken { indexes.finish(stored: try source.storedIndexes(), report: &report) }
 
         let size = tree.size
         report.treeSize = size

@@ -271,3 +271,123 @@ import SealTestSupport
         #expect(throws: (any Error).self) { try SignedCheckpoint.verified(note: note, logKeys: [otherKey]) }
     }
 }
+
+/// The store's derived tables and columns, changed one row at a time: the audit names the entry
+/// (or checkpoint), and the lookups that decide verdicts refuse to answer instead of answering
+/// wrongly.
+@Suite struct DerivedIndexTamperTests {
+    /// 40 seal entries in 8 batches, then a revocation of entry 3 (entry 40) and a CRL (entry 41),
+    /// each in a batch of its own; checked clean first.
+    func archiveWithRevocations() throws -> ScratchArchive {
+        let archive = try ScratchArchive()
+        try archive.fill(40, batch: 5)
+        try archive.appendRevocation(of: 3)
+        try archive.appendRevocationList()
+        let report = try archive.audit()
+        #expect(report.ok, "\(report.problems)")
+        #expect(try archive.store.documentRevocation(of: 3)?.index == 40)
+        #expect(try archive.store.latestRevocationList()?.index == 41)
+        return archive
+    }
+
+    func problems(_ archive: ScratchArchive) throws -> [AuditProblem] {
+        let report = try archive.audit()
+        #expect(!report.ok)
+        return report.problems
+    }
+
+    @Test func removedCheckpointOfAnAppendIsCaught() throws {
+        let archive = try archiveWithRevocations()
+        try archive.tamper("DELETE FROM checkpoints WHERE size = 20")
+        let found = try problems(archive)
+        #expect(found == [AuditProblem(index: 20, checkpointSize: 20,
+                                       reason: "no checkpoint is stored for the append that ended before this entry: a checkpoint was removed")])
+    }
+
+    @Test func commitTimesGrowFromAppendToAppend() throws {
+        let archive = try ScratchArchive()
+        let now = Date()
+        // Three appends in the same millisecond still get three commit times.
+        for n in 0..<3 { _ = try archive.store.append([ScratchArchive.entry(n)], signer: archive.signer, now: now) }
+        var times: [Int] = []
+        try archive.store.forEachEntry { times.append($0.indexed?.committedAt ?? -1) }
+        #expect(times.count == 3 && Set(times).count == 3 && times == times.sorted())
+        #expect(try archive.audit().ok)
+    }
+
+    @Test func changedKindColumnIsCaught() throws {
+        let archive = try archiveWithRevocations()
+        try archive.tamper("UPDATE entries SET kind = 3 WHERE idx = 12")
+        #expect(try problems(archive).map(\.index) == [12])
+        // The newest CRL by kind is now entry 41 still, but a seal that claims to be a CRL after
+        // it would not be: the two CRL lookups disagree.
+        try archive.tamper("UPDATE entries SET kind = 1 WHERE idx = 41")
+        #expect(throws: ArchiveError.damaged("the CRL index and the log disagree about the newest CRL; run `seal audit`")) {
+            try archive.store.latestRevocationList()
+        }
+    }
+
+    @Test func hiddenRevocationEntryIsCaughtAndNotMissed() throws {
+        let archive = try archiveWithRevocations()
+        try archive.tamper("UPDATE entries SET kind = 1 WHERE idx = 40")
+        #expect(try problems(archive).map(\.index) == [40])
+        #expect(throws: ArchiveError.damaged("the document-revocation index and the log disagree about entry 3; run `seal audit`")) {
+            try archive.store.documentRevocation(of: 3)
+        }
+    }
+
+    @Test func changedSignatureHashIsCaught() throws {
+        let archive = try archiveWithRevocations()
+        try archive.tamper("UPDATE entries SET signature_hash = zeroblob(32) WHERE idx = 9")
+        #expect(try problems(archive) == [AuditProblem(index: 9, checkpointSize: nil, reason: "the signature-hash index differs from the entry")])
+        let other = try archiveWithRevocations()
+        try other.tamper("UPDATE entries SET signature_hash = zeroblob(32) WHERE idx = 41")
+        #expect(try problems(other).map(\.index) == [41])
+    }
+
+    @Test func deletedRevocationIndexRowIsCaughtAndNotMissed() throws {
+        let archive = try archiveWithRevocations()
+        try archive.tamper("DELETE FROM document_revocations")
+        #expect(try problems(archive) == [AuditProblem(index: 40, checkpointSize: nil,
+                                                       reason: "the document-revocation index does not record this entry's revocation of entry 3")])
+        #expect(throws: ArchiveError.damaged("the document-revocation index and the log disagree about entry 3; run `seal audit`")) {
+            try archive.store.documentRevocation(of: 3)
+        }
+        #expect(throws: ArchiveError.damaged("the document-revocation index and the log disagree; run `seal audit`")) {
+            try archive.store.documentRevocations()
+        }
+    }
+
+    @Test func redirectedRevocationIndexRowIsCaught() throws {
+        let archive = try archiveWithRevocations()
+        try archive.tamper("UPDATE document_revocations SET target_idx = 4")
+        #expect(try problems(archive).count == 2)
+        #expect(throws: ArchiveError.self) { try archive.store.documentRevocation(of: 3) }
+        #expect(throws: ArchiveError.self) { try archive.store.documentRevocation(of: 4) }
+        let other = try archiveWithRevocations()
+        try other.tamper("UPDATE document_revocations SET entry_idx = 7")
+        #expect(try problems(other).map(\.index) == [40, 7])
+        #expect(throws: ArchiveError.self) { try other.store.documentRevocation(of: 3) }
+    }
+
+    @Test func changedCRLIndexIsCaught() throws {
+        let archive = try archiveWithRevocations()
+        try archive.tamper("DELETE FROM revocation_lists")
+        #expect(try problems(archive) == [AuditProblem(index: 41, checkpointSize: nil, reason: "the CRL index does not record this entry's CRL")])
+        #expect(throws: ArchiveError.damaged("the CRL index and the log disagree about the newest CRL; run `seal audit`")) {
+            try archive.store.latestRevocationList()
+        }
+        let other = try archiveWithRevocations()
+        try other.tamper("INSERT INTO revocation_lists (entry_idx) VALUES (15)")
+        #expect(try problems(other) == [AuditProblem(index: 15, checkpointSize: nil, reason: "the CRL index says this entry holds a CRL; the log does not")])
+    }
+
+    @Test func version2ArchiveGainsTheCRLIndex() throws {
+        let archive = try archiveWithRevocations()
+        // As version 2 left it: no CRL index. A read-only open upgrades it in place.
+        try archive.tamper("DROP TABLE revocation_lists; PRAGMA user_version = 2")
+        let reader = try ArchiveStore(url: archive.url, readOnly: true)
+        #expect(try reader.revocationListIndex() == [41])
+        #expect(try archive.audit().ok)
+    }
+}

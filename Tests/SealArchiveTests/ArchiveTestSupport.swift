@@ -47,3 +47,24 @@ final class ScratchArchive {
         try database.execute(sql)
     }
 }
+
+extension ScratchArchive {
+    /// Appends, in a batch of its own, a revocation of seal entry `target` (its signature is not
+    /// checked by audits without trust anchors).
+    func appendRevocation(of target: Int) throws {
+        guard let leaf = try store.entries(from: target, count: 1).first?.leafHash else { throw ArchiveError.notFound("entry \(target)") }
+        let revocation = DocumentRevocation(target: .init(index: target, leafHash: leaf), reason: .error, revokedAt: Date(),
+                                            replacement: nil, revokerCertificate: Array("certificate 0".utf8), signature: [1, 2, 3])
+        _ = try store.append([.init(entry: .documentRevocation(revocation), salt: nil)], signer: signer)
+    }
+
+    /// Appends, in a batch of its own, a real CRL (numbered 1, listing nothing) from a fresh root.
+    func appendRevocationList() throws {
+        let key = try PrivateKey.generate(.ecdsaP256)
+        let root = try Certificate.issue(.root(name: "Scratch Authority", from: Date().addingTimeInterval(-86400)),
+                                         for: key, issuer: nil, issuerKey: key)
+        let crl = try RevocationList.issue(by: root, key: key, number: 1, thisUpdate: Date(),
+                                           nextUpdate: Date().addingTimeInterval(86400), revoked: [])
+        _ = try store.append([.init(entry: .revocationList(IssuedRevocationList(crl: try crl.der)), salt: nil)], signer: signer)
+    }
+}

@@ -58,3 +58,57 @@ import SealTestSupport
         #expect(try seal(["audit", "--data", "data"]).status == 0)
     }
 }
+
+/// The archive's derived tables changed behind the service's back (as `sqlite3` on the file
+/// would): online verification never passes a revoked document or a seal whose key was revoked,
+/// and `seal audit` exits 1 naming the difference.
+@Suite(.serialized) struct TamperedIndexCLITests {
+    let env = ["SEAL_PASSPHRASE": "tampered index"]
+
+    /// A data directory with `birth.txt` sealed by `civil` and revoked, and `deed.txt` sealed by
+    /// `land`, whose key was then revoked as compromised since before it sealed.
+    func prepared(in base: URL) throws {
+        func seal(_ arguments: [String]) throws {
+            let output = try TestSupport.seal(arguments, environment: env, in: base)
+            #expect(output.status == 0, "\(arguments): \(output.stderr)")
+        }
+        try seal(["init", "--data", "data"])
+        try seal(["enroll", "civil", "--data", "data", "--department", "Civil Registry"])
+        try seal(["enroll", "land", "--data", "data", "--department", "Land Office"])
+        try Data("Date of birth: 2026-01-02\n".utf8).write(to: base.appendingPathComponent("birth.txt"))
+        try Data("Plot 17, Hangzhou\n".utf8).write(to: base.appendingPathComponent("deed.txt"))
+        try seal(["sign", "birth.txt", "--seal", "civil", "--data", "data"])
+        try seal(["sign", "deed.txt", "--seal", "land", "--data", "data"])
+        try seal(["revoke", "birth.txt.p7s", "--reason", "error", "--data", "data"])
+        try seal(["revoke-seal", "land", "--reason", "key-compromise", "--invalid-since", "2020-01-01T00:00:00Z", "--data", "data"])
+    }
+
+    @Test(arguments: [
+        "DELETE FROM document_revocations",
+        "UPDATE document_revocations SET entry_idx = 0",
+        "UPDATE entries SET kind = 1 WHERE kind = 2",
+        "DELETE FROM revocation_lists",
+        "UPDATE entries SET kind = 1 WHERE kind = 3",
+        "DELETE FROM checkpoints WHERE size = 1",
+        "UPDATE entries SET signature_hash = zeroblob(32) WHERE idx = 1",
+    ])
+    func noRevokedDocumentPassesAndTheAuditFails(tamper: String) throws {
+        let base = try TestSupport.scratchDirectory("tampered-index")
+        defer { TestSupport.cleanUp(base) }
+        try prepared(in: base)
+        func seal(_ arguments: [String]) throws -> TestSupport.Output { try TestSupport.seal(arguments, environment: env, in: base) }
+        #expect(try seal(["audit", "--data", "data"]).status == 0)
+
+        let change = try TestSupport.run("python3", ["-c", "import sqlite3, sys; sqlite3.connect(sys.argv[1]).executescript(sys.argv[2])",
+                                                     base.appendingPathComponent("data/archive.sqlite").path, tamper])
+        #expect(change.status == 0, "\(change.stderr)")
+
+        for document in ["birth.txt", "deed.txt"] {
+            let verdict = try seal(["verify", document, "--data", "data"])
+            #expect(verdict.status != 0, "\(document) passed after \(tamper)")
+            #expect(!verdict.stdout.hasPrefix("TOTAL-PASSED"))
+        }
+        let audit = try seal(["audit", "--data", "data"])
+        #expect(audit.status == 1, "\(tamper): \(audit.stdout) \(audit.stderr)")
+    }
+}

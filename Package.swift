@@ -93,7 +93,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "seal-bench",
-            dependencies: ["SealService", "SealCore", "SealArchive", "seald"],
+            dependencies: [
+                "SealService", "SealCore", "SealArchive", "seald",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Regenerates Keys/ and Vectors/ (developer tool, not shipped).

@@ -75,12 +75,31 @@ public enum AtomicFile {
     }
 
     /// Reads a whole file, with errors that name it.
+    ///
+    /// Read with open(2)/read(2) until end of file, so that devices and pipes (`/dev/null`,
+    /// `/dev/stdin`) read like files; Foundation's `contents(atPath:)` gives nil for them.
     public static func read(_ url: URL) throws(ServiceError) -> [UInt8] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { throw .fileNotFound(url.path) }
-        guard !isDirectory.boolValue else { throw .io("\(url.path) is a directory") }
-        guard let data = FileManager.default.contents(atPath: url.path) else { throw .io("cannot read \(url.path)") }
-        return Array(data)
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            if errno == ENOENT || errno == ENOTDIR { throw .fileNotFound(url.path) }
+            throw .fileUnreadable(url.path, errnoText())
+        }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw .fileUnreadable(url.path, errnoText()) }
+        guard status.st_mode & S_IFMT != S_IFDIR else { throw .fileUnreadable(url.path, "it is a directory") }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(max(0, Int(status.st_size)))
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count == 0 { return bytes }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .fileUnreadable(url.path, errnoText())
+            }
+            bytes.append(contentsOf: chunk[..<count])
+        }
     }
 
     /// Creates a directory with exactly `mode` (not filtered by the umask).

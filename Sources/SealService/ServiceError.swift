@@ -14,6 +14,8 @@ public enum ServiceError: Error, Sendable, CustomStringConvertible, Equatable {
     case passphraseRefused(String)
     case keyUnreadable(String, String)
     case fileNotFound(String)
+    /// An input file that exists but cannot be read (a directory, no permission).
+    case fileUnreadable(String, String)
     case io(String)
     case invalidArgument(String)
     case badTrustBundle(String)
@@ -38,7 +40,7 @@ public enum ServiceError: Error, Sendable, CustomStringConvertible, Equatable {
         switch self {
         case .invalidArgument, .invalidSealName: .usage
         case .badTrustBundle, .badRevocationList, .badStatusList: .badInput
-        case .fileNotFound: .missingFile
+        case .fileNotFound, .fileUnreadable: .missingFile
         case .unknownSeal, .noAuthority: .notFound
         case .authorityExists, .directoryNotEmpty, .sealExists, .refused, .sealNotUsable: .conflict
         case .forbidden: .forbidden
@@ -61,6 +63,7 @@ public enum ServiceError: Error, Sendable, CustomStringConvertible, Equatable {
         case .passphraseRefused(let why): "unusable passphrase: \(why)"
         case .keyUnreadable(let path, let why): "cannot load key \(path): \(why)"
         case .fileNotFound(let path): "no such file: \(path)"
+        case .fileUnreadable(let path, let why): "cannot read \(path): \(why)"
         case .io(let text): text
         case .invalidArgument(let text): text
         case .badTrustBundle(let why): "bad trust bundle: \(why)"

@@ -1,14 +1,31 @@
-// seal-bench archive [--entries N] [--batch B] [--json] [--keep DIR]
+// seal-bench archive [--entries N] [--batch B] [--json] [--probe]
 //
 // Builds an archive of N synthetic seal entries of realistic size (certificate and time-stamp
 // token bytes of a real P-256 seal), then reports: batched appends per second, inclusion proof
 // time at N entries (from SQLite, mean and p99 over 1000 random leaves), and audit hashing
 // throughput as a ratio to the raw SHA-256 rate measured in the same run on the same bytes.
+import ArgumentParser
 import Foundation
 import SealArchive
 import SealCore
 
-enum ArchiveBench {
+struct ArchiveBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "archive",
+        abstract: "Batched appends, inclusion proofs and audit hashing (against raw SHA-256) at N entries.")
+
+    @Option(help: "Synthetic seal entries to archive.")
+    var entries = 100_000
+
+    @Option(help: "Entries per append (one checkpoint each).")
+    var batch = 1000
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    @Flag(help: "Also time an audit of an export of the archive.")
+    var probe = false
+
     struct Report: Encodable {
         let entries: Int
         let entryBytes: Int
@@ -23,19 +40,12 @@ enum ArchiveBench {
         let databaseBytes: Int
     }
 
-    static func option(_ name: String, _ fallback: Int) -> Int {
-        let arguments = CommandLine.arguments
-        return arguments.firstIndex(of: name).flatMap { Int(arguments[$0 + 1]) } ?? fallback
-    }
-
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
-    static func run() throws {
-        let count = option("--entries", 100_000)
-        let batch = option("--batch", 1000)
-        let json = CommandLine.arguments.contains("--json")
+    func run() throws {
+        let count = entries
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("seal-bench-archive-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -67,7 +77,7 @@ enum ArchiveBench {
                 FileHandle.standardError.write(Data("\rappended \(appended)/\(count)".utf8))
             }
         }
-        let appendSeconds = seconds(clock.now - appendStart)
+        let appendSeconds = Self.seconds(clock.now - appendStart)
         if !json { FileHandle.standardError.write(Data("\n".utf8)) }
 
         // Inclusion proofs at full size, from a fresh read-only connection.
@@ -78,7 +88,7 @@ enum ArchiveBench {
             let index = Int.random(in: 0..<count, using: &generator)
             let start = clock.now
             _ = try reader.inclusionProof(index: index, size: count)
-            timings.append(seconds(clock.now - start) * 1e6)
+            timings.append(Self.seconds(clock.now - start) * 1e6)
         }
         timings.sort()
 
@@ -86,24 +96,24 @@ enum ArchiveBench {
         let auditor = Auditor(logKey: signer.verifierKey, trust: nil)
         let auditStart = clock.now
         let report = try auditor.audit(reader)
-        let auditSeconds = seconds(clock.now - auditStart)
+        let auditSeconds = Self.seconds(clock.now - auditStart)
         guard report.ok else { throw BenchFailure(description: "audit of the benchmark archive failed: \(report.problems)") }
-        if CommandLine.arguments.contains("--probe") {
+        if probe {
             let exportFolder = folder.appendingPathComponent("export")
             try FileManager.default.createDirectory(at: exportFolder, withIntermediateDirectories: true)
             try ArchiveExport.write(reader, to: exportFolder, logKey: signer.verifierKey.description, trustPEM: "")
             let t0 = clock.now
             _ = try auditor.audit(try ArchiveExport.Source(folder: exportFolder))
-            print("export audit", Double(count) / seconds(clock.now - t0), "entries/s")
+            print("export audit", Double(count) / Self.seconds(clock.now - t0), "entries/s")
         }
         let sample = entry(1).entry.encoded
         let rawStart = clock.now
         var rawCount = 0
-        while seconds(clock.now - rawStart) < 2 {
+        while Self.seconds(clock.now - rawStart) < 2 {
             for _ in 0..<1000 { _ = DigestAlgorithm.sha256.hash(sample) }
             rawCount += 1000
         }
-        let rawBytesPerSecond = Double(rawCount * sample.count) / seconds(clock.now - rawStart)
+        let rawBytesPerSecond = Double(rawCount * sample.count) / Self.seconds(clock.now - rawStart)
         let auditBytes = Double(count * entryBytes) / auditSeconds
         let databaseBytes = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
 

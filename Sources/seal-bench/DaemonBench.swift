@@ -7,12 +7,32 @@
 // keep-alive clients sealing 4 KiB documents (`POST /v1/seals/{name}`), then again at half the
 // measured throughput for the latency figure. The load generator shares the machine's cores with
 // the daemon, as a local department system would.
+import ArgumentParser
 import Foundation
 import Synchronization
 import SealCore
 import SealService
 
-enum DaemonBench {
+struct DaemonBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "daemon",
+        abstract: "Durable sealing through seald over its socket: throughput, latency at half load, memory.")
+
+    @Option(help: "Concurrent keep-alive clients.")
+    var clients = 32
+
+    @Option(help: "Seconds of load, saturated and again at half load.")
+    var seconds = 10
+
+    @Option(help: "Size of each sealed document.")
+    var documentBytes = 4096
+
+    @Option(help: "Seal this many documents first (for the memory figure after a long run).")
+    var seals = 0
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
     struct Report: Encodable {
         let preloadedSeals: Int
         let clients: Int
@@ -32,13 +52,10 @@ enum DaemonBench {
         let errors: Int
     }
 
-    static func run() throws {
-        let clients = ArchiveBench.option("--clients", 32)
-        let seconds = Double(ArchiveBench.option("--seconds", 10))
-        let size = ArchiveBench.option("--document-bytes", 4096)
-        let json = CommandLine.arguments.contains("--json")
-        // `--seals N`: first seal N documents (for the memory figure after a long run).
-        let preload = ArchiveBench.option("--seals", 0)
+    func run() throws {
+        let seconds = Double(self.seconds)
+        let size = documentBytes
+        let preload = seals
 
         // The physical limit on this machine, now: raw ECDSA P-256 signatures on one core.
         let key = try PrivateKey.generate(.ecdsaP256)
@@ -66,18 +83,18 @@ enum DaemonBench {
         }
 
         let document = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-        _ = load(socket: socket, clients: clients, seconds: 1, document: document, rate: nil)  // warm-up
+        _ = Self.load(socket: socket, clients: clients, seconds: 1, document: document, rate: nil)  // warm-up
         var preloaded = 0
         while preloaded < preload {
-            let phase = load(socket: socket, clients: clients, seconds: 10, document: document, rate: nil)
+            let phase = Self.load(socket: socket, clients: clients, seconds: 10, document: document, rate: nil)
             preloaded += Int(phase.perSecond * 10)
-            if !json { print("  preloaded \(preloaded) seals, daemon RSS \(String(format: "%.1f", residentMebibytes(daemon.processIdentifier))) MiB") }
+            if !json { print("  preloaded \(preloaded) seals, daemon RSS \(String(format: "%.1f", Self.residentMebibytes(daemon.processIdentifier))) MiB") }
         }
-        let batchesBefore = try batchCounts(socket)
-        let saturated = load(socket: socket, clients: clients, seconds: seconds, document: document, rate: nil)
-        let batchesAfter = try batchCounts(socket)
-        let half = load(socket: socket, clients: clients, seconds: seconds, document: document, rate: saturated.perSecond / 2)
-        let peakRSS = peakResidentMebibytes(daemon.processIdentifier)
+        let batchesBefore = try Self.batchCounts(socket)
+        let saturated = Self.load(socket: socket, clients: clients, seconds: seconds, document: document, rate: nil)
+        let batchesAfter = try Self.batchCounts(socket)
+        let half = Self.load(socket: socket, clients: clients, seconds: seconds, document: document, rate: saturated.perSecond / 2)
+        let peakRSS = Self.peakResidentMebibytes(daemon.processIdentifier)
 
         let report = Report(
             preloadedSeals: preloaded, clients: clients, documentBytes: size, rawSignPerSecond: rawSign, limitPerSecond: rawSign,

@@ -47,6 +47,32 @@ struct GlobalOptions: ParsableArguments {
         return try service()
     }
 
+    /// The options above, each with its value, as they may stand before the subcommand.
+    static let leadingNames = ["--data", "--socket", "--passphrase-file"]
+
+    /// `seal --data DIR sign …` as `seal sign … --data DIR`: every subcommand declares these
+    /// options itself, so those given before the subcommand's name move behind its arguments (and
+    /// before a `--` that ends the options). A missing value is left for the parser to report.
+    static func movingLeadingOptions(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var rest = arguments[...]
+        while let first = rest.first {
+            if leadingNames.contains(where: { first.hasPrefix($0 + "=") }) {
+                leading.append(first)
+                rest = rest.dropFirst()
+            } else if leadingNames.contains(first), rest.count >= 2 {
+                leading += rest.prefix(2)
+                rest = rest.dropFirst(2)
+            } else {
+                break
+            }
+        }
+        guard !leading.isEmpty, !rest.isEmpty else { return arguments }
+        var moved = Array(rest)
+        moved.insert(contentsOf: leading, at: moved.firstIndex(of: "--") ?? moved.endIndex)
+        return moved
+    }
+
     /// For commands that need the data directory itself (init, demo).
     func requireDataDirectory(_ command: String) throws(ServiceError) {
         if socket != nil { throw .invalidArgument("`seal \(command)` works on a data directory (--data), not through --socket") }

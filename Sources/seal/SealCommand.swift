@@ -1,4 +1,5 @@
 import ArgumentParser
+import SealService
 
 @main
 struct SealCommand: ParsableCommand {
@@ -6,11 +7,19 @@ struct SealCommand: ParsableCommand {
         commandName: "seal",
         abstract: "Electronic seals for official documents: issue, seal, verify.",
         discussion: """
+            The options --data, --socket and --passphrase-file may come before the subcommand too \
+            (`seal --data DIR sign …`), as `git -C` does.
+
             Exit status: 0 success (verify: TOTAL-PASSED), 1 failure (verify: TOTAL-FAILED), \
-            2 verify: INDETERMINATE, 64 usage error, 65 malformed input file, 66 missing input file, \
-            70 internal error.
+            2 verify: INDETERMINATE, 64 usage error, 65 malformed input file, 66 missing or unreadable \
+            input file, 70 internal error.
             """,
+        version: SealVersion.current,
         subcommands: [Init.self, Enroll.self, Seals.self, Sign.self, Verify.self, Receipt.self, Revoke.self, RevokeSeal.self,
                       CRL.self, Status.self, Trust.self, Log.self, Audit.self, Demo.self]
     )
+
+    static func main() {
+        main(GlobalOptions.movingLeadingOptions(Array(CommandLine.arguments.dropFirst())))
+    }
 }

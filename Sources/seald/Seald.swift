@@ -15,7 +15,8 @@ struct Seald: AsyncParsableCommand {
             keys, one seal named `dev`) in the default data directory and serves it. Callers on the socket are \
             identified by their uid/gid; access.conf in the data directory says who may use which seal. \
             SIGTERM or SIGINT stops it after the requests in flight are answered and committed.
-            """)
+            """,
+        version: SealVersion.current)
 
     @Option(help: ArgumentHelp("Authority data directory (env SEAL_DATA; default ~/.local/share/seal).", valueName: "DIR"))
     var data: String?

@@ -162,6 +162,44 @@ import SealTestSupport
         }
     }
 
+    /// A seal that exists but cannot be read is a missing input (66), whether verified online
+    /// or offline, never an internal error.
+    @Test func unreadableSealIsAMissingInput() throws {
+        try withAuthority { base in
+            try FileManager.default.createDirectory(at: base.appendingPathComponent("folder.p7s"), withIntermediateDirectories: false)
+            try TestSupport.seal(["trust", "export", "--data", "data", "-o", "trust.pem"], in: base)
+            for source in [["--data", "data"], ["--trust", "trust.pem"]] {
+                let output = try TestSupport.seal(["verify", "doc.txt", "--signature", "folder.p7s"] + source, in: base)
+                expectOneLineError(output, status: 66, containing: "folder.p7s: it is a directory")
+            }
+            let empty = try TestSupport.seal(["verify", "doc.txt", "--signature", "/dev/null", "--trust", "trust.pem"], in: base)
+            #expect(empty.status == 1 && empty.stdout.hasPrefix("TOTAL-FAILED/FORMAT_FAILURE: not a seal: the seal file is empty"),
+                    "\(empty.stdout) \(empty.stderr)")
+        }
+    }
+
+    /// --data, --socket and --passphrase-file before the subcommand, as `git -C` takes them.
+    @Test func optionsBeforeTheSubcommand() throws {
+        try withAuthority { base in
+            try Data("cli test passphrase\n".utf8).write(to: base.appendingPathComponent("pass"))
+            let sign = try TestSupport.seal(["--data", "data", "--passphrase-file", "pass", "sign", "doc.txt", "--seal", "dept"], in: base)
+            #expect(sign.status == 0, "\(sign.stderr)")
+            let verify = try TestSupport.seal(["--data=data", "verify", "doc.txt", "--json"], in: base)
+            #expect(verify.status == 0, "\(verify.stderr)")
+            let nested = try TestSupport.seal(["--data", "data", "log", "checkpoint"], in: base)
+            let size = nested.stdout.split(separator: "\n").dropFirst().first.flatMap { Int($0) }
+            #expect(nested.status == 0 && size != nil, "\(nested.stdout) \(nested.stderr)")
+            // After the subcommand they still work, and an option the subcommand lacks is refused.
+            #expect(try TestSupport.seal(["verify", "doc.txt", "--data", "data"], in: base).status == 0)
+            #expect(try TestSupport.seal(["--data", "data", "demo"], in: base).status == 64)
+            let socket = try TestSupport.seal(["--socket", base.appendingPathComponent("none.sock").path, "seals"], in: base)
+            expectOneLineError(socket, status: 1, containing: "no daemon is listening")
+        }
+        let version = try TestSupport.seal(["--version"])
+        #expect(version.status == 0)
+        #expect(version.stdout.split(separator: ".").count == 3, "\(version.stdout)")
+    }
+
     @Test func usageErrorsExit64() throws {
         let output = try TestSupport.seal(["sign", "a", "b", "--seal", "x", "-o", "out"])
         #expect(output.status == 64)

@@ -26,6 +26,17 @@ import SealTestSupport
         #expect(report.singleCore.dropFirst(2).prefix(3).compactMap(\.ratio).allSatisfy { $0 > 0 && $0 < 1 })
     }
 
+    /// Every mode answers --help with its usage and runs nothing (the daemon mode used to start a
+    /// daemon and load it).
+    @Test(arguments: [[], ["core"], ["archive"], ["daemon"], ["profile"]])
+    func everyBenchmarkModePrintsHelp(mode: [String]) throws {
+        let binary = TestSupport.sealBinary.deletingLastPathComponent().appendingPathComponent("seal-bench").path
+        let output = try TestSupport.run(binary, mode + ["--help"])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("USAGE: seal-bench \(mode.first ?? "<subcommand>")"), "\(output.stdout)")
+        #expect(!output.stdout.contains("per second") && !output.stdout.contains("seals/s"))
+    }
+
     @Test func vectorGeneratorReproducesTheManifestVerdicts() throws {
         let out = try TestSupport.scratchDirectory("vectors")
         defer { TestSupport.cleanUp(out) }

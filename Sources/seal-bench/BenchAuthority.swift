@@ -1,0 +1,32 @@
+import Foundation
+import SealCore
+import SealService
+
+/// A real authority in a scratch directory, as `seal init` + `seal enroll` make it, with one
+/// archived 4 KiB seal that verifies; removed when the value goes away.
+final class BenchAuthority {
+    let scratch: URL
+    let service: SealService
+    let signer: SealSigner
+    let trust: TrustBundle
+    let document: [UInt8]
+    let archived: [UInt8]
+
+    init() throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("seal-bench-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        let directory = DataDirectory(scratch.appendingPathComponent("authority"))
+        try SealService.initialize(directory: directory, name: "Bench Authority", algorithm: .ecdsaP256, passphrase: nil)
+        service = try SealService(directory: directory, passphrase: nil)
+        try service.enroll(name: "bench", department: "Bench Office", organizationIdentifier: nil, algorithm: nil, days: 30)
+        signer = try service.signer(for: "bench")
+        trust = try service.trustBundle()
+        document = (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        archived = try service.sealDER([document], with: signer)[0]
+        guard try SealService.verify(seal: archived, document: document, trust: trust).indication == .totalPassed else {
+            throw BenchFailure(description: "the benchmark seal does not verify")
+        }
+    }
+
+    deinit { try? FileManager.default.removeItem(at: scratch) }
+}

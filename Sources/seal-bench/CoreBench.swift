@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import SealArchive
+import SealCore
+import SealService
+
+/// Sealing, archived sealing and verification on one core, with two peers, each as a ratio to
+/// the raw ECDSA P-256 rate measured in the same run.
+struct CoreBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "core",
+        abstract: "Single-core sealing, archived sealing and verification against raw ECDSA P-256 (the default).")
+
+    @Option(help: "Seconds to measure each figure.")
+    var seconds: Double = 2
+
+    @Flag(help: "Print the figures as JSON.")
+    var json = false
+
+    func run() throws {
+        let bench = try BenchAuthority()
+        let (service, signer, document, archived) = (bench.service, bench.signer, bench.document, bench.archived)
+        // Verification as a batch verifier does it: the trust bundle is prepared once.
+        let offline = try SealService.OfflineVerifier(trust: bench.trust)
+        // Archived sealing as a long-running process does it: the archive held open.
+        let writer = try service.archiveWriter()
+        let rawKey = try PrivateKey.generate(.ecdsaP256)
+        let digest = DigestAlgorithm.sha256.hash(document)
+        let signature = try rawKey.sign(digest)
+        let publicKey = try PublicKey(spki: try rawKey.publicKeyDER())
+
+        let rawSign = try SealBench.rate(seconds: seconds) { _ = try rawKey.sign(digest) }
+        let rawVerify = SealBench.rate(seconds: seconds) { precondition(publicKey.isValidSignature(signature, for: digest)) }
+        let seals = try SealBench.rate(seconds: seconds) { _ = try signer.sealed(digest: DigestAlgorithm.sha256.hash(document)) }
+        let archivedSeals = try SealBench.rate(seconds: seconds, warmUp: 1) {
+            _ = try service.sealDER(Array(repeating: document, count: 256), with: signer, through: writer)
+        } * 256
+        let verifications = SealBench.rate(seconds: seconds) { _ = offline.verify(seal: archived, document: document) }
+        let opensslCMS = try SealBench.rate(seconds: seconds) { _ = try signer.opensslDetachedCMS(document) }
+        let python = pythonPKCS7Rate(seconds: seconds)
+
+        typealias Figure = SealBench.Figure
+        var figures = [
+            Figure(name: "raw ECDSA P-256 sign", perSecond: rawSign, limitPerSecond: nil),
+            Figure(name: "raw ECDSA P-256 verify", perSecond: rawVerify, limitPerSecond: nil),
+            Figure(name: "seals (CMS + time-stamp, 4 KiB)", perSecond: seals, limitPerSecond: rawSign / 2),
+            Figure(name: "seals archived (batches of 256, durable)", perSecond: archivedSeals, limitPerSecond: rawSign / 2),
+            Figure(name: "verifications (offline, receipt, warm)", perSecond: verifications, limitPerSecond: rawVerify / 2),
+            Figure(name: "peer: OpenSSL CMS_sign (no time-stamp)", perSecond: opensslCMS, limitPerSecond: rawSign),
+        ]
+        if let python {
+            figures.append(Figure(name: "peer: Python cryptography PKCS#7", perSecond: python, limitPerSecond: rawSign))
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(["singleCore": figures]), as: UTF8.self))
+            return
+        }
+        print("seal-bench: one core, \(seconds) s per figure, ECDSA P-256")
+        print("figure                                       per second      limit     ratio")
+        for figure in figures {
+            let limit = figure.limitPerSecond.map { String(format: "%9.0f", $0) } ?? String(repeating: " ", count: 9)
+            let ratio = figure.ratio.map { String(format: "%8.1f%%", $0 * 100) } ?? ""
+            print(figure.name.padding(toLength: 42, withPad: " ", startingAt: 0) + String(format: "%12.0f", figure.perSecond)
+                  + "  " + limit + "  " + ratio)
+        }
+        print("limit = raw sign rate / 2 signatures per seal (peers: / 1, they make no time-stamp);")
+        print("        raw verify rate / 2 verifications per seal (paths and checkpoints cached by exact bytes)")
+    }
+}
+
+/// One loop alone, for `perf record`.
+struct ProfileBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "profile",
+        abstract: "Run one loop alone (for perf): seals, archived or verifications.")
+
+    enum Loop: String, ExpressibleByArgument, CaseIterable { case seals, archived, verifications }
+
+    @Argument(help: "The loop to run: seals, archived or verifications.")
+    var loop: Loop = .seals
+
+    @Argument(help: "Seconds to run it.")
+    var seconds: Double = 5
+
+    func run() throws {
+        let bench = try BenchAuthority()
+        let (service, signer, document) = (bench.service, bench.signer, bench.document)
+        let count: Double
+        switch loop {
+        case .verifications:
+            let offline = try SealService.OfflineVerifier(trust: bench.trust)
+            count = SealBench.rate(seconds: seconds) { _ = offline.verify(seal: bench.archived, document: document) }
+        case .archived:
+            let writer = try service.archiveWriter()
+            count = try SealBench.rate(seconds: seconds) {
+                _ = try service.sealDER(Array(repeating: document, count: 256), with: signer, through: writer)
+            } * 256
+        case .seals:
+            count = try SealBench.rate(seconds: seconds) { _ = try signer.sealed(digest: DigestAlgorithm.sha256.hash(document)) }
+        }
+        print("\(loop.rawValue): \(Int(count)) per second")
+    }
+}

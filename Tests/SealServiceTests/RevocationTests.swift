@@ -11,6 +11,14 @@ final class TestClock: @unchecked Sendable {
     var read: @Sendable () -> Date { { [self] in lock.withLock { now } } }
 }
 
+/// When seal `name` was revoked, as its listing says.
+func revocationDate(of name: String, in service: SealService) throws -> Date {
+    guard case .revoked(let entry)? = try service.seals().first(where: { $0.name == name })?.status else {
+        throw ServiceError.refused("seal '\(name)' is not revoked")
+    }
+    return entry.revocationDate
+}
+
 @Suite struct RevocationTests {
     let document = Array("Birth certificate: date of birth 2026-01-02\n".utf8)
     let corrected = Array("Birth certificate: date of birth 2026-01-03\n".utf8)
@@ -62,15 +70,21 @@ final class TestClock: @unchecked Sendable {
             let size = { try service.archiveStore().size }
             let before = try size()
             // Another department may not revoke it.
-            #expect(throws: ServiceError.self) { try service.revoke(civil, reason: .error, replacement: nil, note: nil, as: .department("land")) }
+            #expect(throws: ServiceError.forbidden("seal 'land' did not seal this document; only 'civil' or the authority may revoke it")) {
+                try service.revoke(civil, reason: .error, replacement: nil, note: nil, as: .department("land"))
+            }
             // A seal the archive does not hold (made by another authority) cannot be revoked.
             let other = try ScratchAuthority()
             let otherService = try other.service()
             try otherService.enroll(name: "civil", department: "Elsewhere", organizationIdentifier: nil, algorithm: nil, days: 5)
             let foreign = try otherService.seal([document], with: try otherService.signer(for: "civil"))[0]
-            #expect(throws: ServiceError.self) { try service.revoke(foreign, reason: .error, replacement: nil, note: nil, as: .authority) }
+            #expect(throws: ServiceError.refused("the seal is not in this authority's archive")) {
+                try service.revoke(foreign, reason: .error, replacement: nil, note: nil, as: .authority)
+            }
             // Nor can a replacement that is not archived be named.
-            #expect(throws: ServiceError.self) { try service.revoke(civil, reason: .superseded, replacement: foreign, note: nil, as: .authority) }
+            #expect(throws: ServiceError.refused("the replacement seal is not archived: the seal is not in this authority's archive")) {
+                try service.revoke(civil, reason: .superseded, replacement: foreign, note: nil, as: .authority)
+            }
             #expect(try size() == before)
             // The authority may; a second revocation is refused.
             try service.revoke(civil, reason: .withdrawn, replacement: nil, note: nil, as: .authority)
@@ -87,7 +101,10 @@ final class TestClock: @unchecked Sendable {
             clock.advance(3600)
             let first = try service.revokeSeal("land", reason: .superseded, invalidSince: nil)
             #expect(first.number == 1)
-            #expect(throws: ServiceError.self) { try service.signer(for: "land") }
+            let revokedAt = try revocationDate(of: "land", in: service)
+            #expect(throws: ServiceError.sealNotUsable("land", "it was revoked (superseded) on \(revokedAt.rfc3339)")) {
+                try service.signer(for: "land")
+            }
             #expect(throws: ServiceError.refused("seal 'land' is already revoked")) {
                 try service.revokeSeal("land", reason: .superseded, invalidSince: nil)
             }
@@ -181,9 +198,15 @@ final class TestClock: @unchecked Sendable {
         try withAuthority { service, clock in
             let other = try ScratchAuthority()
             let foreign = try other.service().documentStatusList()
-            #expect(throws: ServiceError.self) { try SealService.documentStatusList(Array(foreign.utf8), trust: try service.trustBundle()) }
+            let foreignKey = try other.service().trustBundle().logKeys[0].split(separator: "+").prefix(2).joined(separator: "+")
+            #expect(throws: ServiceError.badStatusList("status list: the note is signed only by unknown keys: \(foreignKey)")) {
+                try SealService.documentStatusList(Array(foreign.utf8), trust: try service.trustBundle())
+            }
             let tampered = try service.documentStatusList().replacingOccurrences(of: "seal-document-status/v1\n", with: "seal-document-status/v1\n ")
-            #expect(throws: ServiceError.self) { try SealService.documentStatusList(Array(tampered.utf8), trust: try service.trustBundle()) }
+            let ownKey = try service.trustBundle().logKeys[0].split(separator: "+").prefix(2).joined(separator: "+")
+            #expect(throws: ServiceError.badStatusList("status list: the note's signature by \(ownKey) does not verify")) {
+                try SealService.documentStatusList(Array(tampered.utf8), trust: try service.trustBundle())
+            }
         }
     }
 }

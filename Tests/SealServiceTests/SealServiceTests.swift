@@ -98,7 +98,7 @@ final class ScratchAuthority {
     @Test func wrongPassphraseIsRefusedAndNothingIsEnrolled() throws {
         let scratch = try ScratchAuthority()
         let service = try scratch.service(passphrase: try Passphrase("wrong"))
-        #expect(throws: ServiceError.self) {
+        #expect(throws: ServiceError.keyUnreadable(scratch.directory.rootKey.path, "wrong passphrase, or the key file is damaged")) {
             try service.enroll(name: "dept", department: "Dept", organizationIdentifier: nil, algorithm: nil, days: 10)
         }
         #expect(try service.seals().isEmpty)
@@ -153,9 +153,16 @@ final class ScratchAuthority {
     @Test func enrolmentRefusesBadSubjectFields() throws {
         let scratch = try ScratchAuthority()
         let service = try scratch.service()
-        for (department, organization) in [("Civil\u{0}Registry", nil), ("Civil", ""), (" ", nil), ("Civil\nRegistry", nil),
-                                           (String(repeating: "x", count: 65), nil), ("Civil", "ID\u{7}")] as [(String, String?)] {
-            #expect(throws: ServiceError.self) {
+        let refusals: [(String, String?, String)] = [
+            ("Civil\u{0}Registry", nil, "the department name contains control characters"),
+            ("Civil", "", "the organization identifier is empty"),
+            (" ", nil, "the department name is empty"),
+            ("Civil\nRegistry", nil, "the department name contains control characters"),
+            (String(repeating: "x", count: 65), nil, "the department name is longer than 64 characters"),
+            ("Civil", "ID\u{7}", "the organization identifier contains control characters"),
+        ]
+        for (department, organization, reason) in refusals {
+            #expect(throws: ServiceError.invalidArgument(reason)) {
                 try service.enroll(name: "bad", department: department, organizationIdentifier: organization, algorithm: nil, days: 30)
             }
         }
@@ -200,14 +207,13 @@ final class ScratchAuthority {
         let scratch = try ScratchAuthority()
         try scratch.service().enroll(name: "dept", department: "Dept", organizationIdentifier: nil, algorithm: nil, days: 1)
         let later = try scratch.service(clock: { Date().addingTimeInterval(3 * 86_400) })
-        #expect(throws: ServiceError.self) { try later.signer(for: "dept") }
+        let certificate = try #require(try scratch.service().seals().first).certificate
+        #expect(throws: ServiceError.sealNotUsable("dept", "its certificate expired on \(certificate.notAfter.rfc3339)")) {
+            try later.signer(for: "dept")
+        }
         let earlier = try scratch.service(clock: { Date().addingTimeInterval(-86_400) })
-        #expect(throws: ServiceError.self) { try earlier.signer(for: "dept") }
-        // The refusal names the reason.
-        do {
-            _ = try later.signer(for: "dept")
-        } catch {
-            #expect(error.description.contains("expired"))
+        #expect(throws: ServiceError.sealNotUsable("dept", "its certificate is valid only from \(certificate.notBefore.rfc3339)")) {
+            try earlier.signer(for: "dept")
         }
     }
 }
@@ -226,7 +232,13 @@ final class ScratchAuthority {
     @Test func writeIntoMissingDirectoryFailsCleanly() throws {
         let scratch = try ScratchAuthority()
         let target = scratch.base.appendingPathComponent("missing/out.bin")
-        #expect(throws: ServiceError.self) { try AtomicFile.write([1], to: target) }
+        let error = #expect(throws: ServiceError.self) { try AtomicFile.write([1], to: target) }
+        // The temporary name is random; the rest of the message is exact.
+        guard case .io(let text)? = error else {
+            Issue.record("not an I/O error: \(String(describing: error))")
+            return
+        }
+        #expect(text.hasPrefix("cannot create \(scratch.base.path)/missing/.out.bin.tmp-") && text.hasSuffix(": No such file or directory"), "\(text)")
         #expect(!FileManager.default.fileExists(atPath: target.path))
     }
 }
@@ -245,11 +257,13 @@ final class ScratchAuthority {
         _ = try eager.signer(for: "civil")
         try service.revokeSeal("civil", reason: .keyCompromise, invalidSince: nil)
         // Revoked elsewhere: a zero lifetime re-reads the CRL at once…
-        #expect(throws: ServiceError.self) { try eager.signer(for: "civil") }
+        let revokedAt = try revocationDate(of: "civil", in: service)
+        let revoked = ServiceError.sealNotUsable("civil", "it was revoked (key-compromise) on \(revokedAt.rfc3339)")
+        #expect(throws: revoked) { try eager.signer(for: "civil") }
         // …a long one keeps the loaded key until it is told,
         _ = try patient.signer(for: "civil")
         patient.invalidate("civil")
-        #expect(throws: ServiceError.self) { try patient.signer(for: "civil") }
+        #expect(throws: revoked) { try patient.signer(for: "civil") }
         // and other seals are untouched.
         _ = try patient.signer(for: "tax")
         #expect(throws: ServiceError.unknownSeal("nosuch")) { try patient.signer(for: "nosuch") }

@@ -1,0 +1,75 @@
+public import Foundation
+public import SealCore
+public import SealArchive
+
+/// Trust bundles and verification, online against this authority or offline against a bundle.
+extension SealService {
+    /// The trust bundle third parties use to verify offline.
+    public func trustBundle() throws(ServiceError) -> TrustBundle {
+        TrustBundle(roots: [try rootCertificate()], logKeys: [authority.logVerifierKey])
+    }
+
+    /// Verifies online: against this authority's own root and log key, looking the seal up in
+    /// the archive when it carries no receipt.
+    public func verify(seal: [UInt8], document: [UInt8], revocationLists: [RevocationList] = [],
+                       statusList: DocumentStatusList? = nil) throws(ServiceError) -> VerificationReport {
+        let archive = try archiveStore()
+        // Online, the authority's own newest CRL is complete as of now, unless CRLs were given.
+        let online = revocationLists.isEmpty
+        let crls = online ? (try latestRevocationList()).map { [$0.crl] } ?? [] : revocationLists
+        return try Self.verify(seal: seal, document: document, trust: trustBundle(), revocationLists: crls,
+                               revocationListsAreCurrent: online, statusList: statusList, lookup: Archive(store: archive), clock: clock)
+    }
+
+    /// Verifies offline against a trust bundle (and, when given, an archive to look seals up in).
+    public static func verify(seal: [UInt8], document: [UInt8], trust: TrustBundle,
+                              revocationLists: [RevocationList] = [], revocationListsAreCurrent: Bool = false,
+                              statusList: DocumentStatusList? = nil, lookup: (any ArchiveLookup)? = nil,
+                              clock: @escaping @Sendable () -> Date = { Date() }) throws(ServiceError) -> VerificationReport {
+        try OfflineVerifier(trust: trust, revocationLists: revocationLists, revocationListsAreCurrent: revocationListsAreCurrent,
+                            statusList: statusList, lookup: lookup, clock: clock).verify(seal: seal, document: document)
+    }
+
+    /// Offline verification prepared once for a trust bundle, for verifying many seals: the
+    /// bundle's log keys are parsed once rather than for each seal.
+    public struct OfflineVerifier {
+        let verifier: SealVerifier
+        let archive: ArchiveVerifier
+
+        public init(trust: TrustBundle, revocationLists: [RevocationList] = [], revocationListsAreCurrent: Bool = false,
+                    statusList: DocumentStatusList? = nil, lookup: (any ArchiveLookup)? = nil,
+                    clock: @escaping @Sendable () -> Date = { Date() }) throws(ServiceError) {
+            verifier = SealVerifier(trust: trust.anchors, revocationLists: revocationLists,
+                                    revocationListsAreCurrent: revocationListsAreCurrent, clock: clock)
+            archive = ArchiveVerifier(logKeys: try logKeys(of: trust), lookup: lookup, statusList: statusList)
+        }
+
+        public func verify(seal: [UInt8], document: [UInt8]) -> VerificationReport {
+            verifier.verify(seal: seal, document: document) { parsed, report in
+                archive.check(parsed, document: document, into: &report)
+            }
+        }
+    }
+
+    /// The trust bundle's log keys, parsed.
+    static func logKeys(of trust: TrustBundle) throws(ServiceError) -> [NoteVerifierKey] {
+        var keys: [NoteVerifierKey] = []
+        for text in trust.logKeys {
+            do { keys.append(try NoteVerifierKey(text)) } catch { throw .badTrustBundle(error.description) }
+        }
+        return keys
+    }
+
+    /// Parses trust bundle bytes with a service error (log keys included).
+    public static func trustBundle(pem: [UInt8]) throws(ServiceError) -> TrustBundle {
+        let bundle: TrustBundle
+        do { bundle = try TrustBundle(pem: pem) } catch { throw .badTrustBundle(error.description) }
+        _ = try logKeys(of: bundle)
+        return bundle
+    }
+
+    /// Parses CRL bytes with a service error.
+    public static func revocationList(_ bytes: [UInt8]) throws(ServiceError) -> RevocationList {
+        do { return try RevocationList(bytes: bytes) } catch { throw .badRevocationList(error.description) }
+    }
+}

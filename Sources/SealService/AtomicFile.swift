@@ -4,39 +4,76 @@ import SealCore
 import Glibc
 #endif
 
+/// syncfs(2): Glibc declares it only under _GNU_SOURCE, which Swift's Glibc module leaves out.
+@_silgen_name("syncfs") private func syncFileSystem(_ descriptor: Int32) -> Int32
+
 /// File writes that either complete or leave nothing behind: write a temporary file beside the
 /// target, fsync it, rename it into place, fsync the directory.
 public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to url: URL, mode: mode_t = 0o644) throws(ServiceError) {
         let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(UInt32.random(in: .min ... .max))")
+        let temporary = try writeTemporary(bytes, for: url, mode: mode, sync: true)
+        guard rename(temporary.path, url.path) == 0 else {
+            let text = errnoText()
+            unlink(temporary.path)
+            throw .io("cannot replace \(url.path): \(text)")
+        }
+        syncDirectory(directory)
+    }
+
+    /// Writes many files so that each is whole or absent, made durable together: every temporary
+    /// is written, one `syncfs` makes them durable, each is renamed into place, and each directory
+    /// is synced once. Per file that is one create and one rename instead of two syncs (a batch
+    /// of 4,000 seals spent most of its time in fsync).
+    ///
+    /// On failure, the temporaries not yet renamed are removed; files already renamed are whole.
+    public static func writeAll(_ files: [(bytes: [UInt8], url: URL)], mode: mode_t = 0o644) throws(ServiceError) {
+        guard files.count > 1 else {
+            for file in files { try write(file.bytes, to: file.url, mode: mode) }
+            return
+        }
+        var temporaries: [URL] = []
+        var renamed = 0
+        defer { for temporary in temporaries[renamed...] { unlink(temporary.path) } }
+        for file in files { temporaries.append(try writeTemporary(file.bytes, for: file.url, mode: mode, sync: false)) }
+        let directories = Set(files.map { $0.url.deletingLastPathComponent().standardizedFileURL.path })
+        for directory in directories {
+            let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard fd >= 0 else { throw .io("cannot open \(directory): \(errnoText())") }
+            defer { close(fd) }
+            guard syncFileSystem(fd) == 0 else { throw .io("cannot sync \(directory): \(errnoText())") }
+        }
+        for (temporary, file) in zip(temporaries, files) {
+            guard rename(temporary.path, file.url.path) == 0 else { throw .io("cannot replace \(file.url.path): \(errnoText())") }
+            renamed += 1
+        }
+        for directory in directories { syncDirectory(URL(fileURLWithPath: directory)) }
+    }
+
+    /// A new temporary file beside `url` holding `bytes` with exactly `mode`, synced if asked.
+    private static func writeTemporary(_ bytes: [UInt8], for url: URL, mode: mode_t, sync: Bool) throws(ServiceError) -> URL {
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(UInt32.random(in: .min ... .max))")
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw .io("cannot create \(temporary.path): \(errnoText())") }
-        var ok = false
-        defer {
-            if !ok { unlink(temporary.path) }
-        }
+        defer { close(fd) }
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if written < 0 {
                 if errno == EINTR { continue }
                 let text = errnoText()
-                close(fd)
+                unlink(temporary.path)
                 throw .io("cannot write \(url.path): \(text)")
             }
             offset += written
         }
         // The mode argument is filtered by the umask; set it exactly.
-        guard fchmod(fd, mode) == 0, fsync(fd) == 0 else {
+        guard fchmod(fd, mode) == 0, !sync || fsync(fd) == 0 else {
             let text = errnoText()
-            close(fd)
+            unlink(temporary.path)
             throw .io("cannot write \(url.path): \(text)")
         }
-        close(fd)
-        guard rename(temporary.path, url.path) == 0 else { throw .io("cannot replace \(url.path): \(errnoText())") }
-        ok = true
-        syncDirectory(directory)
+        return temporary
     }
 
     /// Creates the directory `target` whole or not at all: `fill` populates a staging directory

@@ -28,7 +28,7 @@ import SealTestSupport
 
     /// Every mode answers --help with its usage and runs nothing (the daemon mode used to start a
     /// daemon and load it).
-    @Test(arguments: [[], ["core"], ["archive"], ["daemon"], ["profile"]])
+    @Test(arguments: [[], ["core"], ["archive"], ["daemon"], ["batch"], ["profile"]])
     func everyBenchmarkModePrintsHelp(mode: [String]) throws {
         let binary = TestSupport.sealBinary.deletingLastPathComponent().appendingPathComponent("seal-bench").path
         let output = try TestSupport.run(binary, mode + ["--help"])

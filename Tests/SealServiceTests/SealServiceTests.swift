@@ -229,6 +229,30 @@ final class ScratchAuthority {
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.base.path).sorted() == ["data", "out.bin"])
     }
 
+    /// A batch of files is written whole: every target with its bytes and exact mode, and no
+    /// temporary left; one unwritable target writes none of them.
+    @Test func batchOfFilesIsWrittenTogetherOrNotAtAll() throws {
+        let scratch = try ScratchAuthority()
+        let targets = (0..<20).map { scratch.base.appendingPathComponent("seal-\($0).p7s") }
+        try AtomicFile.writeAll(targets.enumerated().map { ([UInt8](repeating: UInt8($0.offset), count: 100 + $0.offset), $0.element) },
+                                mode: 0o640)
+        for (index, target) in targets.enumerated() {
+            #expect(Array(try Data(contentsOf: target)) == [UInt8](repeating: UInt8(index), count: 100 + index))
+            #expect(scratch.mode(target) == 0o640)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.base.path).filter { $0.hasPrefix(".") }.isEmpty)
+
+        let more = (0..<5).map { scratch.base.appendingPathComponent("more-\($0).p7s") } + [scratch.base.appendingPathComponent("missing/x.p7s")]
+        let error = #expect(throws: ServiceError.self) { try AtomicFile.writeAll(more.map { ([1, 2, 3], $0) }) }
+        guard case .io(let text)? = error else {
+            Issue.record("not an I/O error: \(String(describing: error))")
+            return
+        }
+        #expect(text.hasPrefix("cannot create \(scratch.base.path)/missing/.x.p7s.tmp-"), "\(text)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: scratch.base.path)
+        #expect(left.filter { $0.hasPrefix("more-") || $0.hasPrefix(".") }.isEmpty, "\(left)")
+    }
+
     @Test func writeIntoMissingDirectoryFailsCleanly() throws {
         let scratch = try ScratchAuthority()
         let target = scratch.base.appendingPathComponent("missing/out.bin")

@@ -38,16 +38,18 @@ extension SealCommand {
                 // Read every input first: a missing file stops the run before anything is written.
                 let documents = try files.map { path throws(ServiceError) in (path, try AtomicFile.read(URL(fileURLWithPath: path))) }
                 let authority = try global.operations()
-                // Batches bound memory on large runs; each batch is one archive transaction.
+                // Chunks bound memory on large runs and pace the progress bar; the keys are loaded once
+                // per chunk, and each 256 seals are one archive transaction.
                 var written: [Written] = []
-                for batch in stride(from: 0, to: documents.count, by: 256).map({ documents[$0..<min($0 + 256, documents.count)] }) {
+                for batch in stride(from: 0, to: documents.count, by: 4096).map({ documents[$0..<min($0 + 4096, documents.count)] }) {
                     let sealed = try authority.seal(batch.map(\.1), sealName: seal)
-                    for ((path, document), seal) in zip(batch, sealed) {
-                        let target = output ?? path + ".p7s"
-                        try AtomicFile.write(seal, to: URL(fileURLWithPath: target))
+                    let targets = batch.map { output ?? $0.0 + ".p7s" }
+                    // The batch's seal files are made durable together: one sync, not two per file.
+                    try AtomicFile.writeAll(zip(sealed, targets).map { ($0, URL(fileURLWithPath: $1)) })
+                    for ((path, document), target) in zip(batch, targets) {
                         written.append(Written(document: path, seal: target, sha256: DigestAlgorithm.sha256.hash(document).hex))
-                        Console.progress(written.count, of: documents.count, path)
                     }
+                    Console.progress(written.count, of: documents.count, batch.last?.0 ?? "")
                 }
                 if json { return try Console.printJSON(written) }
                 for item in written { print("Sealed \(item.document) -> \(item.seal)") }

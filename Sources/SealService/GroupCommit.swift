@@ -28,42 +28,25 @@ public final class GroupCommit: @unchecked Sendable {
         public let seconds: TimeInterval
     }
 
-    private typealias Waiter = CheckedContinuation<Archive.Committed, any Error>
-    private let writer: ArchiveWriter
-    private let configuration: Configuration
-    private let condition = NSCondition()
-    private var queue: [(Archive.Pending, Waiter)] = []
-    private var stopping = false
-    private var thread: Thread?
-    private let finished = DispatchSemaphore(value: 0)
-    private let onBatch: @Sendable (BatchReport) -> Void
+    typealias Waiter = CheckedContinuation<Archive.Committed, any Error>
+    /// The queue and the writer thread's loop. The thread holds it strongly, and this object
+    /// stops it when it goes away, so a commit that is never shut down still stops cleanly.
+    let worker: Worker
 
     /// Opens the archive for writing and starts the writer thread.
     public init(service: SealService, configuration: Configuration = .init(),
                 onBatch: @escaping @Sendable (BatchReport) -> Void = { _ in }) throws(ServiceError) {
-        writer = try service.archiveWriter()
-        self.configuration = configuration
-        self.onBatch = onBatch
-        let thread = Thread { [unowned self] in self.run() }
-        thread.name = "seal-group-commit"
-        self.thread = thread
-        thread.start()
+        let worker = Worker(writer: try service.archiveWriter(), configuration: configuration, onBatch: onBatch)
+        self.worker = worker
+        Thread { worker.run() }.start()
     }
+
+    deinit { worker.stop() }
 
     /// Archives `item` with whatever else is pending; returns once it is durable.
     public func submit(_ item: Archive.Pending) async throws(ServiceError) -> Archive.Committed {
         do {
-            return try await withCheckedThrowingContinuation { (waiter: Waiter) in
-                condition.lock()
-                guard !stopping else {
-                    condition.unlock()
-                    waiter.resume(throwing: ServiceError.remote(.unavailable, "the service is shutting down"))
-                    return
-                }
-                queue.append((item, waiter))
-                condition.signal()
-                condition.unlock()
-            }
+            return try await withCheckedThrowingContinuation { (waiter: Waiter) in worker.enqueue(item, waiter) }
         } catch let error as ServiceError {
             throw error
         } catch {
@@ -72,51 +55,81 @@ public final class GroupCommit: @unchecked Sendable {
     }
 
     /// Commits everything already submitted, refuses new items, and stops the writer thread.
-    public func shutdown() {
-        condition.lock()
-        let wasStopping = stopping
-        stopping = true
-        condition.signal()
-        condition.unlock()
-        if !wasStopping { finished.wait() }
-    }
+    public func shutdown() { worker.stop() }
 
-    private func run() {
-        while true {
-            condition.lock()
-            while queue.isEmpty && !stopping { condition.wait() }
-            if queue.isEmpty && stopping {
-                condition.unlock()
-                finished.signal()
-                return
-            }
-            if configuration.maxWait > 0 && queue.count < configuration.maxBatch && !stopping {
-                let deadline = Date().addingTimeInterval(configuration.maxWait)
-                while queue.count < configuration.maxBatch && !stopping && condition.wait(until: deadline) {}
-            }
-            let batch = Array(queue.prefix(configuration.maxBatch))
-            queue.removeFirst(batch.count)
-            condition.unlock()
-            commit(batch)
+    final class Worker: @unchecked Sendable {
+        private let writer: ArchiveWriter
+        private let configuration: Configuration
+        private let onBatch: @Sendable (BatchReport) -> Void
+        private let condition = NSCondition()
+        private var queue: [(Archive.Pending, Waiter)] = []
+        private var stopping = false
+        private let finished = DispatchSemaphore(value: 0)
+
+        init(writer: ArchiveWriter, configuration: Configuration, onBatch: @escaping @Sendable (BatchReport) -> Void) {
+            self.writer = writer
+            self.configuration = configuration
+            self.onBatch = onBatch
         }
-    }
 
-    private func commit(_ batch: [(Archive.Pending, Waiter)]) {
-        let started = Date()
-        do {
-            let results = try writer.commit(batch.map(\.0))
-            for ((_, waiter), result) in zip(batch, results) { waiter.resume(returning: result) }
-            var treeSize: Int? = nil
-            if case .receipt(let receipt)? = results.last { treeSize = receipt.treeSize }
-            onBatch(BatchReport(size: batch.count, treeSize: treeSize, seconds: Date().timeIntervalSince(started)))
-        } catch {
-            // One bad item (a document revoked twice in the same batch) must not fail the others:
-            // commit each alone so every caller gets its own answer.
-            guard batch.count > 1 else {
-                batch[0].1.resume(throwing: error)
+        func enqueue(_ item: Archive.Pending, _ waiter: Waiter) {
+            condition.lock()
+            guard !stopping else {
+                condition.unlock()
+                waiter.resume(throwing: ServiceError.remote(.unavailable, "the service is shutting down"))
                 return
             }
-            for item in batch { commit([item]) }
+            queue.append((item, waiter))
+            condition.signal()
+            condition.unlock()
+        }
+
+        /// Refuses new items; returns once the thread has committed the rest and ended.
+        func stop() {
+            condition.lock()
+            let wasStopping = stopping
+            stopping = true
+            condition.signal()
+            condition.unlock()
+            if !wasStopping { finished.wait() }
+        }
+        func run() {
+            while true {
+                condition.lock()
+                while queue.isEmpty && !stopping { condition.wait() }
+                if queue.isEmpty && stopping {
+                    condition.unlock()
+                    finished.signal()
+                    return
+                }
+                if configuration.maxWait > 0 && queue.count < configuration.maxBatch && !stopping {
+                    let deadline = Date().addingTimeInterval(configuration.maxWait)
+                    while queue.count < configuration.maxBatch && !stopping && condition.wait(until: deadline) {}
+                }
+                let batch = Array(queue.prefix(configuration.maxBatch))
+                queue.removeFirst(batch.count)
+                condition.unlock()
+                commit(batch)
+            }
+        }
+
+        private func commit(_ batch: [(Archive.Pending, Waiter)]) {
+            let started = Date()
+            do {
+                let results = try writer.commit(batch.map(\.0))
+                for ((_, waiter), result) in zip(batch, results) { waiter.resume(returning: result) }
+                var treeSize: Int? = nil
+                if case .receipt(let receipt)? = results.last { treeSize = receipt.treeSize }
+                onBatch(BatchReport(size: batch.count, treeSize: treeSize, seconds: Date().timeIntervalSince(started)))
+            } catch {
+                // One bad item (a document revoked twice in the same batch) must not fail the others:
+                // commit each alone so every caller gets its own answer.
+                guard batch.count > 1 else {
+                    batch[0].1.resume(throwing: error)
+                    return
+                }
+                for item in batch { commit([item]) }
+            }
         }
     }
 }

@@ -20,6 +20,9 @@ struct BatchBench: ParsableCommand {
     @Option(help: "Calls to time; the median is reported.")
     var runs = 3
 
+    @Flag(help: "Pass the paths as arguments (as a shell glob does) instead of through --files-from.")
+    var arguments = false
+
     @Flag(help: "Print the report as JSON.")
     var json = false
 
@@ -57,13 +60,16 @@ struct BatchBench: ParsableCommand {
             return path
         }
 
+        let list = scratch.appendingPathComponent("documents.list")
+        try Data(paths.joined(separator: "\n").utf8).write(to: list)
         let seal = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("seal")
         var durations: [Double] = []
         for _ in 0..<runs {
             for path in paths { unlink(path + ".p7s") }
             let process = Process()
             process.executableURL = seal
-            process.arguments = ["sign"] + paths + ["--seal", "bench", "--data", data.url.path]
+            process.arguments = ["sign", "--seal", "bench", "--data", data.url.path]
+                + (arguments ? paths : ["--files-from", list.path])
             process.environment = ["SEAL_PASSPHRASE": passphrase, "PATH": "/usr/bin:/bin"]
             process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
             let clock = ContinuousClock()
@@ -85,7 +91,7 @@ struct BatchBench: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             return print(String(decoding: try encoder.encode(report), as: UTF8.self))
         }
-        print("seal-bench batch: `seal sign` over \(files) documents of \(documentBytes) bytes in one call, \(runs) calls")
+        print("seal-bench batch: `seal sign` over \(files) documents of \(documentBytes) bytes in one call (paths \(arguments ? "as arguments" : "through --files-from")), \(runs) calls")
         print(String(format: "  calls took %@ s (median %.2f s)", durations.map { String(format: "%.2f", $0) }.joined(separator: ", "), median))
         print(String(format: "  %.0f seals/s against a limit of %.0f (raw sign %.0f/s / 2): %.1f%%",
                      report.sealsPerSecond, report.limitPerSecond, rawSign, report.ratio * 100))

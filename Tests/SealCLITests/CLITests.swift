@@ -162,6 +162,31 @@ import SealTestSupport
         }
     }
 
+    /// Long lists of documents come through --files-from (a file or standard input, lines or NULs).
+    @Test func documentsListedInAFile() throws {
+        try withAuthority { base in
+            for name in ["a.txt", "b c.txt", "d.txt"] { try Data("Permit \(name)\n".utf8).write(to: base.appendingPathComponent(name)) }
+            try Data("a.txt\nb c.txt\n\n".utf8).write(to: base.appendingPathComponent("list"))
+            let listed = try TestSupport.seal(["sign", "d.txt", "--files-from", "list", "--seal", "dept", "--data", "data", "--json"],
+                                              environment: passphrase, in: base)
+            #expect(listed.status == 0, "\(listed.stderr)")
+            let written = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+            #expect(written.map { $0["seal"] as? String } == ["d.txt.p7s", "a.txt.p7s", "b c.txt.p7s"])
+            for name in ["a.txt", "b c.txt", "d.txt"] {
+                #expect(try TestSupport.seal(["verify", name, "--data", "data"], in: base).status == 0, "\(name)")
+            }
+            let fromStandardInput = try TestSupport.run(TestSupport.sealBinary.path, ["sign", "--files-from", "-", "--seal", "dept", "--data", "data"],
+                                                        environment: passphrase, in: base, input: Data("a.txt\0d.txt\0".utf8))
+            #expect(fromStandardInput.status == 0 && fromStandardInput.stdout == "Sealed a.txt -> a.txt.p7s\nSealed d.txt -> d.txt.p7s\n",
+                    "\(fromStandardInput.stdout) \(fromStandardInput.stderr)")
+            try Data("\n".utf8).write(to: base.appendingPathComponent("empty"))
+            let empty = try TestSupport.seal(["sign", "--files-from", "empty", "--seal", "dept", "--data", "data"], environment: passphrase, in: base)
+            expectOneLineError(empty, status: 64, containing: "empty lists no documents")
+            #expect(try TestSupport.seal(["sign", "--files-from", "list", "-o", "x.p7s", "--seal", "dept", "--data", "data"],
+                                         environment: passphrase, in: base).status == 64)
+        }
+    }
+
     /// A seal that exists but cannot be read is a missing input (66), whether verified online
     /// or offline, never an internal error.
     @Test func unreadableSealIsAMissingInput() throws {

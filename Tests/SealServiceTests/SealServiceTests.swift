@@ -293,3 +293,28 @@ final class ScratchAuthority {
         #expect(throws: ServiceError.unknownSeal("nosuch")) { try patient.signer(for: "nosuch") }
     }
 }
+
+/// The group commit's writer thread ends when its owner goes away, even without `shutdown()`,
+/// and what was submitted is committed first.
+@Suite struct GroupCommitLifetimeTests {
+    @Test func writerStopsWhenDroppedWithoutShutdown() async throws {
+        let scratch = try ScratchAuthority()
+        let service = try scratch.service()
+        try service.enroll(name: "civil", department: "Civil", organizationIdentifier: nil, algorithm: nil, days: 30)
+        let signer = try service.signer(for: "civil")
+        var commit: GroupCommit? = try GroupCommit(service: service)
+        // The writer thread holds the worker until its loop ends.
+        weak let worker = commit?.worker
+        let item = try service.prepareSeal(digest: DigestAlgorithm.sha256.hash([1, 2, 3]), with: signer)
+        guard case .receipt(let receipt)? = try await commit?.submit(.seal(item)) else {
+            Issue.record("a seal was not answered with a receipt")
+            return
+        }
+        #expect(receipt.index == 0)
+        #expect(worker != nil)
+        commit = nil
+        for _ in 0..<200 where worker != nil { usleep(10_000) }
+        #expect(worker == nil, "the writer thread still runs")
+        #expect(try service.archiveStore().size == 1)
+    }
+}

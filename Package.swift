@@ -133,7 +133,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SealDaemonTests",
-            dependencies: ["SealDaemon", "SealService", "seald", "seal", "SealTestSupport"],
+            dependencies: [
+                "SealDaemon", "SealService", "seald", "seal", "SealTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

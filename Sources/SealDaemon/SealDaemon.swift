@@ -77,14 +77,28 @@ public enum SealDaemon {
     /// A socket file left by a crash is removed; one a live daemon answers on is not touched.
     static func clearStaleSocket(_ path: String) throws(ServiceError) {
         guard FileManager.default.fileExists(atPath: path) else { return }
-        do {
-            _ = try HTTPConnection(socketPath: path, timeout: 2)
-        } catch {
-            guard error.category == .unavailable else { throw error }
-            unlink(path)
-            return
+        guard try !acceptsConnections(path) else { throw .refused("another daemon is listening on \(path)") }
+        unlink(path)
+    }
+
+    /// Whether a process listens on the Unix socket at `path`: one plain connect(2), no HTTP.
+    static func acceptsConnections(_ path: String) throws(ServiceError) -> Bool {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw .invalidArgument("socket path too long: \(path)") }
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { throw .io("cannot create a socket: \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        throw .refused("another daemon is listening on \(path)")
+        if connected == 0 { return true }
+        switch errno {
+        case ECONNREFUSED, ENOENT: return false
+        default: throw .io("cannot check the socket \(path): \(String(cString: strerror(errno)))")
+        }
     }
 
     /// With no data directory named: the per-user default, created on first run as a development

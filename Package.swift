@@ -56,10 +56,16 @@ let package = Package(
             dependencies: ["SealCore", "SealArchive"],
             swiftSettings: swiftSettings
         ),
+        // The HTTP client of seald's API and its wire types (`seal --socket`).
+        .target(
+            name: "SealClient",
+            dependencies: ["SealService"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "seal",
             dependencies: [
-                "SealService",
+                "SealService", "SealClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -69,7 +75,7 @@ let package = Package(
         .target(
             name: "SealDaemon",
             dependencies: [
-                "SealCore", "SealService",
+                "SealCore", "SealService", "SealClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -94,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "seal-bench",
             dependencies: [
-                "SealService", "SealCore", "SealArchive", "seald",
+                "SealService", "SealClient", "SealCore", "SealArchive", "seald",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -109,7 +115,7 @@ let package = Package(
         .target(name: "SealTestSupport", dependencies: ["SealService"], path: "Tests/SealTestSupport", swiftSettings: swiftSettings),
         // Fuzzing: the targets live in a library so the suite replays the corpus and findings; the
         // libFuzzer executable is built by Scripts/fuzz.sh with --sanitize=fuzzer.
-        .target(name: "SealFuzzTargets", dependencies: ["SealService"], swiftSettings: swiftSettings),
+        .target(name: "SealFuzzTargets", dependencies: ["SealService", "SealClient"], swiftSettings: swiftSettings),
         .executableTarget(name: "seal-fuzz", dependencies: ["SealFuzzTargets"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SealCoreTests",
@@ -123,7 +129,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SealServiceTests",
-            dependencies: ["SealService", "SealCore", "SealTestSupport", "SealFuzzTargets"],
+            dependencies: ["SealService", "SealClient", "SealCore", "SealTestSupport", "SealFuzzTargets"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -134,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "SealDaemonTests",
             dependencies: [
-                "SealDaemon", "SealService", "seald", "seal", "SealTestSupport",
+                "SealDaemon", "SealService", "SealClient", "seald", "seal", "SealTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import Prometheus
 import SealService
+import SealClient
 
 /// Every answer that is not a success becomes a JSON `ErrorBody` with the right status; a known
 /// path asked with the wrong method is 405 with `Allow`. Also times and counts every request.

@@ -2,6 +2,7 @@ import Foundation
 public import Hummingbird
 public import Logging
 public import SealService
+import SealClient
 import NIOCore
 import Prometheus
 import HTTPTypes

@@ -1,5 +1,6 @@
 import Foundation
 import SealService
+import SealClient
 
 /// Every parser of outside input, as a fuzz target. Each run must return (any verdict or error is
 /// fine) and never crash, hang or pass a mutated seal.

@@ -78,7 +78,7 @@ public enum ServiceError: Error, Sendable, CustomStringConvertible, Equatable {
         }
     }
 
-    init(_ error: OpenSSLError) { self = .crypto(error.description) }
+    public init(_ error: OpenSSLError) { self = .crypto(error.description) }
 
     /// An archive error as the service reports it.
     public init(_ error: ArchiveError) {

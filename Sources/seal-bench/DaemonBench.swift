@@ -12,6 +12,7 @@ import Foundation
 import Synchronization
 import SealCore
 import SealService
+import SealClient
 
 struct DaemonBench: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SealService
+import SealClient
 
 /// Options every command that touches an authority shares.
 struct GlobalOptions: ParsableArguments {
@@ -43,7 +44,7 @@ struct GlobalOptions: ParsableArguments {
 
     /// The authority to work with: the daemon on --socket, else the data directory in-process.
     func operations() throws(ServiceError) -> any SealOperations {
-        if let socketPath { return SealClient(socketPath: socketPath) }
+        if let socketPath { return DaemonClient(socketPath: socketPath) }
         return try service()
     }
 

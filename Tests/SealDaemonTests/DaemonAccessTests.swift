@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SealService
+import SealClient
 import SealTestSupport
 
 /// Access decisions from the refused side: a second uid on the socket, identified by the kernel.

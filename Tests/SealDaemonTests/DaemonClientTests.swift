@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SealService
+import SealClient
 import SealTestSupport
 
 /// `seal --socket` through a live daemon behaves exactly as `seal --data` on the directory.

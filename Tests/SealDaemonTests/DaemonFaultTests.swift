@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SealService
+import SealClient
 import SealTestSupport
 
 /// Storage faults under a live daemon: a full disk and a read-only file system each give a clear

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SealService
+import SealClient
 import SealTestSupport
 
 /// Shutdown, crashes and restarts: no acknowledged seal is ever lost.

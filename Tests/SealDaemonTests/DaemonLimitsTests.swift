@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SealService
+import SealClient
 import SealTestSupport
 
 /// Bad input and abusive clients: clear JSON errors, the daemon stays up, the archive is unchanged.

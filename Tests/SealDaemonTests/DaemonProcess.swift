@@ -1,5 +1,6 @@
 import Foundation
 import SealService
+import SealClient
 import SealTestSupport
 
 /// A `seald` started by a test over a real socket, with its own authority in a scratch directory.

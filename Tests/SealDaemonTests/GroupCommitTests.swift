@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SealService
+import SealClient
 import SealTestSupport
 
 /// Concurrent requests share transactions and checkpoints; each answer waits for its batch.

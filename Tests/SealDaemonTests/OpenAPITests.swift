@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import SealDaemon
 import SealService
+import SealClient
 import SealTestSupport
 
 /// The OpenAPI file describes exactly the routes the router serves, with the access each has,

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Logging
 import SealDaemon
 import SealService
+import SealClient
 import SealTestSupport
 import Testing
 

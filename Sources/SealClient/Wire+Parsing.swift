@@ -1,6 +1,5 @@
 public import Foundation
-public import SealCore
-public import SealArchive
+public import SealService
 
 /// Reading request bodies: the daemon and the request fuzz target both go through here, so what
 /// is fuzzed is what is served. Every failure is a usage error (400) with one clear sentence.

@@ -1,4 +1,5 @@
 public import Foundation
+public import SealService
 
 /// A minimal HTTP/1.1 client over a Unix domain socket: what `seal --socket` and the daemon
 /// benchmark need, with no event loop. Requests are written whole; responses are read by

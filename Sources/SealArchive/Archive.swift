@@ -74,7 +74,7 @@ public final class Archive: ArchiveLookup, @unchecked Sendable {
                 committed.append(.index(index))
                 continue
             }
-            let leaf = store.hasher.leafHash(entries[offset].entry.encoded)
+            let leaf = appended.leafHashes[offset]
             committed.append(.receipt(Receipt(salt: entries[offset].salt ?? [], index: index, treeSize: size, leafHash: leaf,
                                               proof: appended.proofs[offset], checkpoint: appended.checkpoint.note)))
         }

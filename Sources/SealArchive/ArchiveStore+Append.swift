@@ -5,6 +5,8 @@ extension ArchiveStore {
     public struct Appended: Sendable {
         /// Leaf index of each appended entry, in order.
         public let indexes: [Int]
+        /// Each appended entry's leaf hash, in order (computed once, as the entries were stored).
+        public let leafHashes: [TreeHash]
         public let checkpoint: SignedCheckpoint
         /// Each appended entry's inclusion proof against `checkpoint`, when asked for.
         public var proofs: [[TreeHash]] = []
@@ -55,6 +57,8 @@ extension ArchiveStore {
                     let current = try latest.step() && !latest.isNull(0) ? latest.int(0) : nil
                     guard current == expectedIndex else { throw .conflict("another CRL was issued meanwhile") }
                 }
+                var leaves: [TreeHash] = []
+                leaves.reserveCapacity(entries.count)
                 let insertEntry = try statement(
                     "INSERT INTO entries (idx, kind, data, leaf_hash, signature_hash, committed_at) VALUES (?, ?, ?, ?, ?, ?)")
                 let insertNode = try statement("INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)")
@@ -66,6 +70,7 @@ extension ArchiveStore {
                     let index = start + offset
                     let data = item.entry.encoded
                     let leaf = hasher.leafHash(data)
+                    leaves.append(leaf)
                     var signatureHash = SQLValue.null
                     if case .seal(let seal) = item.entry { signatureHash = .blob(seal.signatureHash) }
                     try insertEntry.run([.integer(index), .integer(Int(item.entry.kind.rawValue)), .blob(data), .blob(leaf),
@@ -88,7 +93,8 @@ extension ArchiveStore {
                 do { note = try signer.sign(checkpoint.text) } catch { throw .signing("\(error)") }
                 try statement("INSERT INTO checkpoints (size, root, note, created_at) VALUES (?, ?, ?, ?)")
                     .run([.integer(tree.size), .blob(checkpoint.rootHash), .text(note), .integer(millis)])
-                return Appended(indexes: Array(start..<tree.size), checkpoint: SignedCheckpoint(checkpoint: checkpoint, note: note))
+                return Appended(indexes: Array(start..<tree.size), leafHashes: leaves,
+                                checkpoint: SignedCheckpoint(checkpoint: checkpoint, note: note))
             }
             // Only a committed transaction moves the in-memory tree forward.
             frontier = tree

@@ -50,26 +50,31 @@ struct BatchBench: ParsableCommand {
         try SealService.initialize(directory: data, name: "Bench Authority", algorithm: .ecdsaP256, passphrase: try Passphrase(passphrase))
         try SealService(directory: data, passphrase: try Passphrase(passphrase))
             .enroll(name: "bench", department: "Bench Office", organizationIdentifier: nil, algorithm: nil, days: 30)
-        let documents = scratch.appendingPathComponent("documents")
-        try FileManager.default.createDirectory(at: documents, withIntermediateDirectories: true)
-        let paths = try (0..<files).map { index in
-            let path = documents.appendingPathComponent(String(format: "certificate-%05d.txt", index)).path
-            var bytes = [UInt8](repeating: 0, count: documentBytes)
-            withUnsafeBytes(of: index) { bytes.replaceSubrange(0..<$0.count, with: $0) }
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
-            return path
+        // Each call seals a day's new documents in a folder of its own, all written before any
+        // timing: deleting one call's outputs before the next would slow the file system's inode
+        // allocator for files that a department never deletes.
+        let days = try (0..<runs).map { day in
+            let folder = scratch.appendingPathComponent("day-\(day)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let paths = try (0..<files).map { index in
+                let path = folder.appendingPathComponent(String(format: "certificate-%05d.txt", index)).path
+                var bytes = [UInt8](repeating: UInt8(day), count: documentBytes)
+                withUnsafeBytes(of: index) { bytes.replaceSubrange(0..<$0.count, with: $0) }
+                try Data(bytes).write(to: URL(fileURLWithPath: path))
+                return path
+            }
+            let list = folder.appendingPathComponent("documents.list")
+            try Data(paths.joined(separator: "\n").utf8).write(to: list)
+            return (paths: paths, list: list)
         }
 
-        let list = scratch.appendingPathComponent("documents.list")
-        try Data(paths.joined(separator: "\n").utf8).write(to: list)
         let seal = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("seal")
         var durations: [Double] = []
-        for _ in 0..<runs {
-            for path in paths { unlink(path + ".p7s") }
+        for day in days {
             let process = Process()
             process.executableURL = seal
             process.arguments = ["sign", "--seal", "bench", "--data", data.url.path]
-                + (arguments ? paths : ["--files-from", list.path])
+                + (arguments ? day.paths : ["--files-from", day.list.path])
             process.environment = ["SEAL_PASSPHRASE": passphrase, "PATH": "/usr/bin:/bin"]
             process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
             let clock = ContinuousClock()
@@ -78,9 +83,9 @@ struct BatchBench: ParsableCommand {
             process.waitUntilExit()
             durations.append(ArchiveBench.seconds(clock.now - start))
             guard process.terminationStatus == 0 else { throw BenchFailure(description: "seal sign exited \(process.terminationStatus)") }
-        }
-        guard paths.allSatisfy({ FileManager.default.fileExists(atPath: $0 + ".p7s") }) else {
-            throw BenchFailure(description: "seal sign did not write every seal")
+            guard day.paths.allSatisfy({ FileManager.default.fileExists(atPath: $0 + ".p7s") }) else {
+                throw BenchFailure(description: "seal sign did not write every seal")
+            }
         }
         let median = durations.sorted()[durations.count / 2]
         let report = Report(files: files, documentBytes: documentBytes, rawSignPerSecond: rawSign.rounded(),

@@ -11,14 +11,20 @@ import Glibc
 /// target, fsync it, rename it into place, fsync the directory.
 public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to url: URL, mode: mode_t = 0o644) throws(ServiceError) {
-        let directory = url.deletingLastPathComponent()
-        let temporary = try writeTemporary(bytes, for: url, mode: mode, sync: true)
-        guard rename(temporary.path, url.path) == 0 else {
+        try write(bytes, toPath: url.path, mode: mode)
+    }
+
+    // The batch path works on plain paths: Foundation's URL operations (and the stat that
+    // `URL(fileURLWithPath:)` makes to tell a directory) were a tenth of a 4,000-file `seal sign`.
+
+    public static func write(_ bytes: [UInt8], toPath path: String, mode: mode_t = 0o644) throws(ServiceError) {
+        let temporary = try writeTemporary(bytes, forPath: path, mode: mode, sync: true)
+        guard rename(temporary, path) == 0 else {
             let text = errnoText()
-            unlink(temporary.path)
-            throw .io("cannot replace \(url.path): \(text)")
+            unlink(temporary)
+            throw .io("cannot replace \(path): \(text)")
         }
-        syncDirectory(directory)
+        syncDirectory(atPath: parent(of: path))
     }
 
     /// Writes many files so that each is whole or absent, made durable together: every temporary
@@ -28,15 +34,19 @@ public enum AtomicFile {
     ///
     /// On failure, the temporaries not yet renamed are removed; files already renamed are whole.
     public static func writeAll(_ files: [(bytes: [UInt8], url: URL)], mode: mode_t = 0o644) throws(ServiceError) {
+        try writeAll(files.map { ($0.bytes, $0.url.path) }, mode: mode)
+    }
+
+    public static func writeAll(_ files: [(bytes: [UInt8], path: String)], mode: mode_t = 0o644) throws(ServiceError) {
         guard files.count > 1 else {
-            for file in files { try write(file.bytes, to: file.url, mode: mode) }
+            for file in files { try write(file.bytes, toPath: file.path, mode: mode) }
             return
         }
-        var temporaries: [URL] = []
+        var temporaries: [String] = []
         var renamed = 0
-        defer { for temporary in temporaries[renamed...] { unlink(temporary.path) } }
-        for file in files { temporaries.append(try writeTemporary(file.bytes, for: file.url, mode: mode, sync: false)) }
-        let directories = Set(files.map { $0.url.deletingLastPathComponent().standardizedFileURL.path })
+        defer { for temporary in temporaries[renamed...] { unlink(temporary) } }
+        for file in files { temporaries.append(try writeTemporary(file.bytes, forPath: file.path, mode: mode, sync: false)) }
+        let directories = Set(files.map { parent(of: $0.path) })
         for directory in directories {
             let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             guard fd >= 0 else { throw .io("cannot open \(directory): \(errnoText())") }
@@ -44,17 +54,25 @@ public enum AtomicFile {
             guard syncFileSystem(fd) == 0 else { throw .io("cannot sync \(directory): \(errnoText())") }
         }
         for (temporary, file) in zip(temporaries, files) {
-            guard rename(temporary.path, file.url.path) == 0 else { throw .io("cannot replace \(file.url.path): \(errnoText())") }
+            guard rename(temporary, file.path) == 0 else { throw .io("cannot replace \(file.path): \(errnoText())") }
             renamed += 1
         }
-        for directory in directories { syncDirectory(URL(fileURLWithPath: directory)) }
+        for directory in directories { syncDirectory(atPath: directory) }
     }
 
-    /// A new temporary file beside `url` holding `bytes` with exactly `mode`, synced if asked.
-    private static func writeTemporary(_ bytes: [UInt8], for url: URL, mode: mode_t, sync: Bool) throws(ServiceError) -> URL {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(UInt32.random(in: .min ... .max))")
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw .io("cannot create \(temporary.path): \(errnoText())") }
+    /// The folder holding `path` ("." for a bare name).
+    static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// A new temporary file beside `path` holding `bytes` with exactly `mode`, synced if asked.
+    private static func writeTemporary(_ bytes: [UInt8], forPath path: String, mode: mode_t, sync: Bool) throws(ServiceError) -> String {
+        let name = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
+        let folder = parent(of: path)
+        let temporary = (folder == "/" ? "" : folder) + "/.\(name).tmp-\(UInt32.random(in: .min ... .max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw .io("cannot create \(temporary): \(errnoText())") }
         defer { close(fd) }
         var offset = 0
         while offset < bytes.count {
@@ -62,16 +80,16 @@ public enum AtomicFile {
             if written < 0 {
                 if errno == EINTR { continue }
                 let text = errnoText()
-                unlink(temporary.path)
-                throw .io("cannot write \(url.path): \(text)")
+                unlink(temporary)
+                throw .io("cannot write \(path): \(text)")
             }
             offset += written
         }
         // The mode argument is filtered by the umask; set it exactly.
         guard fchmod(fd, mode) == 0, !sync || fsync(fd) == 0 else {
             let text = errnoText()
-            unlink(temporary.path)
-            throw .io("cannot write \(url.path): \(text)")
+            unlink(temporary)
+            throw .io("cannot write \(path): \(text)")
         }
         return temporary
     }
@@ -104,38 +122,49 @@ public enum AtomicFile {
     }
 
     /// Makes a rename or a new entry in `directory` durable.
-    public static func syncDirectory(_ directory: URL) {
-        let fd = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    public static func syncDirectory(_ directory: URL) { syncDirectory(atPath: directory.path) }
+
+    static func syncDirectory(atPath directory: String) {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return }
         fsync(fd)
         close(fd)
     }
 
     /// Reads a whole file, with errors that name it.
-    ///
+    public static func read(_ url: URL) throws(ServiceError) -> [UInt8] { try read(path: url.path) }
+
     /// Read with open(2)/read(2) until end of file, so that devices and pipes (`/dev/null`,
-    /// `/dev/stdin`) read like files; Foundation's `contents(atPath:)` gives nil for them.
-    public static func read(_ url: URL) throws(ServiceError) -> [UInt8] {
-        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+    /// `/dev/stdin`) read like files; Foundation's `contents(atPath:)` gives nil for them. A
+    /// regular file is read straight into a buffer of its size.
+    public static func read(path: String) throws(ServiceError) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            if errno == ENOENT || errno == ENOTDIR { throw .fileNotFound(url.path) }
-            throw .fileUnreadable(url.path, errnoText())
+            if errno == ENOENT || errno == ENOTDIR { throw .fileNotFound(path) }
+            throw .fileUnreadable(path, errnoText())
         }
         defer { close(descriptor) }
         var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw .fileUnreadable(url.path, errnoText()) }
-        guard status.st_mode & S_IFMT != S_IFDIR else { throw .fileUnreadable(url.path, "it is a directory") }
+        guard fstat(descriptor, &status) == 0 else { throw .fileUnreadable(path, errnoText()) }
+        guard status.st_mode & S_IFMT != S_IFDIR else { throw .fileUnreadable(path, "it is a directory") }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(max(0, Int(status.st_size)))
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var capacity = max(Int(status.st_size) + 1, 1 << 12)
         while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if bytes.count == capacity { capacity *= 2 }
+            let start = bytes.count
+            var failure: Int32 = 0
+            bytes.append(contentsOf: repeatElement(0, count: capacity - start))
+            let count = bytes.withUnsafeMutableBytes { buffer in
+                let result = Glibc.read(descriptor, buffer.baseAddress! + start, capacity - start)
+                if result < 0 { failure = errno }
+                return result
+            }
+            bytes.removeLast(capacity - start - max(0, count))
             if count == 0 { return bytes }
             if count < 0 {
-                if errno == EINTR { continue }
-                throw .fileUnreadable(url.path, errnoText())
+                if failure == EINTR { continue }
+                throw .fileUnreadable(path, String(cString: strerror(failure)))
             }
-            bytes.append(contentsOf: chunk[..<count])
         }
     }
 

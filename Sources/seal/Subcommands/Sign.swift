@@ -50,7 +50,7 @@ extension SealCommand {
         func run() throws {
             try Console.run {
                 // Read every input first: a missing file stops the run before anything is written.
-                let documents = try documentPaths().map { path throws(ServiceError) in (path, try AtomicFile.read(URL(fileURLWithPath: path))) }
+                let documents = try documentPaths().map { path throws(ServiceError) in (path, try AtomicFile.read(path: path)) }
                 let authority = try global.operations()
                 // Chunks bound memory on large runs and pace the progress bar; the keys are loaded once
                 // per chunk, and each 256 seals are one archive transaction.
@@ -59,7 +59,7 @@ extension SealCommand {
                     let sealed = try authority.seal(batch.map(\.1), sealName: seal)
                     let targets = batch.map { output ?? $0.0 + ".p7s" }
                     // The batch's seal files are made durable together: one sync, not two per file.
-                    try AtomicFile.writeAll(zip(sealed, targets).map { ($0, URL(fileURLWithPath: $1)) })
+                    try AtomicFile.writeAll(zip(sealed, targets).map { (bytes: $0, path: $1) })
                     for ((path, document), target) in zip(batch, targets) {
                         written.append(Written(document: path, seal: target, sha256: DigestAlgorithm.sha256.hash(document).hex))
                     }

@@ -21,7 +21,7 @@ import Testing
         let service = try SealService(directory: directory, passphrase: nil)
         try service.enroll(name: "civil", department: "Civil Registry", organizationIdentifier: nil, algorithm: nil, days: 30)
         let daemon = try SealDaemonApp(service: service, configuration: DaemonConfiguration(dataDirectory: directory, socketPath: "unused"),
-                                       logger: Logger(label: "router-test"))
+                                       logger: Logger(label: "router-test", factory: { _ in SwiftLogNoOpLogHandler() }))
         defer { daemon.shutdown() }
         let app = Application(router: daemon.router(publicOnly: publicOnly))
         try await app.test(.router) { client in try await body(client) }

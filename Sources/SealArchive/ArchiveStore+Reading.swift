@@ -101,10 +101,10 @@ extension ArchiveStore {
                 "SELECT e.idx, e.data FROM document_revocations r JOIN entries e ON e.idx = r.entry_idx WHERE r.target_idx = ?")
             try indexed.bind([.integer(target)])
             let byIndex = try indexed.step() ? (indexed.int(0), indexed.blob(1)) : nil
-            let logged = try statement("SELECT idx, data FROM entries WHERE kind = ? AND substr(data, 3, 8) = ? ORDER BY idx LIMIT 1")
+            let logged = try statement(Self.revocationByTarget)
             var targetField = ByteWriter()
             targetField.u64(UInt64(target))
-            try logged.bind([.integer(Int(ArchiveEntry.Kind.documentRevocation.rawValue)), .blob(targetField.bytes)])
+            try logged.bind([.blob(targetField.bytes)])
             let byLog = try logged.step() ? (logged.int(0), logged.blob(1)) : nil
             guard byIndex?.0 == byLog?.0, byIndex?.1 == byLog?.1 else {
                 throw .damaged("the document-revocation index and the log disagree about entry \(target); run `seal audit`")
@@ -116,6 +116,11 @@ extension ArchiveStore {
             return (index, revocation)
         }
     }
+
+    /// The first revocation entry whose encoded target field is `?`. The kind is a literal so that
+    /// SQLite can use the partial index `revocations_by_target`.
+    static let revocationByTarget =
+        "SELECT idx, data FROM entries WHERE kind = \(ArchiveEntry.Kind.documentRevocation.rawValue) AND substr(data, 3, 8) = ? ORDER BY idx LIMIT 1"
 
     /// Every document revocation, oldest first, as the log's entries say; the index must agree.
     public func documentRevocations() throws(ArchiveError) -> [(index: Int, revocation: DocumentRevocation)] {

@@ -60,12 +60,15 @@ public final class ArchiveStore: StoredNodes, @unchecked Sendable {
         CREATE INDEX entries_by_kind ON entries(kind, idx);
         """,
         // 3: an index of archived CRLs beside the kind column, so the newest CRL is found two
-        // independent ways and one changed row cannot hide it (`latestRevocationList`).
+        // independent ways and one changed row cannot hide it (`latestRevocationList`); and the
+        // revocation entries indexed by the target field of their own encoding, so the log side
+        // of `documentRevocation(of:)` is a lookup, not a scan (partial: seals pay nothing).
         """
         CREATE TABLE revocation_lists (
             entry_idx INTEGER PRIMARY KEY
         );
         INSERT INTO revocation_lists (entry_idx) SELECT idx FROM entries WHERE kind = 3;
+        CREATE INDEX revocations_by_target ON entries(substr(data, 3, 8)) WHERE kind = 2;
         """,
     ]
 

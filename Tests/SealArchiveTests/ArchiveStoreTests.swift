@@ -382,10 +382,21 @@ import SealTestSupport
         #expect(try problems(other) == [AuditProblem(index: 15, checkpointSize: nil, reason: "the CRL index says this entry holds a CRL; the log does not")])
     }
 
+    /// The log side of a revocation lookup searches the partial index, not every revocation.
+    @Test func revocationLookupUsesTheTargetIndex() throws {
+        let archive = try archiveWithRevocations()
+        let database = try SQLiteDatabase(path: archive.url.path, readOnly: true)
+        let plan = try database.prepare("EXPLAIN QUERY PLAN " + ArchiveStore.revocationByTarget)
+        try plan.bind([.blob([0, 0, 0, 0, 0, 0, 0, 3])])
+        var details: [String] = []
+        while try plan.step() { details.append(plan.text(3)) }
+        #expect(details.contains { $0.contains("USING INDEX revocations_by_target") }, "\(details)")
+    }
+
     @Test func version2ArchiveGainsTheCRLIndex() throws {
         let archive = try archiveWithRevocations()
         // As version 2 left it: no CRL index. A read-only open upgrades it in place.
-        try archive.tamper("DROP TABLE revocation_lists; PRAGMA user_version = 2")
+        try archive.tamper("DROP TABLE revocation_lists; DROP INDEX revocations_by_target; PRAGMA user_version = 2")
         let reader = try ArchiveStore(url: archive.url, readOnly: true)
         #expect(try reader.revocationListIndex() == [41])
         #expect(try archive.audit().ok)

@@ -147,24 +147,19 @@ public enum AtomicFile {
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw .fileUnreadable(path, errnoText()) }
         guard status.st_mode & S_IFMT != S_IFDIR else { throw .fileUnreadable(path, "it is a directory") }
-        var bytes: [UInt8] = []
-        var capacity = max(Int(status.st_size) + 1, 1 << 12)
+        // One byte more than the size, so a regular file ends in one read plus the read that sees
+        // its end; a device or a pipe (size 0) grows the buffer as it fills.
+        var bytes = [UInt8](repeating: 0, count: max(Int(status.st_size) + 1, 1 << 12))
+        var filled = 0
         while true {
-            if bytes.count == capacity { capacity *= 2 }
-            let start = bytes.count
-            var failure: Int32 = 0
-            bytes.append(contentsOf: repeatElement(0, count: capacity - start))
-            let count = bytes.withUnsafeMutableBytes { buffer in
-                let result = Glibc.read(descriptor, buffer.baseAddress! + start, capacity - start)
-                if result < 0 { failure = errno }
-                return result
-            }
-            bytes.removeLast(capacity - start - max(0, count))
-            if count == 0 { return bytes }
+            if filled == bytes.count { bytes += repeatElement(0, count: bytes.count) }
+            let count = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + filled, $0.count - filled) }
+            if count == 0 { return Array(bytes[..<filled]) }
             if count < 0 {
-                if failure == EINTR { continue }
-                throw .fileUnreadable(path, String(cString: strerror(failure)))
+                if errno == EINTR { continue }
+                throw .fileUnreadable(path, errnoText())
             }
+            filled += count
         }
     }
 

@@ -34,9 +34,9 @@ extension SealCommand {
         /// The arguments, then the paths --files-from lists (NUL-separated if it holds a NUL).
         func documentPaths() throws(ServiceError) -> [String] {
             guard let filesFrom else { return files }
-            let list = try AtomicFile.read(URL(fileURLWithPath: filesFrom == "-" ? "/dev/stdin" : filesFrom))
+            let list = try AtomicFile.read(path: filesFrom == "-" ? "/dev/stdin" : filesFrom)
             let separator: UInt8 = list.contains(0) ? 0 : UInt8(ascii: "\n")
-            let listed = list.split(separator: separator).map { String(decoding: $0, as: UTF8.self) }.filter { !$0.isEmpty }
+            let listed = list.split(separator: separator).map { String(decoding: $0, as: UTF8.self) }
             guard !listed.isEmpty || !files.isEmpty else { throw .invalidArgument("\(filesFrom) lists no documents") }
             return files + listed
         }

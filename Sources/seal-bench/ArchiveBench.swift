@@ -124,9 +124,7 @@ struct ArchiveBench: ParsableCommand {
                             rawSHA256BytesPerSecond: rawBytesPerSecond, auditHashingRatio: auditBytes / rawBytesPerSecond,
                             databaseBytes: databaseBytes)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            try SealBench.printJSON(result)
             return
         }
         print("seal-bench archive: \(count) entries of \(entryBytes) bytes, batches of \(batch)")

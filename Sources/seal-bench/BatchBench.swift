@@ -37,9 +37,7 @@ struct BatchBench: ParsableCommand {
     }
 
     func run() throws {
-        let key = try PrivateKey.generate(.ecdsaP256)
-        let digest = DigestAlgorithm.sha256.hash([1, 2, 3])
-        let rawSign = try SealBench.rate(seconds: 2) { _ = try key.sign(digest) }
+        let rawSign = try SealBench.rawSignRate()
 
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("seal-bench-batch-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -92,9 +90,7 @@ struct BatchBench: ParsableCommand {
                             limitPerSecond: (rawSign / 2).rounded(), secondsPerCall: durations.map { ($0 * 1000).rounded() / 1000 },
                             sealsPerSecond: (Double(files) / median).rounded(), ratio: ((Double(files) / median) / (rawSign / 2) * 1000).rounded() / 1000)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            return print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            return try SealBench.printJSON(report)
         }
         print("seal-bench batch: `seal sign` over \(files) documents of \(documentBytes) bytes in one call (paths \(arguments ? "as arguments" : "through --files-from")), \(runs) calls")
         print(String(format: "  calls took %@ s (median %.2f s)", durations.map { String(format: "%.2f", $0) }.joined(separator: ", "), median))

@@ -52,9 +52,7 @@ struct CoreBench: ParsableCommand {
             figures.append(Figure(name: "peer: Python cryptography PKCS#7", perSecond: python, limitPerSecond: rawSign))
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(["singleCore": figures]), as: UTF8.self))
+            try SealBench.printJSON(["singleCore": figures])
             return
         }
         print("seal-bench: one core, \(seconds) s per figure, ECDSA P-256")

@@ -58,10 +58,7 @@ struct DaemonBench: ParsableCommand {
         let size = documentBytes
         let preload = seals
 
-        // The physical limit on this machine, now: raw ECDSA P-256 signatures on one core.
-        let key = try PrivateKey.generate(.ecdsaP256)
-        let digest = DigestAlgorithm.sha256.hash([1, 2, 3])
-        let rawSign = try SealBench.rate(seconds: 2) { _ = try key.sign(digest) }
+        let rawSign = try SealBench.rawSignRate()
 
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("seal-bench-daemon-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -107,9 +104,7 @@ struct DaemonBench: ParsableCommand {
             largestBatchBucket: batchesAfter.largestBucket, peakRSSMebibytes: peakRSS,
             errors: saturated.errors + half.errors)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try SealBench.printJSON(report)
             return
         }
         print("seald over a Unix socket: \(clients) clients, \(size)-byte documents, \(Int(seconds)) s per phase")

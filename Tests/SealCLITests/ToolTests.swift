@@ -37,6 +37,18 @@ import SealTestSupport
         #expect(!output.stdout.contains("per second") && !output.stdout.contains("seals/s"))
     }
 
+    /// The department batch runs the real `seal` over its files (the bench itself checks that
+    /// every .p7s was written) and reports a ratio below the raw limit.
+    @Test func batchBenchmarkSealsThroughTheCLI() throws {
+        let binary = TestSupport.sealBinary.deletingLastPathComponent().appendingPathComponent("seal-bench").path
+        let output = try TestSupport.run(binary, ["batch", "--files", "20", "--runs", "1", "--json"])
+        #expect(output.status == 0, "\(output.stderr)")
+        struct Report: Decodable { let files: Int; let sealsPerSecond: Double; let ratio: Double; let secondsPerCall: [Double] }
+        let report = try JSONDecoder().decode(Report.self, from: Data(output.stdout.utf8))
+        #expect(report.files == 20 && report.secondsPerCall.count == 1)
+        #expect(report.sealsPerSecond > 0 && report.ratio > 0 && report.ratio < 1)
+    }
+
     @Test func vectorGeneratorReproducesTheManifestVerdicts() throws {
         let out = try TestSupport.scratchDirectory("vectors")
         defer { TestSupport.cleanUp(out) }

@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "CSealShim", dependencies: ["COpenSSL"]),
         .target(
             name: "SealCore",
-            dependencies: ["CSealShim"],
+            dependencies: ["CSealShim", .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
         // The archive: RFC 9162 Merkle log in SQLite, checkpoints, receipts, audit.
@@ -119,7 +119,7 @@ let package = Package(
         .executableTarget(name: "seal-fuzz", dependencies: ["SealFuzzTargets"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SealCoreTests",
-            dependencies: ["SealCore", "SealTestSupport"],
+            dependencies: ["SealCore", "SealTestSupport", .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -25,7 +25,7 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
     /// Takes ownership of one reference to `pointer`.
     init(taking pointer: OpaquePointer) throws(OpenSSLError) {
         self.pointer = pointer
-        let der = try DER.encode("a certificate") { i2d_X509(pointer, $0) }
+        let der = try OpenSSLDER.encode("a certificate") { i2d_X509(pointer, $0) }
         self.der = der
         issuerAndSerialNumber = Self.issuerAndSerialNumber(of: der)
     }
@@ -55,7 +55,7 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
 
     /// Parses one DER certificate; trailing bytes are refused.
     public convenience init(der: [UInt8]) throws(ParseError) {
-        guard let x509 = DER.decode(der, { d2i_X509(nil, $0, $1) }, free: X509_free) else { throw .notACertificate }
+        guard let x509 = OpenSSLDER.decode(der, { d2i_X509(nil, $0, $1) }, free: X509_free) else { throw .notACertificate }
         do { try self.init(taking: x509) } catch { throw .notACertificate }
     }
 

@@ -98,13 +98,16 @@ public final class PrivateKey: @unchecked Sendable {
 
     /// DER SubjectPublicKeyInfo of the public half.
     public func publicKeyDER() throws(OpenSSLError) -> [UInt8] {
-        try DER.encode("a public key") { i2d_PUBKEY(pointer, $0) }
+        try OpenSSLDER.encode("a public key") { i2d_PUBKEY(pointer, $0) }
     }
 
     /// Signs `message` (hashing it with the algorithm's digest). Used for the raw-rate benchmark
     /// and for non-CMS signatures.
-    public func sign(_ message: [UInt8]) throws(OpenSSLError) -> [UInt8] {
-        try withSigningContext { context throws(OpenSSLError) in
+    public func sign(_ message: [UInt8]) throws(OpenSSLError) -> [UInt8] { try sign(message, for: .seal) }
+
+    /// Signs `message` as a signature for `purpose` calls for (the padding of RSA keys).
+    func sign(_ message: [UInt8], for purpose: SignatureAlgorithm.Purpose) throws(OpenSSLError) -> [UInt8] {
+        try withSigningContext(for: purpose) { context throws(OpenSSLError) in
             var length = 0
             try check(EVP_DigestSign(context, nil, &length, message, message.count), "sizing a signature")
             var signature = [UInt8](repeating: 0, count: length)
@@ -114,12 +117,13 @@ public final class PrivateKey: @unchecked Sendable {
     }
 
     /// Runs `body` with a digest-sign context set up for this key's algorithm (digest, padding).
-    func withSigningContext<R>(_ body: (OpaquePointer) throws(OpenSSLError) -> R) throws(OpenSSLError) -> R {
+    func withSigningContext<R>(for purpose: SignatureAlgorithm.Purpose = .seal,
+                               _ body: (OpaquePointer) throws(OpenSSLError) -> R) throws(OpenSSLError) -> R {
         let context = try check(EVP_MD_CTX_new(), "allocating a signing context")
         defer { EVP_MD_CTX_free(context) }
         var keyContext: OpaquePointer? = nil
         try check(EVP_DigestSignInit(context, &keyContext, algorithm.digest.evp, nil, pointer), "starting a signature")
-        if let keyContext { try algorithm.configure(keyContext) }
+        if let keyContext { try algorithm.configure(keyContext, for: purpose) }
         return try body(context)
     }
 }
@@ -142,7 +146,7 @@ public final class PublicKey: @unchecked Sendable {
 
     /// Reads a DER SubjectPublicKeyInfo of an algorithm Seal verifies.
     public convenience init(spki der: [UInt8]) throws(LoadError) {
-        guard let key = DER.decode(der, { d2i_PUBKEY(nil, $0, $1) }, free: EVP_PKEY_free) else { throw .notAPublicKey }
+        guard let key = OpenSSLDER.decode(der, { d2i_PUBKEY(nil, $0, $1) }, free: EVP_PKEY_free) else { throw .notAPublicKey }
         guard let algorithm = SignatureAlgorithm.of(key: key) else {
             EVP_PKEY_free(key)
             throw .notAPublicKey

@@ -19,7 +19,7 @@ public final class RevocationList: @unchecked Sendable {
             }
             pointer = crl
         } else {
-            guard let crl = DER.decode(bytes, { d2i_X509_CRL(nil, $0, $1) }, free: X509_CRL_free) else { throw .notACRL }
+            guard let crl = OpenSSLDER.decode(bytes, { d2i_X509_CRL(nil, $0, $1) }, free: X509_CRL_free) else { throw .notACRL }
             pointer = crl
         }
     }
@@ -171,7 +171,7 @@ extension RevocationList {
     }
 
     public var der: [UInt8] {
-        get throws(OpenSSLError) { try DER.encode("a CRL") { i2d_X509_CRL(pointer, $0) } }
+        get throws(OpenSSLError) { try OpenSSLDER.encode("a CRL") { i2d_X509_CRL(pointer, $0) } }
     }
 
     public var pem: String {

@@ -148,7 +148,7 @@ final class ASN1Object: @unchecked Sendable {
             return nil
         }
         self.pointer = pointer
-        der = try? DER.encode("an OID") { i2d_ASN1_OBJECT(pointer, $0) }
+        der = try? OpenSSLDER.encode("an OID") { i2d_ASN1_OBJECT(pointer, $0) }
     }
     deinit { ASN1_OBJECT_free(pointer) }
 }

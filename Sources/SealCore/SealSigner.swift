@@ -1,5 +1,6 @@
 internal import CSealShim
 public import Foundation
+import SwiftASN1
 
 /// Makes seals: CAdES-B signed attributes over a detached document, and (CAdES-T) the
 /// authority's RFC 3161 token over the signature value. Whether a seal *may* be used (validity,
@@ -11,8 +12,9 @@ public final class SealSigner: @unchecked Sendable {
     public let intermediates: [Certificate]
     let timeStampAuthority: TimeStampAuthority?
     let clock: @Sendable () -> Date
-    /// Precomputed DER for the assembled (ECDSA) path; nil: OpenSSL's CMS builds the seal.
-    let parts: SignerParts?
+    /// What every seal of this signer repeats, encoded once.
+    let parts: SignerParts
+    let intermediateParts: [EncodedDER]
 
     /// A new seal's bytes and the fields the archive records, without parsing the seal again.
     public struct Sealed: Sendable {
@@ -42,7 +44,13 @@ public final class SealSigner: @unchecked Sendable {
 
     public enum SetupError: Error, Sendable, CustomStringConvertible {
         case keyMismatch
-        public var description: String { "the seal key does not belong to the seal certificate" }
+        case unreadableCertificate
+        public var description: String {
+            switch self {
+            case .keyMismatch: "the seal key does not belong to the seal certificate"
+            case .unreadableCertificate: "the seal certificate's issuer and serial number cannot be read"
+            }
+        }
     }
 
     public init(certificate: Certificate, key: PrivateKey, intermediates: [Certificate] = [],
@@ -53,44 +61,36 @@ public final class SealSigner: @unchecked Sendable {
         self.intermediates = intermediates
         self.timeStampAuthority = timeStampAuthority
         self.clock = clock
-        // The assembled path needs an ECDSA seal and, if there is one, an assembling TSA.
-        let assemblingTSA = timeStampAuthority.map { $0.parts != nil } ?? true
-        parts = assemblingTSA ? SignerParts(certificate: certificate, algorithm: key.algorithm) : nil
+        guard let parts = SignerParts(certificate: certificate, algorithm: key.algorithm) else { throw .unreadableCertificate }
+        self.parts = parts
+        intermediateParts = intermediates.map { EncodedDER(encoded: $0.der) }
     }
 
     /// The digest algorithm the seal's signed attributes use for the document.
     public var documentDigestAlgorithm: DigestAlgorithm { key.algorithm.digest }
 
     /// Seals `document`: a DER detached CMS SignedData, time-stamped when a TSA is configured.
+    /// The parsed form of `sealed(digest:)`, for callers that inspect the seal.
     public func seal(_ document: [UInt8]) throws(OpenSSLError) -> SealSignature {
-        try seal(digest: documentDigestAlgorithm.hash(document))
+        let der = try sealed(digest: documentDigestAlgorithm.hash(document)).der
+        do { return try SealSignature(der: der) } catch { throw OpenSSLError("a new seal does not parse: \(error)") }
     }
 
-    /// Seals a document known only by its digest (`documentDigestAlgorithm`), so a department
-    /// need not send the content; the result is the same seal `seal(_:)` makes.
-    public func seal(digest: [UInt8]) throws(OpenSSLError) -> SealSignature {
-        if parts != nil {
-            let der = try sealed(digest: digest).der
-            do { return try SealSignature(der: der) } catch { throw OpenSSLError("an assembled seal does not parse: \(error)") }
-        }
-        return try opensslSeal(digest: digest)
-    }
-
-    /// Seals a digest and returns the bytes with the fields the archive needs, without parsing
-    /// the result (the archive path: parsing a CMS decodes every certificate's key).
+    /// Seals a document known by its digest (`documentDigestAlgorithm`): the bytes with the
+    /// fields the archive needs, without parsing the result (parsing a CMS decodes every
+    /// certificate's key).
     public func sealed(digest: [UInt8]) throws(OpenSSLError) -> Sealed {
         try checkDigestLength(digest)
-        guard let parts else { return try Sealed(try opensslSeal(digest: digest)) }
-        let signed = try SealAssembler.signSeal(parts, key: key, documentDigest: digest, at: clock())
+        var signer = try SealAssembler.signSeal(parts, key: key, documentDigest: digest, at: clock())
+        let signature = Array(signer.signature.bytes)
         var token: [UInt8]? = nil
-        var unsigned: [[UInt8]] = []
         if let timeStampAuthority {
-            let issued = try timeStampAuthority.timestamp(imprint: DigestAlgorithm.sha256.hash(signed.signature))
+            let issued = try timeStampAuthority.timestamp(imprint: DigestAlgorithm.sha256.hash(signature))
             token = issued
-            unsigned.append(SealAssembler.attribute(SealAssembler.OID.timeStampToken, issued))
+            signer.setUnsignedAttribute(.cms.timeStampToken, to: EncodedDER(encoded: issued))
         }
-        return Sealed(der: SealAssembler.seal(parts, intermediates: intermediates.map(\.der), signed: signed, unsigned: unsigned),
-                      signatureValue: signed.signature, signerCertificate: parts.certificate, timeStampToken: token,
+        return Sealed(der: try SealAssembler.seal(parts, intermediates: intermediateParts, signer: signer),
+                      signatureValue: signature, signerCertificate: certificate.der, timeStampToken: token,
                       digestAlgorithm: parts.digest)
     }
 
@@ -100,7 +100,7 @@ public final class SealSigner: @unchecked Sendable {
         }
     }
 
-    /// OpenSSL's CMS path (RSA-PSS, and the reference the assembled path is tested against).
+    /// OpenSSL's CMS signer: the reference the assembled seals are tested against, byte for byte.
     func opensslSeal(digest: [UInt8]) throws(OpenSSLError) -> SealSignature {
         try checkDigestLength(digest)
         let cms = try signedData(digest: digest)
@@ -112,7 +112,7 @@ public final class SealSigner: @unchecked Sendable {
             try check(CMS_unsigned_add1_attr_by_NID(signerInfo, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE,
                                                     token, Int32(token.count)), "attaching the time-stamp")
         }
-        let der = try DER.encode("a seal") { i2d_CMS_ContentInfo(cms, $0) }
+        let der = try OpenSSLDER.encode("a seal") { i2d_CMS_ContentInfo(cms, $0) }
         do { return try SealSignature(der: der) } catch { throw OpenSSLError("re-reading a new seal") }
     }
 
@@ -162,14 +162,14 @@ public final class SealSigner: @unchecked Sendable {
         let flags = UInt32(CMS_DETACHED | CMS_BINARY | CMS_NOSMIMECAP)
         let cms = try check(CMS_sign(certificate.pointer, key.pointer, nil, content.pointer, flags), "CMS_sign")
         defer { CMS_ContentInfo_free(cms) }
-        return try DER.encode("a CMS signature") { i2d_CMS_ContentInfo(cms, $0) }
+        return try OpenSSLDER.encode("a CMS signature") { i2d_CMS_ContentInfo(cms, $0) }
     }
 
     /// A CAdES-B seal without a time-stamp (for interop checks and test vectors).
     public func sealWithoutTimeStamp(_ document: [UInt8]) throws(OpenSSLError) -> SealSignature {
         let cms = try signedData(digest: documentDigestAlgorithm.hash(document))
         defer { CMS_ContentInfo_free(cms) }
-        let der = try DER.encode("a seal") { i2d_CMS_ContentInfo(cms, $0) }
+        let der = try OpenSSLDER.encode("a seal") { i2d_CMS_ContentInfo(cms, $0) }
         do { return try SealSignature(der: der) } catch { throw OpenSSLError("re-reading a new seal") }
     }
 }

@@ -310,11 +310,11 @@ enum ESSBinding {
             ESS_SIGNING_CERT_V2_free(second)
         }
         if let v1 {
-            guard let binding = DER.decode(v1, { d2i_ESS_SIGNING_CERT(nil, $0, $1) }, free: ESS_SIGNING_CERT_free) else { return false }
+            guard let binding = OpenSSLDER.decode(v1, { d2i_ESS_SIGNING_CERT(nil, $0, $1) }, free: ESS_SIGNING_CERT_free) else { return false }
             first = binding
         }
         if let v2 {
-            guard let binding = DER.decode(v2, { d2i_ESS_SIGNING_CERT_V2(nil, $0, $1) }, free: ESS_SIGNING_CERT_V2_free) else { return false }
+            guard let binding = OpenSSLDER.decode(v2, { d2i_ESS_SIGNING_CERT_V2(nil, $0, $1) }, free: ESS_SIGNING_CERT_V2_free) else { return false }
             second = binding
         }
         guard let stack = CSealShim_sk_X509_new_null() else { return false }

@@ -1,5 +1,6 @@
 internal import CSealShim
 import Foundation
+import SwiftASN1
 
 /// The signature algorithms a seal can use. Every place that depends on the algorithm (key
 /// generation, digest, padding) asks this type, so adding one (SM2, Ed25519) is one change here.
@@ -54,9 +55,30 @@ public enum SignatureAlgorithm: String, CaseIterable, Codable, Sendable, CustomS
         }
     }
 
+    /// What a signature is for: the two CMS signers Seal writes follow different profiles.
+    enum Purpose: Sendable {
+        /// A seal: OpenSSL's CMS signer, RSASSA-PSS for RSA keys.
+        case seal
+        /// A time-stamp token: OpenSSL's TS responder signs RSA with PKCS #1 v1.5, which is
+        /// what `openssl ts -verify` and other RFC 3161 clients read.
+        case timeStampToken
+    }
+
+    /// The SignerInfo's signatureAlgorithm for `purpose`.
+    func identifier(for purpose: Purpose) -> AlgorithmIdentifier {
+        switch (self, purpose) {
+        case (.ecdsaP256, _): AlgorithmIdentifier(algorithm: .algorithms.ecdsaWithSHA256)
+        case (.ecdsaP384, _): AlgorithmIdentifier(algorithm: .algorithms.ecdsaWithSHA384)
+        case (.rsaPSS, .seal): AlgorithmIdentifier(algorithm: .algorithms.rsassaPSS, parameters: Self.pssParameterValue)
+        case (.rsaPSS, .timeStampToken): AlgorithmIdentifier(algorithm: .algorithms.rsaEncryption, parameters: AlgorithmIdentifier.null)
+        }
+    }
+
+    private static let pssParameterValue = EncodedDER(encoded: pssParameters)
+
     /// Applies the padding this algorithm needs to a signing or verifying key context.
-    func configure(_ context: OpaquePointer) throws(OpenSSLError) {
-        guard self == .rsaPSS else { return }
+    func configure(_ context: OpaquePointer, for purpose: Purpose = .seal) throws(OpenSSLError) {
+        guard self == .rsaPSS, purpose == .seal else { return }
         try check(EVP_PKEY_CTX_set_rsa_padding(context, RSA_PKCS1_PSS_PADDING), "selecting PSS padding")
         try check(EVP_PKEY_CTX_set_rsa_pss_saltlen(context, RSA_PSS_SALTLEN_DIGEST), "setting the PSS salt length")
         try check(EVP_PKEY_CTX_set_rsa_mgf1_md(context, digest.evp), "setting MGF1")

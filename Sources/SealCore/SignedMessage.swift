@@ -28,10 +28,10 @@ final class SignedMessage {
         // without changing the parse would make the structure malleable. The walk above already
         // refused non-minimal lengths on the path and around each certificate.
         let stripped = layout.withoutCertificates
-        guard let cms = DER.decode(stripped, { d2i_CMS_ContentInfo(nil, $0, $1) }, free: CMS_ContentInfo_free) else {
+        guard let cms = OpenSSLDER.decode(stripped, { d2i_CMS_ContentInfo(nil, $0, $1) }, free: CMS_ContentInfo_free) else {
             throw .notCMS
         }
-        guard (try? DER.encode("a signed message", { i2d_CMS_ContentInfo(cms, $0) })) == stripped else {
+        guard (try? OpenSSLDER.encode("a signed message", { i2d_CMS_ContentInfo(cms, $0) })) == stripped else {
             CMS_ContentInfo_free(cms)
             throw .notDER
         }
@@ -64,10 +64,10 @@ final class SignedMessage {
     /// Why bytes the layout walk refused are not a signed message: OpenSSL's reading decides
     /// between not CMS at all, another content type, non-canonical DER and an odd SignedData.
     private static func diagnose(_ der: [UInt8]) -> FormatError {
-        guard let cms = DER.decode(der, { d2i_CMS_ContentInfo(nil, $0, $1) }, free: CMS_ContentInfo_free) else { return .notCMS }
+        guard let cms = OpenSSLDER.decode(der, { d2i_CMS_ContentInfo(nil, $0, $1) }, free: CMS_ContentInfo_free) else { return .notCMS }
         defer { CMS_ContentInfo_free(cms) }
         guard OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_signed else { return .notSignedData }
-        guard (try? DER.encode("a signed message", { i2d_CMS_ContentInfo(cms, $0) })) == der else { return .notDER }
+        guard (try? OpenSSLDER.encode("a signed message", { i2d_CMS_ContentInfo(cms, $0) })) == der else { return .notDER }
         return .profile("unreadable SignedData fields (only X.509 certificates may be carried, and the signer identifier must fit the SignerInfo version)")
     }
 

@@ -1,5 +1,6 @@
 internal import CSealShim
 public import Foundation
+import SwiftASN1
 
 /// The authority's RFC 3161 time-stamping unit: issues tokens over message imprints.
 public final class TimeStampAuthority: @unchecked Sendable {
@@ -7,15 +8,17 @@ public final class TimeStampAuthority: @unchecked Sendable {
     let key: PrivateKey
     /// Where the time comes from; tests and vector generation inject a fixed clock.
     let clock: @Sendable () -> Date
-    /// Precomputed DER for assembled (ECDSA) tokens; nil: OpenSSL's TS responder builds them.
-    let parts: SignerParts?
-    let policy: [UInt8]
+    /// What every token repeats, encoded once.
+    let parts: SignerParts
+    static let policy = OID(stringLiteral: SealOID.timeStampPolicy)
 
     public enum SetupError: Error, Sendable, CustomStringConvertible {
         case notATimeStampingCertificate
         case keyMismatch
+        case unreadableCertificate
         public var description: String {
             switch self {
+            case .unreadableCertificate: "the TSA certificate's issuer and serial number cannot be read"
             case .notATimeStampingCertificate: "the TSA certificate lacks the critical timeStamping extended key usage"
             case .keyMismatch: "the TSA key does not belong to the TSA certificate"
             }
@@ -28,18 +31,17 @@ public final class TimeStampAuthority: @unchecked Sendable {
         self.certificate = certificate
         self.key = key
         self.clock = clock
-        parts = SignerParts(certificate: certificate, algorithm: key.algorithm)
-        policy = SealAssembler.OID.encoded(SealOID.timeStampPolicy)
+        guard let parts = SignerParts(certificate: certificate, algorithm: key.algorithm) else { throw .unreadableCertificate }
+        self.parts = parts
     }
 
     /// A time-stamp token (DER ContentInfo) over `imprint`, a digest computed with `algorithm`.
     public func timestamp(imprint: [UInt8], algorithm: DigestAlgorithm = .sha256) throws(OpenSSLError) -> [UInt8] {
         guard imprint.count == algorithm.byteCount else { throw OpenSSLError("time-stamping: imprint length") }
-        guard let parts else { return try opensslTimestamp(imprint: imprint, algorithm: algorithm) }
-        return try SealAssembler.token(parts, key: key, policy: policy, imprint: imprint, imprintAlgorithm: algorithm, at: clock())
+        return try SealAssembler.token(parts, key: key, policy: Self.policy, imprint: imprint, imprintAlgorithm: algorithm, at: clock())
     }
 
-    /// OpenSSL's TS responder (RSA-PSS, and the reference the assembled tokens are tested against).
+    /// OpenSSL's TS responder: the reference the assembled tokens are tested against.
     func opensslTimestamp(imprint: [UInt8], algorithm: DigestAlgorithm = .sha256) throws(OpenSSLError) -> [UInt8] {
         guard imprint.count == algorithm.byteCount else { throw OpenSSLError("time-stamping: imprint length") }
         let request = try makeRequest(imprint: imprint, algorithm: algorithm)
@@ -55,7 +57,7 @@ public final class TimeStampAuthority: @unchecked Sendable {
               let token = TS_RESP_get_token(response) else {
             throw OpenSSLError("time-stamping: request rejected")
         }
-        return try DER.encode("a time-stamp token") { i2d_PKCS7(token, $0) }
+        return try OpenSSLDER.encode("a time-stamp token") { i2d_PKCS7(token, $0) }
     }
 
     private func makeRequest(imprint: [UInt8], algorithm: DigestAlgorithm) throws(OpenSSLError) -> [UInt8] {
@@ -75,7 +77,7 @@ public final class TimeStampAuthority: @unchecked Sendable {
         let nonce = try randomInteger()
         defer { ASN1_INTEGER_free(nonce) }
         try check(TS_REQ_set_nonce(request, nonce), "setting the nonce")
-        return try DER.encode("a time-stamp request") { i2d_TS_REQ(request, $0) }
+        return try OpenSSLDER.encode("a time-stamp request") { i2d_TS_REQ(request, $0) }
     }
 
     /// A response context; `reading` must outlive every use of it (the time callback reads it).

@@ -16,11 +16,11 @@ final class TimeStampToken {
         guard let message = try? SignedMessage(der: der), (try? message.checkAlgorithms()) != nil,
               message.layout.signedDataVersion == 3, [1, 3].contains(message.layout.signerInfoVersion),
               message.contentTypeNID == NID_id_smime_ct_TSTInfo, let content = message.content,
-              let info = DER.decode(content, { d2i_TS_TST_INFO(nil, $0, $1) }, free: TS_TST_INFO_free) else {
+              let info = OpenSSLDER.decode(content, { d2i_TS_TST_INFO(nil, $0, $1) }, free: TS_TST_INFO_free) else {
             OpenSSLError.clearQueue()
             return nil
         }
-        guard (try? DER.encode("a TSTInfo", { i2d_TS_TST_INFO(info, $0) })) == content else {
+        guard (try? OpenSSLDER.encode("a TSTInfo", { i2d_TS_TST_INFO(info, $0) })) == content else {
             TS_TST_INFO_free(info)
             return nil
         }

@@ -68,7 +68,7 @@ public struct TrustAnchors: Sendable {
         guard let chain else { return [] }
         return (0..<CSealShim_sk_X509_num(chain)).compactMap { index in
             guard let certificate = CSealShim_sk_X509_value(chain, index) else { return nil }
-            return try? DER.encode("a certificate") { i2d_X509(certificate, $0) }
+            return try? OpenSSLDER.encode("a certificate") { i2d_X509(certificate, $0) }
         }
     }
 

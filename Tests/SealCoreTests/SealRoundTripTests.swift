@@ -21,12 +21,13 @@ import Testing
     func sealOverDigestVerifiesAgainstDocument(algorithm: SignatureAlgorithm) throws {
         let authority = try TestAuthority(algorithm: algorithm)
         let signer = try authority.signer(algorithm: algorithm)
-        let seal = try signer.seal(digest: signer.documentDigestAlgorithm.hash(document))
+        let seal = try signer.sealed(digest: signer.documentDigestAlgorithm.hash(document))
         #expect(authority.verifier.verify(seal: seal.der, document: document).indication == .totalPassed)
         var other = document
         other[0] ^= 0x20
         #expect(authority.verifier.verify(seal: seal.der, document: other).subIndication == .hashFailure)
-        #expect(throws: OpenSSLError.self) { try signer.seal(digest: Array(repeating: 1, count: 20)) }
+        let error = #expect(throws: OpenSSLError.self) { try signer.sealed(digest: Array(repeating: 1, count: 20)) }
+        #expect(error?.description.contains("digest has \(signer.documentDigestAlgorithm.byteCount) bytes, not 20") == true)
     }
 
     /// Unsigned attributes are edited in the DER: the result is canonical (OpenSSL re-encodes it
@@ -44,8 +45,15 @@ import Testing
         #expect(try replaced.der(settingUnsignedAttribute: oid, to: nil) == seal.der)
         #expect(authority.verifier.verify(seal: replaced.der, document: document).indication == .totalPassed)
         // Bytes of the wrong shape are refused, not half-edited.
-        #expect(SealSignature.settingUnsignedAttribute(in: Array(seal.der.dropLast()), oid: [0x06, 0x01, 0x00], value: nil) == nil)
-        #expect(SealSignature.settingUnsignedAttribute(in: Array(seal.der.prefix(40)), oid: [0x06, 0x01, 0x00], value: nil) == nil)
+        for broken in [Array(seal.der.dropLast()), Array(seal.der.prefix(40))] {
+            let error = #expect(throws: SealSignature.FormatError.self) { try SealSignature.der(broken, settingUnsignedAttribute: oid, to: nil) }
+            #expect(error?.description.hasPrefix("the seal does not follow the profile: cannot edit the unsigned attributes") == true)
+        }
+        #expect(throws: SealSignature.FormatError.profile("not an OID: receipt")) {
+            try seal.der(settingUnsignedAttribute: "receipt", to: nil)
+        }
+        // A value that is not one DER element is refused too.
+        #expect(throws: SealSignature.FormatError.self) { try seal.der(settingUnsignedAttribute: oid, to: [0x30, 0x05, 0x02]) }
     }
 
     @Test func hexAndFingerprint() throws {

@@ -96,7 +96,7 @@ import SealTestSupport
     @Test func sealsCarryingOddCertificatesAreRefused() throws {
         let authority = try TestAuthority()
         let signer = try authority.signer()
-        let seal = try signer.seal(digest: DigestAlgorithm.sha256.hash(Array("document".utf8)))
+        let seal = try signer.seal(Array("document".utf8))
         let original = try #require(seal.certificates.first?.der)
         #expect(throws: SealSignature.FormatError.notDER) {
             try SealSignature(der: Self.replacingCertificates(in: seal.der, with: [Self.longFormLength(original)]))

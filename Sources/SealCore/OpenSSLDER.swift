@@ -1,7 +1,8 @@
 internal import CSealShim
 
-/// DER and memory-BIO plumbing shared by every wrapper type.
-enum DER {
+/// OpenSSL's i2d/d2i and memory-BIO plumbing shared by every wrapper type (the ASN.1 Seal
+/// builds itself is swift-asn1's `DER`).
+enum OpenSSLDER {
     /// Encodes an object with its `i2d_*` function (two-pass: size, then bytes).
     static func encode(
         _ operation: String,

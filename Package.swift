@@ -53,7 +53,7 @@ let package = Package(
         ),
         .target(
             name: "SealService",
-            dependencies: ["SealCore", "SealArchive"],
+            dependencies: ["SealCore", "SealArchive", .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         // The HTTP client of seald's API and its wire types (`seal --socket`).

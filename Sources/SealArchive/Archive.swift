@@ -31,9 +31,18 @@ public final class Archive: ArchiveLookup, @unchecked Sendable {
 
     /// One thing to archive in a batch: a seal (answered with its receipt) or a ready entry such
     /// as a document revocation (answered with its index).
-    public enum Pending {
+    public enum Pending: Sendable {
         case seal(Item)
         case entry(ArchiveStore.NewEntry)
+        /// A CRL, archived only while the newest archived CRL is still entry `after` (nil: none),
+        /// so no CRL number is issued twice. It is committed alone.
+        case revocationList(ArchiveStore.NewEntry, after: Int?)
+
+        /// Whether this item must be a batch of its own.
+        public var commitsAlone: Bool {
+            if case .revocationList = self { return true }
+            return false
+        }
     }
 
     public enum Committed: Sendable {
@@ -56,8 +65,13 @@ public final class Archive: ArchiveLookup, @unchecked Sendable {
     /// item is durable when this returns, and each seal's receipt is against that checkpoint.
     public func append(_ pending: [Pending], signer: NoteSigner, now: Date = Date()) throws(ArchiveError) -> [Committed] {
         var entries: [ArchiveStore.NewEntry] = []
+        var expectedRevocationList: Int?? = .none
         for item in pending {
             switch item {
+            case .revocationList(let entry, let after):
+                guard pending.count == 1 else { throw .invalidArgument("a CRL is archived in a batch of its own") }
+                entries.append(entry)
+                expectedRevocationList = .some(after)
             case .seal(let item):
                 let salt = secureRandomBytes(SealEntry.saltSize)
                 entries.append(.init(entry: .seal(try SealEntry(sealed: item.sealed, documentDigest: item.documentDigest, salt: salt)),
@@ -66,7 +80,7 @@ public final class Archive: ArchiveLookup, @unchecked Sendable {
                 entries.append(entry)
             }
         }
-        let appended = try store.append(entries, signer: signer, now: now, withProofs: true)
+        let appended = try store.append(entries, signer: signer, now: now, afterRevocationList: expectedRevocationList, withProofs: true)
         let size = appended.checkpoint.checkpoint.size
         var committed: [Committed] = []
         for (offset, index) in appended.indexes.enumerated() {

@@ -21,13 +21,16 @@ public struct ArchiveVerifier {
     public let lookup: (any ArchiveLookup)?
     public let statusList: DocumentStatusList?
     let hasher: TreeHasher
+    /// The checkpoints this verifier has seen verified.
+    public let checkpoints: VerifiedCheckpoints
 
     public init(logKeys: [NoteVerifierKey], lookup: (any ArchiveLookup)? = nil, statusList: DocumentStatusList? = nil,
-                hasher: TreeHasher = .sha256) {
+                hasher: TreeHasher = .sha256, checkpoints: VerifiedCheckpoints = VerifiedCheckpoints()) {
         self.logKeys = logKeys
         self.lookup = lookup
         self.statusList = statusList
         self.hasher = hasher
+        self.checkpoints = checkpoints
     }
 
     public func check(_ seal: SealSignature, document: [UInt8], into report: inout VerificationReport) {
@@ -64,7 +67,7 @@ public struct ArchiveVerifier {
                        into report: inout VerificationReport) {
         let signed: SignedCheckpoint
         do {
-            signed = try SignedCheckpoint.verified(note: receipt.checkpoint, logKeys: logKeys)
+            signed = try checkpoints.checkpoint(note: receipt.checkpoint, logKeys: logKeys)
         } catch .note(.noKnownSignature) {
             fail(&report, .indeterminate, .notArchived, .notArchived, "the receipt is from an archive log the trust bundle does not name")
             return

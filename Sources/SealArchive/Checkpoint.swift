@@ -86,23 +86,23 @@ public struct SignedCheckpoint: Sendable, Equatable {
     }
 }
 
-extension SignedCheckpoint {
-    /// `init(note:logKeys:origin:)`, remembered process-wide by the exact note and keys: every
-    /// seal of a batch carries the same checkpoint, so its signature is checked once. Only
-    /// successes are kept, and any other bytes are a different key.
-    public static func verified(note: String, logKeys: [NoteVerifierKey]) throws(OpenError) -> SignedCheckpoint {
-        try VerifiedCheckpoints.shared.value(for: VerifiedCheckpoints.Key(note: note, logKeys: logKeys)) { () throws(OpenError) in
-            try SignedCheckpoint(note: note, logKeys: logKeys)
-        }
-    }
-}
-
-/// Checkpoints whose signature verified, by the exact note and keys.
-enum VerifiedCheckpoints {
+/// Checkpoints whose signature verified, by the exact note and keys, owned by one verifier
+/// (`ArchiveVerifier.checkpoints`): every seal of a batch carries the same checkpoint, so its
+/// signature is checked once. Only successes are kept, and any other bytes are a different key.
+public final class VerifiedCheckpoints: Sendable {
     struct Key: Hashable {
         let note: String
         let logKeys: [NoteVerifierKey]
     }
 
-    static let shared = BoundedCache<Key, SignedCheckpoint>(capacity: 1024)
+    private let verified = BoundedCache<Key, SignedCheckpoint>(capacity: 1024)
+
+    public init() {}
+
+    /// `SignedCheckpoint(note:logKeys:)`, remembered.
+    public func checkpoint(note: String, logKeys: [NoteVerifierKey]) throws(SignedCheckpoint.OpenError) -> SignedCheckpoint {
+        try verified.value(for: Key(note: note, logKeys: logKeys)) { () throws(SignedCheckpoint.OpenError) in
+            try SignedCheckpoint(note: note, logKeys: logKeys)
+        }
+    }
 }

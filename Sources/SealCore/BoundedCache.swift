@@ -1,13 +1,20 @@
 public import Foundation
 
-/// A process-wide memo shared between threads, bounded: when full it starts over. Seal keeps
-/// only results that are safe to reuse for exactly the same key (the exact bytes checked).
+/// A memo shared between threads, bounded: when full it starts over. Seal keeps only results
+/// that are safe to reuse for exactly the same key (the exact bytes checked).
 public final class BoundedCache<Key: Hashable, Value>: @unchecked Sendable {
     private let capacity: Int
     private let lock = NSLock()
     private var values: [Key: Value] = [:]
 
     public init(capacity: Int) { self.capacity = capacity }
+
+    /// How many values it holds.
+    public var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return values.count
+    }
 
     public func value(for key: Key) -> Value? {
         lock.lock()

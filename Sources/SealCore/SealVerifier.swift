@@ -11,13 +11,16 @@ public struct SealVerifier: Sendable {
     public var revocationListsAreCurrent: Bool
     /// The current time; injected in tests.
     public var clock: @Sendable () -> Date
+    /// What this verifier remembers between seals (validated paths, ESS bindings).
+    public let cache: VerificationCache
 
     public init(trust: TrustAnchors, revocationLists: [RevocationList] = [], revocationListsAreCurrent: Bool = false,
-                clock: @escaping @Sendable () -> Date = { Date() }) {
+                clock: @escaping @Sendable () -> Date = { Date() }, cache: VerificationCache = VerificationCache()) {
         self.trust = trust
         self.revocationLists = revocationLists
         self.revocationListsAreCurrent = revocationListsAreCurrent
         self.clock = clock
+        self.cache = cache
     }
 
     /// Verifies `sealDER` as a detached seal over `document`.
@@ -80,7 +83,7 @@ public struct SealVerifier: Sendable {
             return .failed(.signingCertificate, .indeterminate, .noSigningCertificateFound,
                            "no signing-certificate-v2 attribute binds the signer certificate")
         }
-        let bound = ESSBinding.matches(v2: attribute, chain: [signer])
+        let bound = ESSBinding.matches(v2: attribute, chain: [signer], cache: cache)
         return bound
             ? .passed(.signingCertificate, "signing-certificate-v2 matches the carried signer certificate")
             : .failed(.signingCertificate, .indeterminate, .noSigningCertificateFound,
@@ -162,7 +165,7 @@ public struct SealVerifier: Sendable {
         // Other certificates the token carries (intermediates) may help build the path; only the
         // trust anchors are trusted.
         let carried = token.message.certificates.filter { $0 != tsa }
-        let path = trust.validatePath(leaf: tsa, untrusted: carried, at: time, purpose: X509_PURPOSE_TIMESTAMP_SIGN)
+        let path = trust.validatePath(leaf: tsa, untrusted: carried, at: time, purpose: X509_PURPOSE_TIMESTAMP_SIGN, cache: cache)
         guard path == .valid else {
             let (indication, sub, detail) = Self.classify(path, hasProof: false)
             checks.append(.failed(.timestampChain, indication, sub, "TSA certificate: \(detail)"))
@@ -170,7 +173,7 @@ public struct SealVerifier: Sendable {
         }
         checks.append(.passed(.timestampChain, "the TSA certificate chains to a trusted root at the time-stamped time"))
 
-        if case .failure(let error) = token.verifySignature(tsa: tsa, chain: carried + trust.roots) {
+        if case .failure(let error) = token.verifySignature(tsa: tsa, chain: carried + trust.roots, cache: cache) {
             checks.append(.failed(.timestampSignature, .totalFailed, .sigCryptoFailure,
                                   "the time-stamp token's signature does not verify: \(error.queue.last ?? error.description)"))
             return fail(summary)
@@ -181,7 +184,7 @@ public struct SealVerifier: Sendable {
 
     private func chainCheck(signer: Certificate, intermediates: [Certificate], at time: Date,
                             hasProof: Bool) -> VerificationCheck {
-        let path = trust.validatePath(leaf: signer, untrusted: intermediates, at: time)
+        let path = trust.validatePath(leaf: signer, untrusted: intermediates, at: time, cache: cache)
         guard path == .valid else {
             let (indication, sub, detail) = Self.classify(path, hasProof: hasProof)
             return .failed(.certificateChain, indication, sub, detail)
@@ -290,13 +293,11 @@ enum ESSBinding {
         let chain: [ByteString]
     }
 
-    static let matched = BoundedCache<Key, Bool>(capacity: 1024)
-
-    static func matches(v1: [UInt8]? = nil, v2: [UInt8]?, chain: [Certificate]) -> Bool {
+    static func matches(v1: [UInt8]? = nil, v2: [UInt8]?, chain: [Certificate], cache: VerificationCache) -> Bool {
         let key = Key(v1: v1.map(ByteString.init), v2: v2.map(ByteString.init), chain: chain.map { ByteString($0.der) })
-        if matched.value(for: key) != nil { return true }
+        if cache.bindings.value(for: key) != nil { return true }
         guard check(v1: v1, v2: v2, chain: chain) else { return false }
-        matched.insert(key, true)
+        cache.bindings.insert(key, true)
         return true
     }
 

@@ -67,7 +67,7 @@ final class TimeStampToken {
     /// signer: TSTInfo version 1, content-type and message-digest attributes matching the
     /// TSTInfo, an ESS signing-certificate (v1 or v2) naming `tsa` first with any further
     /// certificates it names found in `chain`, and the signature. The TSA's path is checked apart.
-    func verifySignature(tsa: Certificate, chain: [Certificate]) -> Result<Void, OpenSSLError> {
+    func verifySignature(tsa: Certificate, chain: [Certificate], cache: VerificationCache) -> Result<Void, OpenSSLError> {
         guard TS_TST_INFO_get_version(info) == 1 else { return .failure(OpenSSLError("the TSTInfo version is not 1")) }
         guard message.contentTypeAttributeMatches else {
             return .failure(OpenSSLError("the content-type attribute does not name TSTInfo"))
@@ -77,7 +77,8 @@ final class TimeStampToken {
             return .failure(OpenSSLError("the message-digest attribute does not match the TSTInfo"))
         }
         guard ESSBinding.matches(v1: message.signedSequence(NID_id_smime_aa_signingCertificate),
-                                 v2: message.signedSequence(NID_id_smime_aa_signingCertificateV2), chain: [tsa] + chain) else {
+                                 v2: message.signedSequence(NID_id_smime_aa_signingCertificateV2), chain: [tsa] + chain,
+                                 cache: cache) else {
             return .failure(OpenSSLError("the ESS signing-certificate attribute does not name the TSA certificate"))
         }
         guard message.signatureVerifies(with: tsa) else {

@@ -26,9 +26,10 @@ public struct TrustAnchors: Sendable {
     /// path is valid at any other time inside that window; outside it, or on any failure, the
     /// path is validated from scratch. Every untrusted certificate must end up on the path (or be
     /// a trust anchor's copy), so that no carried byte goes unverified.
-    func validatePath(leaf: Certificate, untrusted: [Certificate], at time: Date, purpose: Int32? = nil) -> PathResult {
+    func validatePath(leaf: Certificate, untrusted: [Certificate], at time: Date, purpose: Int32? = nil,
+                      cache: VerificationCache) -> PathResult {
         let key = PathCache.Key(roots: roots.map(\.der), leaf: leaf.der, untrusted: untrusted.map(\.der), purpose: purpose ?? 0)
-        if let window = PathCache.shared.value(for: key), window.contains(time) { return .valid }
+        if let window = cache.paths.value(for: key), window.contains(time) { return .valid }
         do throws(OpenSSLError) {
             let store = try makeStore(at: time, purpose: purpose)
             let context = try check(X509_STORE_CTX_new(), "allocating a verification context")
@@ -51,7 +52,7 @@ public struct TrustAnchors: Sendable {
                 if let stray = untrusted.firstIndex(where: { !onPath.contains(ByteString($0.der)) }) {
                     return .strayCertificate(index: stray)
                 }
-                if let window = Self.validityWindow(of: chain) { PathCache.shared.insert(key, window) }
+                if let window = Self.validityWindow(of: chain) { cache.paths.insert(key, window) }
                 return .valid
             }
             let code = X509_STORE_CTX_get_error(context)
@@ -119,6 +120,14 @@ enum PathCache {
             hasher.combine(purpose)
         }
     }
+}
 
-    static let shared = BoundedCache<Key, ClosedRange<Date>>(capacity: 4096)
+/// What a verifier remembers between seals, owned by the verifier (`SealVerifier.cache`) rather
+/// than the process, so what one verifier learned never decides another's result: validated
+/// paths with their validity windows, and matched ESS bindings. Both are keyed by exact bytes.
+public final class VerificationCache: Sendable {
+    let paths = BoundedCache<PathCache.Key, ClosedRange<Date>>(capacity: 4096)
+    let bindings = BoundedCache<ESSBinding.Key, Bool>(capacity: 1024)
+
+    public init() {}
 }

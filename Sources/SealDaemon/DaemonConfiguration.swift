@@ -81,9 +81,5 @@ public struct DaemonConfiguration: Sendable {
     }
 
     /// A group by number or name.
-    public static func groupID(_ text: String) -> gid_t? {
-        if let number = gid_t(text) { return number }
-        guard let entry = getgrnam(text) else { return nil }
-        return entry.pointee.gr_gid
-    }
+    public static func groupID(_ text: String) -> gid_t? { AccessPolicy.groupID(text) }
 }

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import SealCore
+import SealService
 
 /// Per-request context: the connection it arrived on, so the caller's credentials can be read
 /// from the kernel, and which listener (Unix socket or public TCP) it came through.

@@ -16,10 +16,8 @@ public enum SealDaemon {
         umask(0o077)
         raiseOpenFileLimit(logger)
         let lock = try DirectoryLock(directory: configuration.dataDirectory)
-        let service = try SealService(directory: configuration.dataDirectory, passphrase: configuration.passphrase)
-        try service.checkKeys()
+        let app = try SealDaemonApp(configuration: configuration, logger: logger)
         try clearStaleSocket(configuration.socketPath)
-        let app = try SealDaemonApp(service: service, configuration: configuration, logger: logger)
 
         let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000))))
         var services: [any Service] = []

@@ -10,17 +10,15 @@ import HTTPTypes
 /// The daemon's request handling: decode, check access, hand off to `SealService`, encode.
 /// No operation is implemented here.
 public final class SealDaemonApp: Sendable {
-    let service: SealService
+    public let service: SealService
     let configuration: DaemonConfiguration
-    let signers: SignerCache
-    let commits: GroupCommit
     let metrics: DaemonMetrics
-    let access: AccessFile
     let logger: Logger
     let audit: Logger
 
-    public init(service: SealService, configuration: DaemonConfiguration, logger: Logger) throws(ServiceError) {
-        self.service = service
+    /// Opens the authority of `configuration` with the daemon's pipeline settings, loads its
+    /// signing keys and starts the archive writer: a wrong passphrase stops it here.
+    public init(configuration: DaemonConfiguration, logger: Logger) throws(ServiceError) {
         self.configuration = configuration
         self.logger = logger
         var audit = logger
@@ -28,18 +26,20 @@ public final class SealDaemonApp: Sendable {
         self.audit = audit
         let metrics = DaemonMetrics()
         self.metrics = metrics
-        signers = SignerCache(service: service, lifetime: configuration.signerLifetime)
-        commits = try GroupCommit(service: service, configuration: configuration.groupCommit) { batch in
-            metrics.batchSizes.record(Double(batch.size))
-            metrics.commitDuration.recordNanoseconds(Int64(batch.seconds * 1e9))
-            if let size = batch.treeSize { metrics.treeSize.set(Double(size)) }
-        }
-        access = AccessFile(directory: configuration.dataDirectory)
+        service = try SealService(directory: configuration.dataDirectory, passphrase: configuration.passphrase, configuration: .init(
+            groupCommit: configuration.groupCommit, signerLifetime: configuration.signerLifetime,
+            onBatch: { batch in
+                metrics.batchSizes.record(Double(batch.size))
+                metrics.commitDuration.recordNanoseconds(Int64(batch.seconds * 1e9))
+                if let size = batch.treeSize { metrics.treeSize.set(Double(size)) }
+            }))
+        try service.checkKeys()
+        try service.startWriter()
         if let size = try? service.withArchive({ try $0.size }) { metrics.treeSize.set(Double(size)) }
     }
 
     /// Commits what is pending and stops the writer; call after the listeners have stopped.
-    public func shutdown() { commits.shutdown() }
+    public func shutdown() { service.shutdown() }
 
     /// A router serving `routes`, with JSON errors, 405 for known paths, and request metrics.
     public func router(publicOnly: Bool) -> Router<SealRequestContext> {
@@ -58,69 +58,82 @@ public final class SealDaemonApp: Sendable {
 
     func handle(_ route: RouteSpec, _ request: Request, _ context: SealRequestContext) async throws -> Response {
         let peer = await context.peer()
-        if route.access == .admin { try authorize(peer, route: route, { $0.isAdmin($1) }) }
+        // The service asks the same policy again inside each operation; this refuses the admin
+        // routes before their bodies are read.
+        if route.access == .admin { try service.authorize(.peer(peer), .administer) }
+        let service = self.service
         switch (route.method, route.path) {
         case (.get, "/healthz"):
-            return try json(Health(status: "ok", treeSize: try service.withArchive { try $0.size }))
+            return try json(Health(status: "ok", treeSize: try await service.run { () throws(ServiceError) in try service.withArchive { try $0.size } }))
         case (.get, "/metrics"):
             return bytes(metrics.text, type: "text/plain; version=0.0.4; charset=utf-8")
         case (.post, "/v1/verify"):
-            let body = try await decode(Wire.VerifyRequest.self, request).parsed(trust: { () throws(ServiceError) in try service.trustBundle() })
-            return try json(try service.verify(seal: body.seal, document: body.document, revocationLists: body.crls,
-                                               statusList: body.statusList))
+            let body = try await decode(Wire.VerifyRequest.self, request)
+            return try json(try await service.run { () throws(ServiceError) in
+                let parsed = try body.parsed(trust: { () throws(ServiceError) in try service.trustBundle() })
+                return try service.verify(seal: parsed.seal, document: parsed.document, revocationLists: parsed.crls, statusList: parsed.statusList)
+            })
         case (.get, "/v1/checkpoint"):
-            return bytes(Array(try service.checkpoint(size: try query(request, "size")).utf8), type: "text/plain; charset=utf-8")
+            let size: Int? = try query(request, "size")
+            return bytes(Array(try await service.run { () throws(ServiceError) in try service.checkpoint(size: size) }.utf8), type: "text/plain; charset=utf-8")
         case (.get, "/v1/checkpoints"):
-            return try json(try service.checkpoints(from: try query(request, "from") ?? 0, count: try pageSize(request)))
+            let (from, count): (Int, Int) = (try query(request, "from") ?? 0, try pageSize(request))
+            return try json(try await service.run { () throws(ServiceError) in try service.checkpoints(from: from, count: count) })
         case (.get, "/v1/proofs/inclusion"):
             guard let index: Int = try query(request, "index") else { throw ServiceError.invalidArgument("the index parameter is required") }
-            return try json(try service.inclusionProof(index: index, size: try query(request, "size")))
+            let size: Int? = try query(request, "size")
+            return try json(try await service.run { () throws(ServiceError) in try service.inclusionProof(index: index, size: size) })
         case (.get, "/v1/proofs/consistency"):
             guard let from: Int = try query(request, "from") else { throw ServiceError.invalidArgument("the from parameter is required") }
-            return try json(try service.consistencyProof(from: from, to: try query(request, "to")))
+            let to: Int? = try query(request, "to")
+            return try json(try await service.run { () throws(ServiceError) in try service.consistencyProof(from: from, to: to) })
         case (.get, "/v1/entries"):
-            return try json(try service.logEntries(from: max(0, try query(request, "from") ?? 0), count: try pageSize(request)))
+            let (from, count): (Int, Int) = (max(0, try query(request, "from") ?? 0), try pageSize(request))
+            return try json(try await service.run { () throws(ServiceError) in try service.logEntries(from: from, count: count) })
         case (.get, "/v1/entries/{index}"):
             guard let index = context.parameters.get("index", as: Int.self), index >= 0 else {
                 throw ServiceError.invalidArgument("the entry index must be a non-negative integer")
             }
-            guard let entry = try service.logEntries(from: index, count: 1).first, index < (try service.withArchive { try $0.size }) else {
+            guard let entry = try await service.run({ () throws(ServiceError) in try service.logEntries(from: index, count: 1).first }) else {
                 throw HTTPError(.notFound, message: "no entry \(index) in the archive")
             }
             return try json(entry)
         case (.get, "/v1/crl"):
             let pem = request.uri.queryParameters["format"] == "pem"
-            return bytes(try service.currentRevocationListBytes(der: !pem), type: pem ? "application/x-pem-file" : "application/pkix-crl")
+            return bytes(try await service.run { () throws(ServiceError) in try service.currentRevocationListBytes(der: !pem) },
+                         type: pem ? "application/x-pem-file" : "application/pkix-crl")
         case (.get, "/v1/trust"):
-            return bytes(Array(try service.trustBundle().pem.utf8), type: "application/x-pem-file")
+            return bytes(Array(try await service.run { () throws(ServiceError) in try service.trustBundle().pem }.utf8), type: "application/x-pem-file")
         case (.get, "/v1/status"):
-            return bytes(Array(try service.documentStatusList().utf8), type: "text/plain; charset=utf-8")
+            return bytes(Array(try await service.run { () throws(ServiceError) in try service.documentStatusList() }.utf8), type: "text/plain; charset=utf-8")
         case (.post, "/v1/receipts"):
             let seal = try SealService.sealSignature(try await body(request), path: "the request body")
-            return bytes(try service.refreshReceipt(seal).der, type: "application/pkcs7-signature")
+            return bytes(try await service.run { () throws(ServiceError) in try service.refreshReceipt(seal).der }, type: "application/pkcs7-signature")
         case (.get, "/v1/seals"):
-            return try json(try service.seals())
+            return try json(try await service.run { () throws(ServiceError) in try service.seals() })
         case (.post, "/v1/seals"):
             let body = try await decode(Wire.EnrollRequest.self, request)
-            let info = try service.enroll(name: body.name, department: body.department, organizationIdentifier: body.organizationIdentifier,
-                                          algorithm: body.algorithm, days: body.days ?? 365)
+            let info = try await service.run { () throws(ServiceError) in
+                try service.enroll(name: body.name, department: body.department, organizationIdentifier: body.organizationIdentifier,
+                                   algorithm: body.algorithm, days: body.days ?? 365, by: .peer(peer))
+            }
             audit.notice("seal enrolled", metadata: ["seal": "\(info.name)", "by": "\(peer.map(String.init(describing:)) ?? "?")"])
             return try json(info, status: .created)
         case (.post, "/v1/seals/{name}"):
-            let name = try context.parameters.require("name")
-            try authorize(peer, route: route, seal: name) { $0.maySeal($1, with: name) }
-            return try await seal(request, with: name)
+            return try await seal(request, with: try context.parameters.require("name"), by: peer)
         case (.post, "/v1/seals/{name}/revocation"):
             let name = try context.parameters.require("name")
             let body = try await decode(Wire.SealRevocationRequest.self, request)
             let reason = try body.parsedReason()
-            let crl = try service.revokeSeal(name, reason: reason, invalidSince: body.invalidSince)
-            signers.invalidate(name)
+            let crl = try await service.run { () throws(ServiceError) in
+                let crl = try service.revokeSeal(name, reason: reason, invalidSince: body.invalidSince, by: .peer(peer))
+                do { return try crl.der } catch let error as OpenSSLError { throw ServiceError(error) } catch { throw ServiceError.crypto("\(error)") }
+            }
             audit.notice("seal revoked", metadata: ["seal": "\(name)", "reason": "\(reason.rawValue)",
                                                     "by": "\(peer.map(String.init(describing:)) ?? "?")"])
-            do { return bytes(try crl.der, type: "application/pkix-crl", status: .created) } catch { throw ServiceError.crypto("\(error)") }
+            return bytes(crl, type: "application/pkix-crl", status: .created)
         case (.post, "/v1/revocations"):
-            return try await revokeDocument(request, route: route, peer: peer)
+            return try await revokeDocument(request, by: peer)
         default:
             throw HTTPError(.notFound)
         }
@@ -128,70 +141,29 @@ public final class SealDaemonApp: Sendable {
 
     // MARK: operations that need more than one step
 
-    func seal(_ request: Request, with name: String) async throws -> Response {
+    /// Seals the body (the document, or a JSON digest request) through the service's pipeline;
+    /// 201 with the archived seal once its batch is durable.
+    func seal(_ request: Request, with name: String, by peer: PeerIdentity?) async throws -> Response {
+        let payload = try await body(request)
         let isJSON = request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true
-        let item = try prepareSeal(try await body(request), isJSON: isJSON, with: name)
-        let committed = try await commits.submit(.seal(item))
-        return try sealedResponse(committed, item)
-    }
-
-    /// Signs and time-stamps (on this request's thread, so signing runs on every core).
-    func prepareSeal(_ payload: [UInt8], isJSON: Bool, with name: String) throws -> Archive.Item {
-        let signer = try signers.signer(for: name)
-        let digest: [UInt8]
-        if isJSON {
-            digest = try Wire.decode(Wire.DigestSealRequest.self, payload).bytes()
-        } else {
-            digest = signer.documentDigestAlgorithm.hash(payload)
-        }
-        return try service.prepareSeal(digest: digest, with: signer)
-    }
-
-    /// 201 with the archived seal, once its batch is durable.
-    func sealedResponse(_ committed: Archive.Committed, _ item: Archive.Item) throws -> Response {
-        let sealed = try service.attachReceipt(committed, to: item)
+        let document: DocumentInput = isJSON ? .digest(try Wire.decode(Wire.DigestSealRequest.self, payload).bytes()) : .content(payload)
+        let sealed = try await service.seal(document, with: name, format: .detachedCAdES, by: .peer(peer))
         metrics.seals.increment()
-        var headers: HTTPFields = [.contentType: "application/pkcs7-signature"]
-        if case .receipt(let receipt) = committed {
-            headers[HTTPField.Name("Seal-Archive-Index")!] = String(receipt.index)
-            headers[HTTPField.Name("Seal-Tree-Size")!] = String(receipt.treeSize)
-        }
-        return Response(status: .created, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: sealed)))
+        var headers: HTTPFields = [.contentType: sealed.format.mediaType]
+        headers[HTTPField.Name("Seal-Archive-Index")!] = String(sealed.receipt.index)
+        headers[HTTPField.Name("Seal-Tree-Size")!] = String(sealed.receipt.treeSize)
+        return Response(status: .created, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: sealed.bytes)))
     }
 
-    func revokeDocument(_ request: Request, route: RouteSpec, peer: PeerIdentity?) async throws -> Response {
+    func revokeDocument(_ request: Request, by peer: PeerIdentity?) async throws -> Response {
         let body = try await decode(Wire.DocumentRevocationRequest.self, request)
         let (seal, reason, replacement) = try body.parsed()
-        let revoker: Revoker
-        if body.asAuthority == true {
-            try authorize(peer, route: route) { $0.isAdmin($1) }
-            revoker = .authority
-        } else {
-            // The department acting is the one that sealed the document (or the one named).
-            let acting = try body.as ?? service.sealingSealName(of: seal)
-            try authorize(peer, route: route, seal: acting) { $0.maySeal($1, with: acting) }
-            revoker = .department(body.as)
-        }
-        let entry = try service.prepareRevocation(seal, reason: reason, replacement: replacement, note: body.note, as: revoker)
-        guard case .index(let index) = try await commits.submit(.entry(entry)) else {
-            throw ServiceError.archive("the archive gave no index for the revocation")
-        }
+        // The department acting is the one that sealed the document, or the one named.
+        let revoker: Revoker = body.asAuthority == true ? .authority : .department(body.as)
+        let index = try await service.revoke(seal, reason: reason, replacement: replacement, note: body.note, as: revoker, by: .peer(peer))
         audit.notice("document revoked", metadata: ["entry": "\(index)", "reason": "\(reason)",
                                                     "by": "\(peer.map(String.init(describing:)) ?? "?")"])
         return try json(Wire.DocumentRevocationResponse(index: index), status: .created)
-    }
-
-    // MARK: access
-
-    /// Refuses (403; the error middleware counts it and writes the audit line) unless `allowed`
-    /// holds for the caller.
-    func authorize(_ peer: PeerIdentity?, route: RouteSpec, seal: String? = nil,
-                   _ allowed: (AccessPolicy, PeerIdentity) -> Bool) throws(ServiceError) {
-        let (policy, problem) = access.current()
-        if let problem { logger.error("access file unusable; only admins are served", metadata: ["error": "\(problem)"]) }
-        if let peer, allowed(policy, peer) { return }
-        let what = seal.map { "seal '\($0)'" } ?? "this operation (admin only)"
-        throw .forbidden("\(peer.map { "uid \($0.uid)" } ?? "this caller") may not use \(what); see access.conf in the data directory")
     }
 
     // MARK: encoding

@@ -1,10 +1,11 @@
 public import Foundation
 public import SealArchive
 
-/// Group commit: concurrent seals and revocations are archived together, one SQLite transaction
-/// and one signed checkpoint per batch, on one writer thread. A caller resumes only once its
-/// batch is durable. While a batch commits the next one gathers, so batches grow with load
-/// without any waiting when the service is idle.
+/// Group commit: the one writer of a service's archive. Concurrent seals, revocations and CRLs
+/// are archived together, one SQLite transaction and one signed checkpoint per batch, on one
+/// writer thread (a CRL in a batch of its own). A caller resumes only once its batch is
+/// durable. While a batch commits the next one gathers, so batches grow with load without any
+/// waiting when the service is idle.
 public final class GroupCommit: @unchecked Sendable {
     public struct Configuration: Sendable {
         /// The most items in one transaction.
@@ -28,15 +29,16 @@ public final class GroupCommit: @unchecked Sendable {
         public let seconds: TimeInterval
     }
 
-    typealias Waiter = CheckedContinuation<Archive.Committed, any Error>
+    /// Told the outcome of one unit (items committed together, in order), once its batch is
+    /// durable or failed.
+    typealias Waiter = @Sendable (Result<[Archive.Committed], ServiceError>) -> Void
     /// The queue and the writer thread's loop. The thread holds it strongly, and this object
     /// stops it when it goes away, so a commit that is never shut down still stops cleanly.
     let worker: Worker
 
-    /// Opens the archive for writing and starts the writer thread.
-    public init(service: SealService, configuration: Configuration = .init(),
-                onBatch: @escaping @Sendable (BatchReport) -> Void = { _ in }) throws(ServiceError) {
-        let worker = Worker(writer: try service.archiveWriter(), configuration: configuration, onBatch: onBatch)
+    /// Starts the writer thread over `writer`.
+    init(writer: ArchiveWriter, configuration: Configuration = .init(), onBatch: @escaping @Sendable (BatchReport) -> Void = { _ in }) {
+        let worker = Worker(writer: writer, configuration: configuration, onBatch: onBatch)
         self.worker = worker
         Thread { worker.run() }.start()
     }
@@ -44,14 +46,38 @@ public final class GroupCommit: @unchecked Sendable {
     deinit { worker.stop() }
 
     /// Archives `item` with whatever else is pending; returns once it is durable.
-    public func submit(_ item: Archive.Pending) async throws(ServiceError) -> Archive.Committed {
-        do {
-            return try await withCheckedThrowingContinuation { (waiter: Waiter) in worker.enqueue(item, waiter) }
-        } catch let error as ServiceError {
-            throw error
-        } catch {
-            throw .archive("\(error)")
+    func submit(_ item: Archive.Pending) async throws(ServiceError) -> Archive.Committed {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[Archive.Committed], ServiceError>, Never>) in
+            worker.enqueue([item]) { continuation.resume(returning: $0) }
         }
+        return try Self.single(result)
+    }
+
+    /// Queues `unit`, whose items are committed together (in one batch unless it is larger than
+    /// `maxBatch`) and in order; `done` is called on the writer thread once they are durable.
+    func enqueue(_ unit: [Archive.Pending], then done: @escaping Waiter) { worker.enqueue(unit, done) }
+
+    /// `submit` for a thread that may block (the CLI, the service's own threads).
+    func commit(_ item: Archive.Pending) throws(ServiceError) -> Archive.Committed {
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Outcome()
+        worker.enqueue([item]) { result in
+            outcome.result = result
+            done.signal()
+        }
+        done.wait()
+        guard let result = outcome.result else { throw .archive("the writer gave no answer") }
+        return try Self.single(result)
+    }
+
+    private static func single(_ result: Result<[Archive.Committed], ServiceError>) throws(ServiceError) -> Archive.Committed {
+        guard let committed = try result.get().first else { throw .archive("the writer gave no answer") }
+        return committed
+    }
+
+    /// One answer handed from the writer thread to a waiting one (the semaphore orders them).
+    private final class Outcome: @unchecked Sendable {
+        var result: Result<[Archive.Committed], ServiceError>?
     }
 
     /// Commits everything already submitted, refuses new items, and stops the writer thread.
@@ -62,9 +88,12 @@ public final class GroupCommit: @unchecked Sendable {
         private let configuration: Configuration
         private let onBatch: @Sendable (BatchReport) -> Void
         private let condition = NSCondition()
-        private var queue: [(Archive.Pending, Waiter)] = []
+        private var queue: [(unit: [Archive.Pending], waiter: Waiter)] = []
+        private var queuedItems = 0
         private var stopping = false
         private let finished = DispatchSemaphore(value: 0)
+        /// The writer thread, set when its loop starts.
+        private var thread: pthread_t?
 
         init(writer: ArchiveWriter, configuration: Configuration, onBatch: @escaping @Sendable (BatchReport) -> Void) {
             self.writer = writer
@@ -72,28 +101,37 @@ public final class GroupCommit: @unchecked Sendable {
             self.onBatch = onBatch
         }
 
-        func enqueue(_ item: Archive.Pending, _ waiter: Waiter) {
+        func enqueue(_ unit: [Archive.Pending], _ waiter: @escaping Waiter) {
+            guard !unit.isEmpty else { return waiter(.success([])) }
             condition.lock()
             guard !stopping else {
                 condition.unlock()
-                waiter.resume(throwing: ServiceError.remote(.unavailable, "the service is shutting down"))
+                waiter(.failure(.remote(.unavailable, "the service is shutting down")))
                 return
             }
-            queue.append((item, waiter))
+            queue.append((unit, waiter))
+            queuedItems += unit.count
             condition.signal()
             condition.unlock()
         }
 
-        /// Refuses new items; returns once the thread has committed the rest and ended.
+        /// Refuses new items; returns once the thread has committed the rest and ended. On the
+        /// writer thread itself (the last reference to a service can go away in a callback) it
+        /// only asks the loop to end, which it does after this batch.
         func stop() {
             condition.lock()
             let wasStopping = stopping
             stopping = true
+            let onWriterThread = thread.map { pthread_equal($0, pthread_self()) != 0 } ?? false
             condition.signal()
             condition.unlock()
-            if !wasStopping { finished.wait() }
+            if !wasStopping && !onWriterThread { finished.wait() }
         }
+
         func run() {
+            condition.lock()
+            thread = pthread_self()
+            condition.unlock()
             while true {
                 condition.lock()
                 while queue.isEmpty && !stopping { condition.wait() }
@@ -102,33 +140,49 @@ public final class GroupCommit: @unchecked Sendable {
                     finished.signal()
                     return
                 }
-                if configuration.maxWait > 0 && queue.count < configuration.maxBatch && !stopping {
+                if configuration.maxWait > 0 && queuedItems < configuration.maxBatch && !stopping {
                     let deadline = Date().addingTimeInterval(configuration.maxWait)
-                    while queue.count < configuration.maxBatch && !stopping && condition.wait(until: deadline) {}
+                    while queuedItems < configuration.maxBatch && !stopping && condition.wait(until: deadline) {}
                 }
-                let batch = Array(queue.prefix(configuration.maxBatch))
-                queue.removeFirst(batch.count)
+                // Whole units up to maxBatch items (the first always); a CRL commits alone, since
+                // its append is conditional on the newest CRL.
+                var count = 1
+                var items = queue[0].unit.count
+                if !queue[0].unit.contains(where: \.commitsAlone) {
+                    while count < queue.count, items + queue[count].unit.count <= configuration.maxBatch,
+                          !queue[count].unit.contains(where: \.commitsAlone) {
+                        items += queue[count].unit.count
+                        count += 1
+                    }
+                }
+                let batch = Array(queue.prefix(count))
+                queue.removeFirst(count)
+                queuedItems -= items
                 condition.unlock()
                 commit(batch)
             }
         }
 
-        private func commit(_ batch: [(Archive.Pending, Waiter)]) {
+        private func commit(_ batch: [(unit: [Archive.Pending], waiter: Waiter)]) {
             let started = Date()
             do {
-                let results = try writer.commit(batch.map(\.0))
-                for ((_, waiter), result) in zip(batch, results) { waiter.resume(returning: result) }
+                let results = try writer.commit(batch.flatMap(\.unit))
+                var start = 0
+                for (unit, waiter) in batch {
+                    waiter(.success(Array(results[start..<start + unit.count])))
+                    start += unit.count
+                }
                 var treeSize: Int? = nil
                 if case .receipt(let receipt)? = results.last { treeSize = receipt.treeSize }
-                onBatch(BatchReport(size: batch.count, treeSize: treeSize, seconds: Date().timeIntervalSince(started)))
+                onBatch(BatchReport(size: results.count, treeSize: treeSize, seconds: Date().timeIntervalSince(started)))
             } catch {
                 // One bad item (a document revoked twice in the same batch) must not fail the others:
-                // commit each alone so every caller gets its own answer.
+                // commit each unit alone so every caller gets its own answer.
                 guard batch.count > 1 else {
-                    batch[0].1.resume(throwing: error)
+                    batch[0].waiter(.failure(error))
                     return
                 }
-                for item in batch { commit([item]) }
+                for unit in batch { commit([unit]) }
             }
         }
     }

@@ -51,15 +51,35 @@ extension SealService {
     /// is not entitled.
     @discardableResult
     public func revoke(_ seal: SealSignature, reason: DocumentRevocation.Reason, replacement: SealSignature?, note: String?,
-                       as revoker: Revoker) throws(ServiceError) -> Int {
-        let entry = try prepareRevocation(seal, reason: reason, replacement: replacement, note: note, as: revoker)
-        guard case .index(let index)? = try commit([.entry(entry)]).first else { throw .archive("the archive gave no index") }
+                       as revoker: Revoker, by caller: Caller) async throws(ServiceError) -> Int {
+        let (entry, writer) = try await run { () throws(ServiceError) in
+            (try self.prepareRevocation(seal, reason: reason, replacement: replacement, note: note, as: revoker, by: caller),
+             try self.writer())
+        }
+        guard case .index(let index) = try await writer.submit(.entry(entry)) else { throw .archive("the archive gave no index") }
         return index
     }
 
-    /// The signed revocation entry for `seal`, checked but not yet archived (see `commit`).
-    public func prepareRevocation(_ seal: SealSignature, reason: DocumentRevocation.Reason, replacement: SealSignature?,
-                                  note: String?, as revoker: Revoker) throws(ServiceError) -> ArchiveStore.NewEntry {
+    /// `revoke` for synchronous callers (the CLI).
+    @discardableResult
+    public func revoke(_ seal: SealSignature, reason: DocumentRevocation.Reason, replacement: SealSignature?, note: String?,
+                       as revoker: Revoker) throws(ServiceError) -> Int {
+        let entry = try prepareRevocation(seal, reason: reason, replacement: replacement, note: note, as: revoker)
+        guard case .index(let index) = try writer().commit(.entry(entry)) else { throw .archive("the archive gave no index") }
+        return index
+    }
+
+    /// The signed revocation entry for `seal`, checked but not yet archived.
+    func prepareRevocation(_ seal: SealSignature, reason: DocumentRevocation.Reason, replacement: SealSignature?,
+                           note: String?, as revoker: Revoker, by caller: Caller = .directoryOwner) throws(ServiceError) -> ArchiveStore.NewEntry {
+        // The authority's revocations need an admin; a department's, the seal that acts.
+        switch revoker {
+        case .authority: try authorize(caller, .administer)
+        case .department(let named):
+            let acting: String
+            if let named { acting = named } else { acting = try sealingSealName(of: seal) }
+            try authorize(caller, .seal(with: acting))
+        }
         let store = try archiveStore()
         let target = try archivedEntry(of: seal, store: store)
         do {
@@ -119,7 +139,9 @@ extension SealService {
     /// Revokes a seal: the authority issues a new CRL listing it, archived in one transaction, and
     /// the seal can no longer sign.
     @discardableResult
-    public func revokeSeal(_ rawName: String, reason: SealRevocationReason, invalidSince: Date?) throws(ServiceError) -> RevocationList {
+    public func revokeSeal(_ rawName: String, reason: SealRevocationReason, invalidSince: Date?,
+                           by caller: Caller) throws(ServiceError) -> RevocationList {
+        try authorize(caller, .administer)
         let name = try SealName(rawName)
         let info = try info(name, now: clock())
         if let invalidSince, invalidSince > clock() { throw .invalidArgument("--invalid-since lies in the future") }
@@ -170,10 +192,11 @@ extension SealService {
                                                    number: (current?.crl.number ?? 0) + 1, thisUpdate: now,
                                                    nextUpdate: now.addingTimeInterval(Self.revocationInformationLifetime),
                                                    revoked: (current?.crl.entries ?? []) + new)
-                _ = try archive().store.append([.init(entry: .revocationList(IssuedRevocationList(crl: try crl.der)), salt: nil)],
-                                               signer: try logSigner(), now: now, afterRevocationList: .some(current?.index))
+                _ = try writer().commit(.revocationList(.init(entry: .revocationList(IssuedRevocationList(crl: try crl.der)), salt: nil),
+                                                        after: current?.index))
+                runtime.signers.invalidate()
                 return crl
-            } catch ArchiveError.conflict {
+            } catch ServiceError.conflict {
                 continue
             } catch let error as ServiceError {
                 throw error

@@ -1,10 +1,87 @@
 public import Foundation
 public import SealCore
 public import SealArchive
+import NIOPosix
 
-/// Sealing: a signer per seal, seals prepared and archived in batches, receipts attached.
+/// Sealing: the one pipeline every front end uses (CLI in-process, daemon, benchmark).
 extension SealService {
-    /// A signer for seal `name`, refusing a seal that is not currently valid.
+    /// Seals `document` with seal `sealName` in `format`, archives it, and returns the result
+    /// with its receipt once the archive holds it durably: `prepare` on the service's threads,
+    /// then `archive` through the one writer, whose next batch it joins.
+    public func seal(_ document: DocumentInput, with sealName: String, format: DocumentFormat = .detachedCAdES,
+                     by caller: Caller = .directoryOwner) async throws(ServiceError) -> Sealed {
+        let prepared = try await run { () throws(ServiceError) in
+            try self.authorize(caller, .seal(with: sealName))
+            return try self.prepare(document, with: sealName, format: format)
+        }
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[Sealed], ServiceError>, Never>) in
+            archive([prepared], format: format) { continuation.resume(returning: $0) }
+        }
+        guard let sealed = try result.get().first else { throw .archive("the archive gave no answer") }
+        return sealed
+    }
+
+    /// The same pipeline for a synchronous caller with many documents (the CLI, the benchmark):
+    /// every document signs on the service's threads, and each `transactionSize` consecutive
+    /// ones are archived together, in their order, under one checkpoint, while the next ones
+    /// sign. At most `inFlight` documents are held at a time. The first failure stops what has
+    /// not started and is thrown; transactions already committed stay archived.
+    public func seal(_ documents: [DocumentInput], with sealName: String, format: DocumentFormat = .detachedCAdES,
+                     by caller: Caller = .directoryOwner, inFlight: Int = 4 * transactionSize) throws(ServiceError) -> [Sealed] {
+        try authorize(caller, .seal(with: sealName))
+        let batch = SealingBatch(count: documents.count, transactionSize: Self.transactionSize) { [self] unit, done in
+            archive(unit, format: format, then: done)
+        }
+        let slots = DispatchSemaphore(value: max(Self.transactionSize, inFlight))
+        for (index, document) in documents.enumerated() {
+            slots.wait()
+            guard !batch.failed else { break }
+            runtime.threads.submit { state in
+                batch.prepared(index, Result { () throws(ServiceError) -> Prepared in
+                    guard case .active = state else { throw .remote(.unavailable, "the service is shutting down") }
+                    return try self.prepare(document, with: sealName, format: format)
+                }, release: { slots.signal() })
+            }
+        }
+        return try batch.wait()
+    }
+
+    /// The most seals one transaction of a synchronous batch holds, bounding its memory and the
+    /// time the archive is locked.
+    public static let transactionSize = 256
+
+    /// A seal made and ready to archive, with the writer it goes to.
+    struct Prepared: Sendable {
+        let item: Archive.Item
+        let writer: GroupCommit
+    }
+
+    /// Stage one, on a service thread: the signer (loaded once and kept, see `SignerCache`), the
+    /// format's preparation, the signature and the time-stamp.
+    func prepare(_ document: DocumentInput, with sealName: String, format: DocumentFormat) throws(ServiceError) -> Prepared {
+        if case .digest = document, !format.sealsDigests { throw .invalidArgument("a \(format) seal needs the document, not its digest") }
+        let signer = try runtime.signers.signer(for: sealName, load: signer(for:))
+        return Prepared(item: try format.prepare(document, with: signer), writer: try writer())
+    }
+
+    /// Stage two: `unit` archived together through the writer, then each result with its
+    /// receipt; `done` is called on the writer's thread.
+    func archive(_ unit: [Prepared], format: DocumentFormat, then done: @escaping @Sendable (Result<[Sealed], ServiceError>) -> Void) {
+        guard let writer = unit.first?.writer else { return done(.success([])) }
+        writer.enqueue(unit.map { .seal($0.item) }) { committed in
+            done(Result { () throws(ServiceError) -> [Sealed] in
+                var sealed: [Sealed] = []
+                for (prepared, result) in zip(unit, try committed.get()) {
+                    guard case .receipt(let receipt) = result else { throw .archive("the archive answered a seal without a receipt") }
+                    sealed.append(Sealed(format: format, bytes: try format.finish(prepared.item, archivedAs: receipt), receipt: receipt))
+                }
+                return sealed
+            })
+        }
+    }
+
+    /// A signer for seal `name` with its keys loaded, refusing a seal that is not currently
+    /// valid. The pipeline caches what this returns.
     public func signer(for rawName: String) throws(ServiceError) -> SealSigner {
         let name = try SealName(rawName)
         let info = try info(name, now: clock())
@@ -24,62 +101,31 @@ extension SealService {
         }
     }
 
-    /// Seals documents with `signer` and archives them in one batch (one transaction, one new
-    /// checkpoint); each returned seal carries its receipt. A seal is returned only once it is
-    /// durably archived.
-    public func seal(_ documents: [[UInt8]], with signer: SealSigner) throws(ServiceError) -> [SealSignature] {
-        var sealed: [SealSignature] = []
-        for der in try sealDER(documents, with: signer) { sealed.append(try Self.sealSignature(der, path: "a new seal")) }
-        return sealed
-    }
+    // MARK: the writer
 
-    /// `seal(_:with:)` as bytes, never parsed: what the CLI writes and the daemon returns.
-    public func sealDER(_ documents: [[UInt8]], with signer: SealSigner) throws(ServiceError) -> [[UInt8]] {
-        try sealDER(documents, with: signer, through: archiveWriter())
-    }
-
-    /// `sealDER(_:with:)` through an archive writer the caller keeps open across batches, as a
-    /// long-running process does: the store stays open and the log key decrypted.
-    public func sealDER(_ documents: [[UInt8]], with signer: SealSigner, through writer: ArchiveWriter) throws(ServiceError) -> [[UInt8]] {
-        var items: [Archive.Item] = []
-        for document in documents { items.append(try prepareSeal(digest: signer.documentDigestAlgorithm.hash(document), with: signer)) }
-        let committed = try writer.commit(items.map { .seal($0) })
-        var sealed: [[UInt8]] = []
-        for (item, result) in zip(items, committed) { sealed.append(try attachReceipt(result, to: item)) }
-        return sealed
-    }
-
-    /// Seals a document given by its digest (`signer.documentDigestAlgorithm`), ready to archive.
-    public func prepareSeal(digest: [UInt8], with signer: SealSigner) throws(ServiceError) -> Archive.Item {
-        guard digest.count == signer.documentDigestAlgorithm.byteCount else {
-            throw .invalidArgument("a \(signer.documentDigestAlgorithm.rawValue) digest has \(signer.documentDigestAlgorithm.byteCount) bytes, not \(digest.count)")
+    /// The one archive writer, started on first use (it loads the log key).
+    func writer() throws(ServiceError) -> GroupCommit {
+        try runtime.writer { () throws(ServiceError) in
+            GroupCommit(writer: try archiveWriter(), configuration: runtime.configuration.groupCommit,
+                        onBatch: runtime.configuration.onBatch)
         }
-        do { return Archive.Item(sealed: try signer.sealed(digest: digest), documentDigest: digest) } catch { throw ServiceError(error) }
     }
 
-    /// Archives a batch in one transaction under one new checkpoint. Returns once the batch is
-    /// durable, each item answered in order.
-    public func commit(_ pending: [Archive.Pending]) throws(ServiceError) -> [Archive.Committed] {
-        try archiveWriter().commit(pending)
-    }
+    /// Starts the archive writer now, so that a long-running process with a wrong passphrase
+    /// stops at start instead of failing its first write.
+    public func startWriter() throws(ServiceError) { _ = try writer() }
 
-    /// The archive held open for writing with the log key loaded, for a long-running writer
-    /// (the daemon's group commit): opening the store and decrypting the key once, not per batch.
-    public func archiveWriter() throws(ServiceError) -> ArchiveWriter {
+    /// Commits what is pending and stops the writer; a later write starts it again.
+    public func shutdown() { runtime.stopWriter() }
+
+    /// The archive held open for writing with the log key loaded.
+    func archiveWriter() throws(ServiceError) -> ArchiveWriter {
         ArchiveWriter(archive: try archive(), signer: try logSigner(), clock: clock)
-    }
-
-    /// The archived seal's DER: `item`'s seal with the receipt its batch produced embedded.
-    public func attachReceipt(_ committed: Archive.Committed, to item: Archive.Item) throws(ServiceError) -> [UInt8] {
-        guard case .receipt(let receipt) = committed else { throw .archive("the archive answered a seal without a receipt") }
-        do { return try SealSignature.der(item.sealed.der, settingUnsignedAttribute: SealOID.archiveReceipt, to: receipt.der) } catch {
-            throw .crypto(error.description)
-        }
     }
 }
 
-/// Appends batches to the archive (see `SealService.archiveWriter`).
-public final class ArchiveWriter: @unchecked Sendable {
+/// Appends batches to the archive: what the group commit's thread calls.
+final class ArchiveWriter: @unchecked Sendable {
     let archive: Archive
     let signer: NoteSigner
     let clock: @Sendable () -> Date
@@ -91,7 +137,98 @@ public final class ArchiveWriter: @unchecked Sendable {
     }
 
     /// One transaction, one new checkpoint; durable when it returns.
-    public func commit(_ pending: [Archive.Pending]) throws(ServiceError) -> [Archive.Committed] {
+    func commit(_ pending: [Archive.Pending]) throws(ServiceError) -> [Archive.Committed] {
         do { return try archive.append(pending, signer: signer, now: clock()) } catch { throw ServiceError(error) }
+    }
+}
+
+/// A synchronous batch in flight: seals arrive from the service's threads in any order, leave
+/// for the writer in their documents' order, a transaction at a time, and are answered from the
+/// writer's thread.
+private final class SealingBatch: @unchecked Sendable {
+    typealias Archiver = @Sendable ([SealService.Prepared], @escaping @Sendable (Result<[Sealed], ServiceError>) -> Void) -> Void
+
+    private let lock = NSLock()
+    private let count: Int
+    private let transactionSize: Int
+    private let archive: Archiver
+    private var ready: [Int: SealService.Prepared] = [:]
+    private var releases: [Int: @Sendable () -> Void] = [:]
+    /// The first document not yet handed to the writer.
+    private var next = 0
+    private var sealed: [Sealed?]
+    private var answered = 0
+    private var failure: ServiceError?
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(count: Int, transactionSize: Int, archive: @escaping Archiver) {
+        self.count = count
+        self.transactionSize = transactionSize
+        self.archive = archive
+        sealed = Array(repeating: nil, count: count)
+        if count == 0 { finished.signal() }
+    }
+
+    var failed: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return failure != nil
+    }
+
+    /// Document `index` is signed (or failed); `release` frees its place once it is answered.
+    func prepared(_ index: Int, _ result: Result<SealService.Prepared, ServiceError>, release: @escaping @Sendable () -> Void) {
+        lock.lock()
+        releases[index] = release
+        switch result {
+        case .success(let prepared): ready[index] = prepared
+        case .failure(let error): fail(error)
+        }
+        var units: [(Int, [SealService.Prepared])] = []
+        // Hand on every complete transaction at the front, and the last, shorter one.
+        while failure == nil {
+            let end = min(next + transactionSize, count)
+            guard next < end, (next..<end).allSatisfy({ ready[$0] != nil }) else { break }
+            units.append((next, (next..<end).compactMap { ready.removeValue(forKey: $0) }))
+            next = end
+        }
+        lock.unlock()
+        for (start, unit) in units {
+            archive(unit) { result in self.answer(start, unit.count, result) }
+        }
+    }
+
+    private func answer(_ start: Int, _ size: Int, _ result: Result<[Sealed], ServiceError>) {
+        lock.lock()
+        switch result {
+        case .success(let values): for (offset, value) in values.enumerated() { sealed[start + offset] = value }
+        case .failure(let error): fail(error)
+        }
+        let freed = (start..<start + size).compactMap { releases.removeValue(forKey: $0) }
+        answered += size
+        let done = failure == nil && answered == count
+        lock.unlock()
+        freed.forEach { $0() }
+        if done { finished.signal() }
+    }
+
+    /// Records the first failure and lets everything waiting go (caller holds the lock).
+    private func fail(_ error: ServiceError) {
+        guard failure == nil else { return }
+        failure = error
+        let waiting = releases.values
+        releases.removeAll()
+        ready.removeAll()
+        DispatchQueue.global().async {
+            waiting.forEach { $0() }
+        }
+        finished.signal()
+    }
+
+    func wait() throws(ServiceError) -> [Sealed] {
+        finished.wait()
+        lock.lock()
+        defer { lock.unlock() }
+        if let failure { throw failure }
+        return sealed.compactMap { $0 }
     }
 }

@@ -17,8 +17,9 @@ extension SealService {
         // Online, the authority's own newest CRL is complete as of now, unless CRLs were given.
         let online = revocationLists.isEmpty
         let crls = online ? (try latestRevocationList()).map { [$0.crl] } ?? [] : revocationLists
-        return try Self.verify(seal: seal, document: document, trust: trustBundle(), revocationLists: crls,
-                               revocationListsAreCurrent: online, statusList: statusList, lookup: Archive(store: archive), clock: clock)
+        return try OfflineVerifier(trust: trustBundle(), revocationLists: crls, revocationListsAreCurrent: online,
+                                   statusList: statusList, lookup: Archive(store: archive), clock: clock,
+                                   caches: runtime.verificationCaches).verify(seal: seal, document: document)
     }
 
     /// Verifies offline against a trust bundle (and, when given, an archive to look seals up in).
@@ -30,18 +31,28 @@ extension SealService {
                             statusList: statusList, lookup: lookup, clock: clock).verify(seal: seal, document: document)
     }
 
+    /// What verifiers remember between seals (paths, ESS bindings, checkpoints); a verifier
+    /// owns its caches, and the service shares one set among its own online verifications.
+    public struct VerificationCaches: Sendable {
+        let seals = VerificationCache()
+        let checkpoints = VerifiedCheckpoints()
+        public init() {}
+    }
+
     /// Offline verification prepared once for a trust bundle, for verifying many seals: the
-    /// bundle's log keys are parsed once rather than for each seal.
+    /// bundle's log keys are parsed once rather than for each seal, and what one seal proved
+    /// (a path, a checkpoint) is remembered for the next.
     public struct OfflineVerifier {
         let verifier: SealVerifier
         let archive: ArchiveVerifier
 
         public init(trust: TrustBundle, revocationLists: [RevocationList] = [], revocationListsAreCurrent: Bool = false,
                     statusList: DocumentStatusList? = nil, lookup: (any ArchiveLookup)? = nil,
-                    clock: @escaping @Sendable () -> Date = { Date() }) throws(ServiceError) {
+                    clock: @escaping @Sendable () -> Date = { Date() }, caches: VerificationCaches = .init()) throws(ServiceError) {
             verifier = SealVerifier(trust: trust.anchors, revocationLists: revocationLists,
-                                    revocationListsAreCurrent: revocationListsAreCurrent, clock: clock)
-            archive = ArchiveVerifier(logKeys: try logKeys(of: trust), lookup: lookup, statusList: statusList)
+                                    revocationListsAreCurrent: revocationListsAreCurrent, clock: clock, cache: caches.seals)
+            archive = ArchiveVerifier(logKeys: try logKeys(of: trust), lookup: lookup, statusList: statusList,
+                                      checkpoints: caches.checkpoints)
         }
 
         public func verify(seal: [UInt8], document: [UInt8]) -> VerificationReport {

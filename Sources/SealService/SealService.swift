@@ -9,15 +9,24 @@ public final class SealService: Sendable {
     public let authority: AuthorityRecord
     let passphrase: Passphrase?
     let clock: @Sendable () -> Date
+    /// The threads, the archive writer, the read connections and the signers kept open.
+    let runtime: ServiceRuntime
 
     /// Opens an existing authority. Keys are loaded only when an operation needs them.
-    public init(directory: DataDirectory, passphrase: Passphrase?,
-                clock: @escaping @Sendable () -> Date = { Date() }) throws(ServiceError) {
+    public init(directory: DataDirectory, passphrase: Passphrase?, clock: @escaping @Sendable () -> Date = { Date() },
+                configuration: ServiceConfiguration = .init()) throws(ServiceError) {
         guard directory.exists else { throw .noAuthority(directory.url.path) }
         self.directory = directory
         self.authority = try JSON.decode(AuthorityRecord.self, from: directory.authorityRecord)
         self.passphrase = passphrase
         self.clock = clock
+        runtime = ServiceRuntime(configuration: configuration, directory: directory)
+    }
+
+    /// Runs blocking `body` (file and archive reads, key derivation) on the service's threads,
+    /// for async callers such as the daemon's request handlers.
+    public func run<T: Sendable>(_ body: @escaping @Sendable () throws(ServiceError) -> T) async throws(ServiceError) -> T {
+        try await runtime.run(body)
     }
 
     // MARK: init
@@ -111,7 +120,8 @@ public final class SealService: Sendable {
     /// Issues a seal (key + certificate) to a department.
     @discardableResult
     public func enroll(name rawName: String, department: String, organizationIdentifier: String?,
-                       algorithm: SignatureAlgorithm?, days: Int) throws(ServiceError) -> SealInfo {
+                       algorithm: SignatureAlgorithm?, days: Int, by caller: Caller) throws(ServiceError) -> SealInfo {
+        try authorize(caller, .administer)
         let name = try SealName(rawName)
         try Self.checkNameField(department, "the department name")
         if let organizationIdentifier { try Self.checkNameField(organizationIdentifier, "the organization identifier") }

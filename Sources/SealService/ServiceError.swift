@@ -24,6 +24,8 @@ public enum ServiceError: Error, Sendable, CustomStringConvertible, Equatable {
     case archive(String)
     case forbidden(String)
     case refused(String)
+    /// Another writer changed what this operation depended on; trying again may succeed.
+    case conflict(String)
     case badStatusList(String)
     /// The archive's storage refuses writes for now (full disk, read-only file system).
     case storage(String)
@@ -42,7 +44,7 @@ public enum ServiceError: Error, Sendable, CustomStringConvertible, Equatable {
         case .badTrustBundle, .badRevocationList, .badStatusList: .badInput
         case .fileNotFound, .fileUnreadable: .missingFile
         case .unknownSeal, .noAuthority: .notFound
-        case .authorityExists, .directoryNotEmpty, .sealExists, .refused, .sealNotUsable: .conflict
+        case .authorityExists, .directoryNotEmpty, .sealExists, .refused, .sealNotUsable, .conflict: .conflict
         case .forbidden: .forbidden
         case .passphraseRequired, .passphraseRefused, .keyUnreadable, .storage: .unavailable
         case .io, .crypto, .archive: .failure
@@ -65,6 +67,7 @@ public enum ServiceError: Error, Sendable, CustomStringConvertible, Equatable {
         case .fileNotFound(let path): "no such file: \(path)"
         case .fileUnreadable(let path, let why): "cannot read \(path): \(why)"
         case .io(let text): text
+        case .conflict(let text): text
         case .invalidArgument(let text): text
         case .badTrustBundle(let why): "bad trust bundle: \(why)"
         case .badRevocationList(let why): "bad CRL: \(why)"
@@ -85,6 +88,7 @@ public enum ServiceError: Error, Sendable, CustomStringConvertible, Equatable {
         switch error {
         case .unavailable: self = .storage(error.description)
         case .invalidArgument(let why): self = .refused(why)
+        case .conflict(let why): self = .conflict(why)
         default: self = .archive(error.description)
         }
     }

@@ -1,27 +1,23 @@
 public import Foundation
 public import SealCore
 
-/// Loaded signers kept between requests: loading a key means a passphrase derivation (about a
+/// Loaded signers kept between seals: loading a key means a passphrase derivation (about a
 /// fifth of a second), far too slow per seal. A cached signer is re-checked against the seal's
 /// validity on every use and reloaded (which re-reads the CRL) after `lifetime`; a seal revoked
-/// through this process is dropped at once.
-public final class SignerCache: @unchecked Sendable {
+/// through this service is dropped at once.
+final class SignerCache: @unchecked Sendable {
     private struct Entry {
         let signer: SealSigner
         let loaded: Date
     }
 
-    private let service: SealService
     private let lifetime: TimeInterval
     private let lock = NSLock()
     private var entries: [String: Entry] = [:]
 
-    public init(service: SealService, lifetime: TimeInterval = 10) {
-        self.service = service
-        self.lifetime = lifetime
-    }
+    init(lifetime: TimeInterval) { self.lifetime = lifetime }
 
-    public func signer(for name: String) throws(ServiceError) -> SealSigner {
+    func signer(for name: String, load: (String) throws(ServiceError) -> SealSigner) throws(ServiceError) -> SealSigner {
         let now = Date()
         lock.lock()
         let cached = entries[name]
@@ -30,7 +26,7 @@ public final class SignerCache: @unchecked Sendable {
            cached.signer.certificate.notBefore <= now, now <= cached.signer.certificate.notAfter {
             return cached.signer
         }
-        let signer = try service.signer(for: name)
+        let signer = try load(name)
         lock.lock()
         entries[name] = Entry(signer: signer, loaded: now)
         lock.unlock()
@@ -38,7 +34,7 @@ public final class SignerCache: @unchecked Sendable {
     }
 
     /// Forgets one seal's signer (or all), so the next use re-checks it.
-    public func invalidate(_ name: String? = nil) {
+    func invalidate(_ name: String? = nil) {
         lock.lock()
         if let name { entries[name] = nil } else { entries.removeAll() }
         lock.unlock()

@@ -262,13 +262,14 @@ import SealTestSupport
         try archive.fill(3, batch: 3)
         let note = try #require(try archive.store.latestCheckpoint()).note
         let keys = [archive.signer.verifierKey]
-        #expect(try SignedCheckpoint.verified(note: note, logKeys: keys).checkpoint.size == 3)
-        #expect(try SignedCheckpoint.verified(note: note, logKeys: keys).checkpoint.size == 3)
+        let cache = VerifiedCheckpoints()
+        #expect(try cache.checkpoint(note: note, logKeys: keys).checkpoint.size == 3)
+        #expect(try cache.checkpoint(note: note, logKeys: keys).checkpoint.size == 3)
         var lines = note.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         lines[1] = "4"
-        #expect(throws: (any Error).self) { try SignedCheckpoint.verified(note: lines.joined(separator: "\n"), logKeys: keys) }
+        #expect(throws: SignedCheckpoint.OpenError.self) { try cache.checkpoint(note: lines.joined(separator: "\n"), logKeys: keys) }
         let otherKey = try NoteSigner(name: "seal.test/archive", key: try Ed25519PrivateKey.generate()).verifierKey
-        #expect(throws: (any Error).self) { try SignedCheckpoint.verified(note: note, logKeys: [otherKey]) }
+        #expect(throws: SignedCheckpoint.OpenError.self) { try cache.checkpoint(note: note, logKeys: [otherKey]) }
     }
 }
 

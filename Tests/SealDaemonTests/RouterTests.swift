@@ -20,7 +20,7 @@ import Testing
         try SealService.initialize(directory: directory, name: "Router Test Authority", algorithm: .ecdsaP256, passphrase: nil)
         let service = try SealService(directory: directory, passphrase: nil)
         try service.enroll(name: "civil", department: "Civil Registry", organizationIdentifier: nil, algorithm: nil, days: 30)
-        let daemon = try SealDaemonApp(service: service, configuration: DaemonConfiguration(dataDirectory: directory, socketPath: "unused"),
+        let daemon = try SealDaemonApp(configuration: DaemonConfiguration(dataDirectory: directory, socketPath: "unused"),
                                        logger: Logger(label: "router-test", factory: { _ in SwiftLogNoOpLogHandler() }))
         defer { daemon.shutdown() }
         let app = Application(router: daemon.router(publicOnly: publicOnly))

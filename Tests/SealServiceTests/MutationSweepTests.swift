@@ -37,7 +37,7 @@ import SealTestSupport
         let scratch = try ScratchAuthority()
         let service = try scratch.service()
         try service.enroll(name: "dept", department: "Civil Registry", organizationIdentifier: nil, algorithm: nil, days: 30)
-        let seal = try service.seal([document], with: try service.signer(for: "dept"))[0].der
+        let seal = try service.sealNow(document, "dept").der
         let full = try service.trustBundle()
         let trust = rootsOnly ? TrustBundle(roots: full.roots) : full
         let passes = { (bytes: [UInt8]) throws -> Bool in

@@ -36,9 +36,8 @@ func revocationDate(of name: String, in service: SealService) throws -> Date {
 
     @Test func issuedInErrorThenCorrected() throws {
         try withAuthority { service, clock in
-            let signer = try service.signer(for: "civil")
-            let wrong = try service.seal([document], with: signer)[0]
-            let right = try service.seal([corrected], with: signer)[0]
+            let wrong = try service.sealNow(document, "civil")
+            let right = try service.sealNow(corrected, "civil")
             clock.advance(60)
             try service.revoke(wrong, reason: .error, replacement: right, note: "wrong date of birth", as: .department(nil))
 
@@ -66,7 +65,7 @@ func revocationDate(of name: String, in service: SealService) throws -> Date {
 
     @Test func refusalsAppendNothing() throws {
         try withAuthority { service, clock in
-            let civil = try service.seal([document], with: try service.signer(for: "civil"))[0]
+            let civil = try service.sealNow(document, "civil")
             let size = { try service.archiveStore().size }
             let before = try size()
             // Another department may not revoke it.
@@ -77,7 +76,7 @@ func revocationDate(of name: String, in service: SealService) throws -> Date {
             let other = try ScratchAuthority()
             let otherService = try other.service()
             try otherService.enroll(name: "civil", department: "Elsewhere", organizationIdentifier: nil, algorithm: nil, days: 5)
-            let foreign = try otherService.seal([document], with: try otherService.signer(for: "civil"))[0]
+            let foreign = try otherService.sealNow(document, "civil")
             #expect(throws: ServiceError.refused("the seal is not in this authority's archive")) {
                 try service.revoke(foreign, reason: .error, replacement: nil, note: nil, as: .authority)
             }
@@ -97,7 +96,7 @@ func revocationDate(of name: String, in service: SealService) throws -> Date {
 
     @Test func revokedSealCannotSignAndCRLsNumberUpwards() throws {
         try withAuthority { service, clock in
-            let early = try service.seal([document], with: try service.signer(for: "land"))[0]
+            let early = try service.sealNow(document, "land")
             clock.advance(3600)
             let first = try service.revokeSeal("land", reason: .superseded, invalidSince: nil)
             #expect(first.number == 1)
@@ -152,7 +151,7 @@ func revocationDate(of name: String, in service: SealService) throws -> Date {
 
     @Test func keyCompromiseBeforeTheTimeStampRevokesEarlierSeals() throws {
         try withAuthority { service, clock in
-            let sealed = try service.seal([document], with: try service.signer(for: "civil"))[0]
+            let sealed = try service.sealNow(document, "civil")
             let sealedAt = clock.read()
             clock.advance(3600)
             try service.revokeSeal("civil", reason: .keyCompromise, invalidSince: sealedAt.addingTimeInterval(-600))
@@ -164,7 +163,7 @@ func revocationDate(of name: String, in service: SealService) throws -> Date {
 
     @Test func onlineRevocationNeedsNoFreshCRL() throws {
         try withAuthority { service, clock in
-            let sealed = try service.seal([document], with: try service.signer(for: "civil"))[0]
+            let sealed = try service.sealNow(document, "civil")
             let none = try service.verify(seal: sealed.der, document: document)
             #expect(none.revocation.status == .good && none.revocation.source == "archive")
             #expect(none.checks.first { $0.name == .revocation }?.outcome == .passed)
@@ -178,7 +177,7 @@ func revocationDate(of name: String, in service: SealService) throws -> Date {
 
     @Test func staleRevocationInformationIsTryLater() throws {
         try withAuthority { service, clock in
-            let sealed = try service.seal([document], with: try service.signer(for: "civil"))[0]
+            let sealed = try service.sealNow(document, "civil")
             let crl = try service.currentRevocationList()
             let bundle = try service.trustBundle()
             let list = try SealService.documentStatusList(Array(try service.documentStatusList().utf8), trust: bundle)
@@ -221,7 +220,7 @@ func revocationDate(of name: String, in service: SealService) throws -> Date {
         let service = try scratch.service()
         try service.enroll(name: "civil", department: "Civil Registry", organizationIdentifier: nil, algorithm: nil, days: 30)
         try service.enroll(name: "land", department: "Land Office", organizationIdentifier: nil, algorithm: nil, days: 30)
-        let sealed = try service.seal([document], with: try service.signer(for: "civil"))[0]
+        let sealed = try service.sealNow(document, "civil")
         let store = try service.archive().store
         let target = try service.archivedEntry(of: sealed, store: store)
         let land = try service.seals().first { $0.name == "land" }!

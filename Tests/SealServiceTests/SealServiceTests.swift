@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SealCore
+import SealTestSupport
 @testable import SealService
 
 /// One authority in a scratch directory per test.
@@ -187,7 +188,7 @@ final class ScratchAuthority {
         let scratch = try ScratchAuthority()
         let service = try scratch.service()
         try service.enroll(name: "dept", department: "Household Registry", organizationIdentifier: "42", algorithm: nil, days: 10)
-        let seal = try service.seal([document], with: try service.signer(for: "dept"))[0]
+        let seal = try service.sealNow(document, "dept")
         let report = try service.verify(seal: seal.der, document: document)
         #expect(report.indication == .totalPassed)
         #expect(report.signer?.organizationIdentifier == "42")
@@ -275,8 +276,8 @@ final class ScratchAuthority {
         let service = try scratch.service()
         try service.enroll(name: "civil", department: "Civil", organizationIdentifier: nil, algorithm: nil, days: 30)
         try service.enroll(name: "tax", department: "Tax", organizationIdentifier: nil, algorithm: nil, days: 30)
-        let patient = SignerCache(service: service, lifetime: 3600)
-        let eager = SignerCache(service: service, lifetime: 0)
+        let patient = Loader(cache: SignerCache(lifetime: 3600), service: service)
+        let eager = Loader(cache: SignerCache(lifetime: 0), service: service)
         _ = try patient.signer(for: "civil")
         _ = try eager.signer(for: "civil")
         try service.revokeSeal("civil", reason: .keyCompromise, invalidSince: nil)
@@ -286,11 +287,17 @@ final class ScratchAuthority {
         #expect(throws: revoked) { try eager.signer(for: "civil") }
         // …a long one keeps the loaded key until it is told,
         _ = try patient.signer(for: "civil")
-        patient.invalidate("civil")
+        patient.cache.invalidate("civil")
         #expect(throws: revoked) { try patient.signer(for: "civil") }
         // and other seals are untouched.
         _ = try patient.signer(for: "tax")
         #expect(throws: ServiceError.unknownSeal("nosuch")) { try patient.signer(for: "nosuch") }
+    }
+
+    struct Loader {
+        let cache: SignerCache
+        let service: SealService
+        func signer(for name: String) throws(ServiceError) -> SealSigner { try cache.signer(for: name, load: service.signer(for:)) }
     }
 }
 
@@ -302,10 +309,10 @@ final class ScratchAuthority {
         let service = try scratch.service()
         try service.enroll(name: "civil", department: "Civil", organizationIdentifier: nil, algorithm: nil, days: 30)
         let signer = try service.signer(for: "civil")
-        var commit: GroupCommit? = try GroupCommit(service: service)
+        var commit: GroupCommit? = GroupCommit(writer: try service.archiveWriter())
         // The writer thread holds the worker until its loop ends.
         weak let worker = commit?.worker
-        let item = try service.prepareSeal(digest: DigestAlgorithm.sha256.hash([1, 2, 3]), with: signer)
+        let item = try DocumentFormat.detachedCAdES.prepare(.content([1, 2, 3]), with: signer)
         guard case .receipt(let receipt)? = try await commit?.submit(.seal(item)) else {
             Issue.record("a seal was not answered with a receipt")
             return
@@ -316,5 +323,47 @@ final class ScratchAuthority {
         for _ in 0..<200 where worker != nil { usleep(10_000) }
         #expect(worker == nil, "the writer thread still runs")
         #expect(try service.archiveStore().size == 1)
+    }
+}
+
+/// The service's one writer carries seals, revocations and CRLs; batches keep their order.
+@Suite struct OneWriterTests {
+    @Test func aSynchronousBatchIsArchivedInOrderAsTransactionsOf256() throws {
+        let scratch = try ScratchAuthority()
+        let service = try scratch.service()
+        try service.enroll(name: "civil", department: "Civil", organizationIdentifier: nil, algorithm: nil, days: 30)
+        let documents = (0..<300).map { DocumentInput.content(Array("document \($0)".utf8)) }
+        let sealed = try service.seal(documents, with: "civil")
+        #expect(sealed.map(\.receipt.index) == Array(0..<300))
+        #expect(sealed.map(\.receipt.treeSize) == Array(repeating: 256, count: 256) + Array(repeating: 300, count: 44))
+        #expect(try service.checkpoints(from: 1, count: 10).map(\.size) == [256, 300])
+    }
+
+    @Test func concurrentCRLsGetOneNumberEach() throws {
+        let scratch = try ScratchAuthority()
+        let service = try scratch.service()
+        let names = ["civil", "tax", "land", "water"]
+        for name in names { try service.enroll(name: name, department: name, organizationIdentifier: nil, algorithm: nil, days: 30) }
+        DispatchQueue.concurrentPerform(iterations: names.count) { index in
+            #expect(throws: Never.self) { try service.revokeSeal(names[index], reason: .cessation, invalidSince: nil) }
+        }
+        let crl = try service.currentRevocationList()
+        #expect(crl.number == names.count)
+        #expect(crl.entries.count == names.count)
+    }
+
+    /// Also when the last reference goes away in a callback on the writer thread itself.
+    @Test(arguments: 0..<5)
+    func aServiceDroppedWithoutShutdownStopsItsWriter(round: Int) throws {
+        let scratch = try ScratchAuthority()
+        var service: SealService? = try scratch.service()
+        try service?.enroll(name: "civil", department: "Civil", organizationIdentifier: nil, algorithm: nil, days: 30)
+        _ = try service?.seal([.content([1, 2, 3])], with: "civil")
+        weak let worker = try service?.writer().worker
+        #expect(worker != nil)
+        service = nil
+        for _ in 0..<200 where worker != nil { usleep(10_000) }
+        #expect(worker == nil, "the writer thread still runs")
+        #expect(try scratch.service().archiveStore().size == 1)
     }
 }

@@ -1,4 +1,6 @@
 public import Foundation
+public import SealService
+public import SealCore
 
 /// Helpers shared by the end-to-end and interop tests: running programs, finding the built
 /// `seal` binary and the repository, scratch directories.
@@ -74,5 +76,12 @@ public enum TestSupport {
     /// POSIX permission bits of a file.
     public static func mode(_ url: URL) -> Int {
         ((try? FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions]) as? Int ?? -1) & 0o777
+    }
+}
+
+extension SealService {
+    /// Seals and archives one document with seal `name` through the pipeline, parsed.
+    public func sealNow(_ document: [UInt8], _ name: String) throws -> SealSignature {
+        try SealSignature(der: try seal([document], sealName: name)[0])
     }
 }

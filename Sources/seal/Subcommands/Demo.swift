@@ -44,20 +44,20 @@ extension SealCommand {
                 let documentURL = base.appendingPathComponent("birth-certificate.txt")
                 let document = Array(Self.sampleDocument.utf8)
                 try AtomicFile.write(document, to: documentURL)
-                let sealed = try service.seal([document], with: try service.signer(for: "civil-registry"))[0]
-                try AtomicFile.write(sealed.der, to: URL(fileURLWithPath: documentURL.path + ".p7s"))
-                print("   wrote \(documentURL.lastPathComponent).p7s (\(sealed.der.count) bytes), archived as entry 0")
+                let sealed = try service.seal([document], sealName: "civil-registry")[0]
+                try AtomicFile.write(sealed, to: URL(fileURLWithPath: documentURL.path + ".p7s"))
+                print("   wrote \(documentURL.lastPathComponent).p7s (\(sealed.count) bytes), archived as entry 0")
 
                 step(4, "seal trust export + seal verify: a third party checks it offline")
                 let bundle = try service.trustBundle()
-                let good = try SealService.verify(seal: sealed.der, document: document, trust: bundle)
+                let good = try SealService.verify(seal: sealed, document: document, trust: bundle)
                 print("   \(good.summary)")
                 allAsExpected = allAsExpected && good.indication == .totalPassed
 
                 step(5, "a tampered copy: one character of the name changed")
                 var tampered = document
                 if let index = tampered.firstIndex(of: UInt8(ascii: "H")) { tampered[index] = UInt8(ascii: "J") }
-                let bad = try SealService.verify(seal: sealed.der, document: tampered, trust: bundle)
+                let bad = try SealService.verify(seal: sealed, document: tampered, trust: bundle)
                 print("   \(bad.summary)")
                 allAsExpected = allAsExpected && bad.indication == .totalFailed && bad.subIndication == .hashFailure
 

@@ -6,7 +6,7 @@ extension SealCommand {
     struct Sign: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Seal and archive documents: writes FILE.p7s (detached CAdES-T CMS, DER, with its archive receipt) next to each FILE.",
-            discussion: "All files of one call are archived in one batch under one new signed checkpoint; a .p7s is written only after its batch is durable.")
+            discussion: "The files of one call are archived in their order, each 256 in one transaction under one new signed checkpoint, while the next ones are signed; a .p7s is written only once its transaction is durable.")
 
         @OptionGroup var global: GlobalOptions
 
@@ -52,8 +52,8 @@ extension SealCommand {
                 // Read every input first: a missing file stops the run before anything is written.
                 let documents = try documentPaths().map { path throws(ServiceError) in (path, try AtomicFile.read(path: path)) }
                 let authority = try global.operations()
-                // Chunks bound memory on large runs and pace the progress bar; the keys are loaded once
-                // per chunk, and each 256 seals are one archive transaction.
+                // Chunks bound memory on large runs and pace the progress bar; each 256 seals are one
+                // archive transaction.
                 var written: [Written] = []
                 for batch in stride(from: 0, to: documents.count, by: 4096).map({ documents[$0..<min($0 + 4096, documents.count)] }) {
                     let sealed = try authority.seal(batch.map(\.1), sealName: seal)

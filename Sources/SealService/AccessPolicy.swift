@@ -1,6 +1,29 @@
 public import Foundation
-public import SealService
 import SealCore
+
+/// Who asks for an operation.
+public enum Caller: Sendable, CustomStringConvertible {
+    /// Whoever runs the CLI on the data directory itself: they hold the files and the keys'
+    /// passphrase, so every operation is theirs.
+    case directoryOwner
+    /// A daemon caller, known by the kernel's credentials (nil: the listener gave none).
+    case peer(PeerIdentity?)
+
+    public var description: String {
+        switch self {
+        case .directoryOwner: "the data directory's owner"
+        case .peer(let peer): peer.map(String.init(describing:)) ?? "an unidentified caller"
+        }
+    }
+}
+
+/// What an operation needs from its caller.
+public enum Permission: Sendable, Equatable {
+    /// Enrolling and revoking seals, revoking as the authority.
+    case administer
+    /// Sealing with seal `name`, and revoking the documents it sealed.
+    case seal(with: String)
+}
 
 /// Who a caller on the Unix socket is, from the kernel (SO_PEERCRED), never from the request.
 public struct PeerIdentity: Sendable, Equatable, CustomStringConvertible {
@@ -86,7 +109,7 @@ public struct AccessPolicy: Sendable, Equatable {
                 guard let account = getpwnam(words[1]) else { throw .invalidArgument("access file line \(number + 1): no user '\(words[1])'") }
                 subject = .uid(account.pointee.pw_uid)
             case "group":
-                guard let id = DaemonConfiguration.groupID(words[1]) else { throw .invalidArgument("access file line \(number + 1): no group '\(words[1])'") }
+                guard let id = Self.groupID(words[1]) else { throw .invalidArgument("access file line \(number + 1): no group '\(words[1])'") }
                 subject = .gid(id)
             default: throw bad
             }
@@ -104,6 +127,26 @@ public struct AccessPolicy: Sendable, Equatable {
         (grants[.uid(peer.uid)] ?? []) + peer.groups.flatMap { grants[.gid($0)] ?? [] }
     }
 
+    /// A group by number or name.
+    public static func groupID(_ text: String) -> gid_t? {
+        if let number = gid_t(text) { return number }
+        guard let entry = getgrnam(text) else { return nil }
+        return entry.pointee.gr_gid
+    }
+
+    /// The one access decision: whether `caller` may do what `permission` names.
+    public func allows(_ caller: Caller, _ permission: Permission) -> Bool {
+        switch caller {
+        case .directoryOwner: return true
+        case .peer(nil): return false
+        case .peer(let peer?):
+            switch permission {
+            case .administer: return isAdmin(peer)
+            case .seal(let name): return maySeal(peer, with: name)
+            }
+        }
+    }
+
     public func isAdmin(_ peer: PeerIdentity) -> Bool {
         peer.uid == 0 || peer.uid == owner || grants(of: peer).contains(.admin)
     }
@@ -116,13 +159,13 @@ public struct AccessPolicy: Sendable, Equatable {
 
 /// Re-reads the access file when it changes, so granting access needs no restart. A damaged
 /// file refuses everyone but the admins (fail closed) until it is fixed.
-final class AccessFile: @unchecked Sendable {
+public final class AccessFile: @unchecked Sendable {
     let url: URL
     let owner: uid_t
     private let lock = NSLock()
     private var cached: (version: FileVersion?, policy: AccessPolicy, error: ServiceError?)?
 
-    init(directory: DataDirectory) {
+    public init(directory: DataDirectory) {
         url = directory.url.appendingPathComponent("access.conf")
         let attributes = try? FileManager.default.attributesOfItem(atPath: directory.url.path)
         owner = (attributes?[.ownerAccountID] as? NSNumber).map { uid_t($0.uint32Value) } ?? 0
@@ -130,7 +173,7 @@ final class AccessFile: @unchecked Sendable {
 
     /// The policy as the file says now; the file is read again whenever its version changes (one
     /// `stat` per request).
-    func current() -> (policy: AccessPolicy, error: ServiceError?) {
+    public func current() -> (policy: AccessPolicy, error: ServiceError?) {
         let version = FileVersion(path: url.path)
         lock.lock()
         defer { lock.unlock() }
@@ -146,5 +189,22 @@ final class AccessFile: @unchecked Sendable {
         }
         cached = (version, result.0, result.1)
         return result
+    }
+}
+
+extension SealService {
+    /// Refuses (`forbidden`) unless the access file lets `caller` do what `permission` names.
+    /// Every operation that needs a permission asks here, whichever front end called it.
+    public func authorize(_ caller: Caller, _ permission: Permission) throws(ServiceError) {
+        if case .directoryOwner = caller { return }
+        let (policy, problem) = runtime.access.current()
+        if policy.allows(caller, permission) { return }
+        let who = if case .peer(let peer?) = caller { "uid \(peer.uid)" } else { "this caller" }
+        let what = switch permission {
+        case .administer: "this operation (admin only)"
+        case .seal(let name): "seal '\(name)'"
+        }
+        let damaged = problem.map { " (it is unusable, so only admins are served: \($0))" } ?? ""
+        throw .forbidden("\(who) may not use \(what); see access.conf in the data directory\(damaged)")
     }
 }

@@ -1,0 +1,102 @@
+public import Foundation
+public import SealArchive
+import NIOPosix
+
+/// How a `SealService` runs its pipeline.
+public struct ServiceConfiguration: Sendable {
+    /// Batching of the one archive writer.
+    public var groupCommit: GroupCommit.Configuration
+    /// How long a loaded signer is reused before its seal is re-checked (see `SignerCache`).
+    public var signerLifetime: TimeInterval
+    /// Threads for blocking work (signing, SQLite, files, key derivation); also the most
+    /// read connections kept open.
+    public var threads: Int
+    /// Called after every committed batch (metrics).
+    public var onBatch: @Sendable (GroupCommit.BatchReport) -> Void
+
+    public init(groupCommit: GroupCommit.Configuration = .init(), signerLifetime: TimeInterval = 10,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                onBatch: @escaping @Sendable (GroupCommit.BatchReport) -> Void = { _ in }) {
+        self.groupCommit = groupCommit
+        self.signerLifetime = signerLifetime
+        self.threads = max(1, threads)
+        self.onBatch = onBatch
+    }
+}
+
+/// What a `SealService` keeps between operations: the threads blocking work runs on (never an
+/// event loop or the cooperative pool), the one archive writer (started on first write, since
+/// it needs the log key), a bounded set of open read connections, and the loaded signers.
+final class ServiceRuntime: @unchecked Sendable {
+    let configuration: ServiceConfiguration
+    let threads: NIOThreadPool
+    let signers: SignerCache
+    /// Shared by the service's online verifications.
+    let verificationCaches = SealService.VerificationCaches()
+    private let lock = NSLock()
+    private var writer: GroupCommit?
+    private var idleReaders: [ArchiveStore] = []
+
+    /// The data directory's access file, re-read when it changes.
+    let access: AccessFile
+
+    init(configuration: ServiceConfiguration, directory: DataDirectory) {
+        self.configuration = configuration
+        access = AccessFile(directory: directory)
+        threads = NIOThreadPool(numberOfThreads: configuration.threads)
+        threads.start()
+        signers = SignerCache(lifetime: configuration.signerLifetime)
+    }
+
+    deinit {
+        // Commits what is pending first; the threads then end once their queue is empty.
+        writer?.shutdown()
+        threads.shutdownGracefully { _ in }
+    }
+
+    /// The writer, started by `start` the first time.
+    func writer(start: () throws(ServiceError) -> GroupCommit) throws(ServiceError) -> GroupCommit {
+        lock.lock()
+        defer { lock.unlock() }
+        if let writer { return writer }
+        let started = try start()
+        writer = started
+        return started
+    }
+
+    /// Stops the writer after committing what is pending; a later write starts it again.
+    func stopWriter() {
+        lock.lock()
+        let stopping = writer
+        writer = nil
+        lock.unlock()
+        stopping?.shutdown()
+    }
+
+    /// Runs `body` with an open read connection, reusing up to `threads` of them.
+    func withReader<T>(open: () throws(ServiceError) -> ArchiveStore,
+                       _ body: (ArchiveStore) throws(ServiceError) -> T) throws(ServiceError) -> T {
+        lock.lock()
+        let idle = idleReaders.popLast()
+        lock.unlock()
+        let reader: ArchiveStore
+        if let idle { reader = idle } else { reader = try open() }
+        defer {
+            lock.lock()
+            if idleReaders.count < configuration.threads { idleReaders.append(reader) }
+            lock.unlock()
+        }
+        return try body(reader)
+    }
+
+    /// Runs blocking `body` on the runtime's threads.
+    func run<T: Sendable>(_ body: @escaping @Sendable () throws(ServiceError) -> T) async throws(ServiceError) -> T {
+        do {
+            return try await threads.runIfActive { () throws -> T in try body() }
+        } catch let error as ServiceError {
+            throw error
+        } catch {
+            throw .remote(.unavailable, "the service is shutting down")
+        }
+    }
+}

@@ -207,7 +207,9 @@ struct CMSSignedData: Hashable, Sendable {
     var version: Int
     var digestAlgorithms: [AlgorithmIdentifier]
     var encapsulatedContent: CMSEncapsulatedContentInfo
-    /// The carried certificates, each as encoded.
+    /// The carried certificates, each as encoded, in the order they are written: DER wants a SET
+    /// OF sorted, but many signers (time-stamping authorities among them) write certificates in
+    /// chain order, and the order is kept so such a structure writes back unchanged.
     var certificates: [EncodedDER]?
     var crls: EncodedDER?
     var signerInfos: [CMSSignerInfo]
@@ -235,7 +237,10 @@ struct CMSSignedData: Hashable, Sendable {
                     let digests = try DER.set(of: AlgorithmIdentifier.self, identifier: .set, nodes: &nodes)
                     let content = try CMSEncapsulatedContentInfo(derEncoded: &nodes)
                     let certificates = try DER.optionalImplicitlyTagged(&nodes, tagNumber: 0, tagClass: .contextSpecific) { node in
-                        try DER.set(of: EncodedDER.self, identifier: Self.certificatesTag, rootNode: node)
+                        guard case .constructed(let members) = node.content else {
+                            throw ASN1Error.invalidASN1Object(reason: "certificates not constructed")
+                        }
+                        return try members.map { try EncodedDER(derEncoded: $0) }
                     }
                     let crls = try DER.optionalImplicitlyTagged(&nodes, tagNumber: 1, tagClass: .contextSpecific) { try EncodedDER(derEncoded: $0) }
                     let signers = try DER.set(of: CMSSignerInfo.self, identifier: .set, nodes: &nodes)
@@ -258,13 +263,25 @@ struct CMSSignedData: Hashable, Sendable {
                     try coder.serialize(version)
                     try coder.serializeSetOf(digestAlgorithms)
                     try coder.serialize(encapsulatedContent)
-                    if let certificates { try coder.serializeSetOf(certificates, identifier: Self.certificatesTag) }
+                    if let certificates {
+                        try coder.appendConstructedNode(identifier: Self.certificatesTag) { coder in
+                            for certificate in certificates { try coder.serialize(certificate) }
+                        }
+                    }
                     if let crls { try coder.serialize(crls) }
                     try coder.serializeSetOf(signerInfos)
                 }
             }
         }
         return coder.serializedBytes
+    }
+}
+
+extension EncodedDER {
+    /// In DER's SET OF order (X.690 §11.6): as octet strings, the shorter padded with zeros.
+    static func setOrder(_ left: EncodedDER, _ right: EncodedDER) -> Bool {
+        for (a, b) in zip(left.bytes, right.bytes) where a != b { return a < b }
+        return left.bytes.count < right.bytes.count
     }
 }
 

@@ -1,15 +1,36 @@
 internal import CSealShim
 public import Foundation
+import SwiftASN1
 
-/// An X.509 certificate (OpenSSL `X509`), holding one reference that it releases in `deinit`.
-/// Immutable after creation, so it may be shared between threads.
-public final class Certificate: @unchecked Sendable, Hashable, CustomStringConvertible {
-    let pointer: OpaquePointer
+/// An X.509 certificate: a value over a private storage object that holds one OpenSSL `X509`
+/// reference and releases it in `deinit` (swift-crypto's habit). Immutable after creation, so
+/// copies share the storage freely between threads; two certificates are equal when their DER is.
+public struct Certificate: Sendable, Hashable, CustomStringConvertible {
+    private let storage: Storage
+
+    private final class Storage: @unchecked Sendable {
+        let pointer: OpaquePointer
+        let der: [UInt8]
+        let issuerAndSerialNumber: [UInt8]?
+
+        init(pointer: OpaquePointer, der: [UInt8], issuerAndSerialNumber: [UInt8]?) {
+            self.pointer = pointer
+            self.der = der
+            self.issuerAndSerialNumber = issuerAndSerialNumber
+        }
+
+        deinit { X509_free(pointer) }
+    }
+
+    /// Borrowed from the storage; valid while this value (or a copy) lives.
+    var pointer: OpaquePointer { storage.pointer }
     /// The certificate's DER encoding, which is also its identity.
-    public let der: [UInt8]
+    public var der: [UInt8] { storage.der }
     /// The DER of the CMS IssuerAndSerialNumber naming this certificate (RFC 5652 §10.2.4), cut
     /// from the certificate's own bytes: SEQUENCE { issuer Name, serialNumber INTEGER }.
-    let issuerAndSerialNumber: [UInt8]?
+    var issuerAndSerialNumber: [UInt8]? { storage.issuerAndSerialNumber }
+    /// Whether two values share one storage (one parse), for the certificate cache's tests.
+    func sharesStorage(with other: Certificate) -> Bool { storage === other.storage }
 
     public enum ParseError: Error, Sendable, CustomStringConvertible {
         case notACertificate
@@ -24,19 +45,34 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
 
     /// Takes ownership of one reference to `pointer`.
     init(taking pointer: OpaquePointer) throws(OpenSSLError) {
-        self.pointer = pointer
-        let der = try OpenSSLDER.encode("a certificate") { i2d_X509(pointer, $0) }
-        self.der = der
-        issuerAndSerialNumber = Self.issuerAndSerialNumber(of: der)
+        let der: [UInt8]
+        do { der = try OpenSSLDER.encode("a certificate") { i2d_X509(pointer, $0) } } catch {
+            X509_free(pointer)
+            throw error
+        }
+        storage = Storage(pointer: pointer, der: der, issuerAndSerialNumber: Self.issuerAndSerialNumber(of: der))
     }
 
     /// Certificate { TBSCertificate { [0] version?, serialNumber, signature, issuer, … } }.
     private static func issuerAndSerialNumber(of der: [UInt8]) -> [UInt8]? {
-        guard let certificate = TLV.read(der, at: 0), let parts = certificate.children(of: der), let tbs = parts.first,
-              var fields = tbs.children(of: der) else { return nil }
-        if fields.first?.tag == 0xA0 { fields.removeFirst() }
-        guard fields.count >= 3, fields[0].tag == 0x02, fields[2].tag == 0x30 else { return nil }
-        return TLV.encode(0x30, [der[fields[2].range], der[fields[0].range]])
+        try? DER.sequence(try DER.parse(der), identifier: .sequence) { certificate in
+            guard let tbs = certificate.next() else { throw ASN1Error.invalidASN1Object(reason: "no TBSCertificate") }
+            while certificate.next() != nil {}
+            return try DER.sequence(tbs, identifier: .sequence) { fields in
+                _ = try DER.optionalExplicitlyTagged(&fields, tagNumber: 0, tagClass: .contextSpecific) { $0 }
+                guard let serial = fields.next(), serial.identifier == .integer, fields.next() != nil,
+                      let issuer = fields.next(), issuer.identifier == .sequence else {
+                    throw ASN1Error.invalidASN1Object(reason: "no issuer and serial number")
+                }
+                while fields.next() != nil {}
+                var coder = DER.Serializer()
+                coder.appendConstructedNode(identifier: .sequence) { coder in
+                    coder.serialize(issuer)
+                    coder.serialize(serial)
+                }
+                return coder.serializedBytes
+            }
+        }
     }
 
     /// The subject key identifier extension's octets, if present.
@@ -46,15 +82,13 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
     }
 
     /// Adds a reference to a certificate borrowed from another OpenSSL object.
-    convenience init(retaining pointer: OpaquePointer) throws(OpenSSLError) {
+    init(retaining pointer: OpaquePointer) throws(OpenSSLError) {
         X509_up_ref(pointer)
         try self.init(taking: pointer)
     }
 
-    deinit { X509_free(pointer) }
-
     /// Parses one DER certificate; trailing bytes are refused.
-    public convenience init(der: [UInt8]) throws(ParseError) {
+    public init(der: [UInt8]) throws(ParseError) {
         guard let x509 = OpenSSLDER.decode(der, { d2i_X509(nil, $0, $1) }, free: X509_free) else { throw .notACertificate }
         do { try self.init(taking: x509) } catch { throw .notACertificate }
     }

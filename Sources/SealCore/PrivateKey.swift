@@ -1,10 +1,20 @@
 internal import CSealShim
 
-/// A private key (OpenSSL `EVP_PKEY`), owned by this object and freed with it. OpenSSL 3 keys are
-/// safe to sign with from several threads at once as long as each uses its own context.
-public final class PrivateKey: @unchecked Sendable {
+/// One OpenSSL `EVP_PKEY` reference, freed in `deinit`: the storage behind `PrivateKey` and
+/// `PublicKey`, which are values over it (swift-crypto's habit).
+final class KeyStorage: @unchecked Sendable {
     let pointer: OpaquePointer
+    init(taking pointer: OpaquePointer) { self.pointer = pointer }
+    deinit { EVP_PKEY_free(pointer) }
+}
+
+/// A private key. OpenSSL 3 keys are safe to sign with from several threads at once as long as
+/// each uses its own context, so copies share one storage.
+public struct PrivateKey: Sendable {
+    private let storage: KeyStorage
     public let algorithm: SignatureAlgorithm
+    /// Borrowed from the storage; valid while this value (or a copy) lives.
+    var pointer: OpaquePointer { storage.pointer }
 
     /// Work factor for PBKDF2-HMAC-SHA256 when a key is written encrypted.
     public static let pbkdf2Iterations: Int32 = 200_000
@@ -25,11 +35,9 @@ public final class PrivateKey: @unchecked Sendable {
     }
 
     init(taking pointer: OpaquePointer, algorithm: SignatureAlgorithm) {
-        self.pointer = pointer
+        storage = KeyStorage(taking: pointer)
         self.algorithm = algorithm
     }
-
-    deinit { EVP_PKEY_free(pointer) }
 
     /// A fresh random key.
     public static func generate(_ algorithm: SignatureAlgorithm) throws(OpenSSLError) -> PrivateKey {
@@ -37,7 +45,7 @@ public final class PrivateKey: @unchecked Sendable {
     }
 
     /// Reads a PEM private key (PKCS#8, encrypted or not). Never prompts on a terminal.
-    public convenience init(pem: [UInt8], passphrase: Passphrase?) throws(LoadError) {
+    public init(pem: [UInt8], passphrase: Passphrase?) throws(LoadError) {
         let key = try Self.readPEM(pem, passphrase: passphrase)
         guard let algorithm = SignatureAlgorithm.of(key: key) else {
             EVP_PKEY_free(key)
@@ -135,17 +143,18 @@ private final class PassphraseBox {
 }
 
 /// A public key (from a certificate), for raw signature verification.
-public final class PublicKey: @unchecked Sendable {
-    let pointer: OpaquePointer
+public struct PublicKey: Sendable {
+    private let storage: KeyStorage
     public let algorithm: SignatureAlgorithm
+    var pointer: OpaquePointer { storage.pointer }
 
     init(taking pointer: OpaquePointer, algorithm: SignatureAlgorithm) {
-        self.pointer = pointer
+        storage = KeyStorage(taking: pointer)
         self.algorithm = algorithm
     }
 
     /// Reads a DER SubjectPublicKeyInfo of an algorithm Seal verifies.
-    public convenience init(spki der: [UInt8]) throws(LoadError) {
+    public init(spki der: [UInt8]) throws(LoadError) {
         guard let key = OpenSSLDER.decode(der, { d2i_PUBKEY(nil, $0, $1) }, free: EVP_PKEY_free) else { throw .notAPublicKey }
         guard let algorithm = SignatureAlgorithm.of(key: key) else {
             EVP_PKEY_free(key)
@@ -157,8 +166,6 @@ public final class PublicKey: @unchecked Sendable {
     public enum LoadError: Error, Sendable {
         case notAPublicKey
     }
-
-    deinit { EVP_PKEY_free(pointer) }
 
     /// Verifies a signature over `message` with this key's algorithm. False for any failure,
     /// including a malformed signature.

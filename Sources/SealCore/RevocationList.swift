@@ -1,9 +1,18 @@
 internal import CSealShim
 public import Foundation
 
-/// An X.509 CRL (RFC 5280), owned by this object.
-public final class RevocationList: @unchecked Sendable {
-    let pointer: OpaquePointer
+/// An X.509 CRL (RFC 5280): a value over a private storage object that owns the OpenSSL
+/// `X509_CRL` and frees it in `deinit`.
+public struct RevocationList: Sendable {
+    private let storage: Storage
+    /// Borrowed from the storage; valid while this value (or a copy) lives.
+    var pointer: OpaquePointer { storage.pointer }
+
+    private final class Storage: @unchecked Sendable {
+        let pointer: OpaquePointer
+        init(taking pointer: OpaquePointer) { self.pointer = pointer }
+        deinit { X509_CRL_free(pointer) }
+    }
 
     public enum ParseError: Error, Sendable, CustomStringConvertible {
         case notACRL
@@ -17,17 +26,15 @@ public final class RevocationList: @unchecked Sendable {
                 OpenSSLError.clearQueue()
                 throw .notACRL
             }
-            pointer = crl
+            storage = Storage(taking: crl)
         } else {
             guard let crl = OpenSSLDER.decode(bytes, { d2i_X509_CRL(nil, $0, $1) }, free: X509_CRL_free) else { throw .notACRL }
-            pointer = crl
+            storage = Storage(taking: crl)
         }
     }
 
     /// Takes ownership of a CRL.
-    init(taking pointer: OpaquePointer) { self.pointer = pointer }
-
-    deinit { X509_CRL_free(pointer) }
+    init(taking pointer: OpaquePointer) { storage = Storage(taking: pointer) }
 
     public var issuer: DistinguishedName { DistinguishedName(reading: X509_CRL_get_issuer(pointer)) }
     public var thisUpdate: Date? { ASN1Time.date(X509_CRL_get0_lastUpdate(pointer)) }

@@ -70,7 +70,8 @@ enum SealAssembler {
         try encode("a seal") {
             try CMSSignedData(version: 1, digestAlgorithms: [signer.digestAlgorithm],
                               encapsulatedContent: CMSEncapsulatedContentInfo(contentType: .cms.data),
-                              certificates: [parts.certificate] + intermediates, signerInfos: [signer]).contentInfo()
+                              certificates: ([parts.certificate] + intermediates).sorted(by: EncodedDER.setOrder),
+                              signerInfos: [signer]).contentInfo()
         }
     }
 

@@ -1,9 +1,10 @@
 internal import CSealShim
 public import Foundation
 
-/// A seal: a detached CMS SignedData (RFC 5652) with exactly one signer, owned by this object.
-/// Parsing checks the shape only; `SealVerifier` judges it.
-public final class SealSignature: @unchecked Sendable {
+/// A seal: a detached CMS SignedData (RFC 5652) with exactly one signer; a value over the parsed
+/// message (`SignedMessage`, which owns the OpenSSL object). Parsing checks the shape only;
+/// `SealVerifier` judges it.
+public struct SealSignature: Sendable {
     let message: SignedMessage
     /// The exact bytes this seal was parsed from or encoded to.
     public var der: [UInt8] { message.der }
@@ -30,7 +31,7 @@ public final class SealSignature: @unchecked Sendable {
     }
 
     /// Parses and shape-checks a DER seal. Trailing bytes are refused.
-    public convenience init(der: [UInt8]) throws(FormatError) {
+    public init(der: [UInt8]) throws(FormatError) {
         let message = try SignedMessage(der: der)
         guard CMS_is_detached(message.cms) == 1 else { throw .notDetached }
         try Self.checkProfile(message)

@@ -21,11 +21,8 @@ struct EncodedDER: DERParseable, DERSerializable, Hashable, Sendable {
         bytes = coder.serializedBytes
     }
 
-    init(derEncoded node: ASN1Node) throws {
-        var coder = DER.Serializer()
-        coder.serialize(node)
-        bytes = coder.serializedBytes
-    }
+    /// The node's own bytes, as parsed (no re-encoding).
+    init(derEncoded node: ASN1Node) throws { bytes = Array(node.encodedBytes) }
 
     func serialize(into coder: inout DER.Serializer) throws { coder.serializeRawBytes(bytes) }
 }
@@ -51,7 +48,7 @@ struct AlgorithmIdentifier: DERImplicitlyTaggable, Hashable, Sendable {
     }
 
     func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
-        try coder.appendConstructedNode(identifier: identifier) { coder in
+        try coder.appendConstructed(identifier: identifier) { coder in
             try coder.serialize(algorithm)
             if let parameters { try coder.serialize(parameters) }
         }
@@ -89,9 +86,9 @@ struct CMSAttribute: DERImplicitlyTaggable, Hashable, Sendable {
     }
 
     func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
-        try coder.appendConstructedNode(identifier: identifier) { coder in
+        try coder.appendConstructed(identifier: identifier) { coder in
             try coder.serialize(type)
-            try coder.serializeSetOf(values)
+            try coder.serializeSet(values)
         }
     }
 
@@ -99,7 +96,7 @@ struct CMSAttribute: DERImplicitlyTaggable, Hashable, Sendable {
     /// universal SET tag and carried with [0] (RFC 5652 §5.4).
     static func set(_ attributes: [CMSAttribute], identifier: ASN1Identifier = .set) throws -> [UInt8] {
         var coder = DER.Serializer()
-        try coder.serializeSetOf(attributes, identifier: identifier)
+        try coder.serializeSet(attributes, identifier: identifier)
         return coder.serializedBytes
     }
 }
@@ -150,15 +147,15 @@ struct CMSSignerInfo: DERImplicitlyTaggable, Hashable, Sendable {
     }
 
     func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
-        try coder.appendConstructedNode(identifier: identifier) { coder in
+        try coder.appendConstructed(identifier: identifier) { coder in
             try coder.serialize(version)
             try coder.serialize(signerIdentifier)
             try coder.serialize(digestAlgorithm)
-            if let signedAttributes { try coder.serializeSetOf(signedAttributes, identifier: Self.signedAttributesTag) }
+            if let signedAttributes { try coder.serializeSet(signedAttributes, identifier: Self.signedAttributesTag) }
             try coder.serialize(signatureAlgorithm)
             try coder.serialize(signature)
             if let unsignedAttributes, !unsignedAttributes.isEmpty {
-                try coder.serializeSetOf(unsignedAttributes, identifier: Self.unsignedAttributesTag)
+                try coder.serializeSet(unsignedAttributes, identifier: Self.unsignedAttributesTag)
             }
         }
     }
@@ -191,9 +188,11 @@ struct CMSEncapsulatedContentInfo: DERImplicitlyTaggable, Hashable, Sendable {
     }
 
     func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
-        try coder.appendConstructedNode(identifier: identifier) { coder in
+        try coder.appendConstructed(identifier: identifier) { coder in
             try coder.serialize(contentType)
-            if let content { try coder.serialize(content, explicitlyTaggedWithTagNumber: 0, tagClass: .contextSpecific) }
+            if let content {
+                try coder.appendConstructed(identifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)) { try $0.serialize(content) }
+            }
         }
     }
 }
@@ -256,24 +255,71 @@ struct CMSSignedData: Hashable, Sendable {
     /// The ContentInfo's DER.
     func contentInfo() throws -> [UInt8] {
         var coder = DER.Serializer()
-        try coder.appendConstructedNode(identifier: .sequence) { coder in
+        try coder.appendConstructed(identifier: .sequence) { coder in
             try coder.serialize(OID.cms.signedData)
-            try coder.serialize(explicitlyTaggedWithTagNumber: 0, tagClass: .contextSpecific) { coder in
-                try coder.appendConstructedNode(identifier: .sequence) { coder in
+            try coder.appendConstructed(identifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)) { coder in
+                try coder.appendConstructed(identifier: .sequence) { coder in
                     try coder.serialize(version)
-                    try coder.serializeSetOf(digestAlgorithms)
+                    try coder.serializeSet(digestAlgorithms)
                     try coder.serialize(encapsulatedContent)
                     if let certificates {
-                        try coder.appendConstructedNode(identifier: Self.certificatesTag) { coder in
+                        try coder.appendConstructed(identifier: Self.certificatesTag) { coder in
                             for certificate in certificates { try coder.serialize(certificate) }
                         }
                     }
                     if let crls { try coder.serialize(crls) }
-                    try coder.serializeSetOf(signerInfos)
+                    try coder.serializeSet(signerInfos)
                 }
             }
         }
         return coder.serializedBytes
+    }
+}
+
+extension DER.Serializer {
+    /// A constructed node whose content is written apart and then copied once behind its
+    /// header. swift-asn1's `appendConstructedNode` guesses a one-byte length and moves the
+    /// content byte by byte when it is longer: measured, that move was a fifth of a seal's time,
+    /// since a seal nests its time-stamp token and certificates eight levels deep.
+    mutating func appendConstructed(identifier: ASN1Identifier, _ body: (inout DER.Serializer) throws -> Void) rethrows {
+        var inner = DER.Serializer()
+        try body(&inner)
+        let content = inner.serializedBytes
+        precondition(identifier.tagNumber < 31, "multi-byte tags are not used here")
+        let tagClass: UInt8 = switch identifier.tagClass {
+        case .universal: 0x00
+        case .application: 0x40
+        case .contextSpecific: 0x80
+        case .private: 0xC0
+        }
+        var header: [UInt8] = [tagClass | 0x20 | UInt8(identifier.tagNumber)]
+        if content.count < 0x80 {
+            header.append(UInt8(content.count))
+        } else {
+            var length: [UInt8] = []
+            var remaining = content.count
+            while remaining > 0 {
+                length.insert(UInt8(remaining & 0xFF), at: 0)
+                remaining >>= 8
+            }
+            header.append(0x80 | UInt8(length.count))
+            header += length
+        }
+        serializeRawBytes(header)
+        serializeRawBytes(content)
+    }
+
+    /// A SET OF in DER order (X.690 §11.6), written as `appendConstructed` does.
+    mutating func serializeSet<Element: DERSerializable>(_ elements: [Element], identifier: ASN1Identifier = .set) throws {
+        // One member needs no ordering, and is written in place (most sets here have one).
+        if elements.count == 1 {
+            try appendConstructed(identifier: identifier) { try $0.serialize(elements[0]) }
+            return
+        }
+        let encoded = try elements.map { try EncodedDER(erasing: $0) }.sorted(by: EncodedDER.setOrder)
+        appendConstructed(identifier: identifier) { coder in
+            for element in encoded { coder.serializeRawBytes(element.bytes) }
+        }
     }
 }
 
@@ -294,9 +340,9 @@ struct SigningCertificateV2: DERSerializable, Hashable, Sendable {
     var issuerSerial: EncodedDER?
 
     func serialize(into coder: inout DER.Serializer) throws {
-        try coder.appendConstructedNode(identifier: .sequence) { coder in
-            try coder.appendConstructedNode(identifier: .sequence) { coder in
-                try coder.appendConstructedNode(identifier: .sequence) { coder in
+        try coder.appendConstructed(identifier: .sequence) { coder in
+            try coder.appendConstructed(identifier: .sequence) { coder in
+                try coder.appendConstructed(identifier: .sequence) { coder in
                     if let hashAlgorithm { try coder.serialize(hashAlgorithm) }
                     try coder.serialize(ASN1OctetString(contentBytes: ArraySlice(certificateHash)))
                     if let issuerSerial { try coder.serialize(issuerSerial) }
@@ -319,16 +365,16 @@ struct TSTInfo: DERSerializable, Hashable, Sendable {
     var nonce: [UInt8]
 
     func serialize(into coder: inout DER.Serializer) throws {
-        try coder.appendConstructedNode(identifier: .sequence) { coder in
+        try coder.appendConstructed(identifier: .sequence) { coder in
             try coder.serialize(1)
             try coder.serialize(policy)
-            try coder.appendConstructedNode(identifier: .sequence) { coder in
+            try coder.appendConstructed(identifier: .sequence) { coder in
                 try coder.serialize(imprintAlgorithm)
                 try coder.serialize(ASN1OctetString(contentBytes: ArraySlice(imprint)))
             }
             try coder.serialize(ArraySlice(serialNumber))
             try coder.serialize(generationTime)
-            try coder.appendConstructedNode(identifier: .sequence) { coder in try coder.serialize(accuracySeconds) }
+            try coder.appendConstructed(identifier: .sequence) { coder in try coder.serialize(accuracySeconds) }
             try coder.serialize(ArraySlice(nonce))
         }
     }

@@ -67,8 +67,8 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible {
                 while fields.next() != nil {}
                 var coder = DER.Serializer()
                 coder.appendConstructedNode(identifier: .sequence) { coder in
-                    coder.serialize(issuer)
-                    coder.serialize(serial)
+                    coder.serializeRawBytes(issuer.encodedBytes)
+                    coder.serializeRawBytes(serial.encodedBytes)
                 }
                 return coder.serializedBytes
             }

@@ -32,9 +32,9 @@ struct SignerParts: Sendable {
             var coder = DER.Serializer()
             try coder.appendConstructedNode(identifier: .sequence) { coder in
                 try coder.appendConstructedNode(identifier: .sequence) { coder in
-                    coder.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 4, tagClass: .contextSpecific)) { $0.serialize(issuer) }
+                    coder.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 4, tagClass: .contextSpecific)) { $0.serializeRawBytes(issuer.encodedBytes) }
                 }
-                coder.serialize(serial)
+                coder.serializeRawBytes(serial.encodedBytes)
             }
             let issuerSerial = EncodedDER(encoded: coder.serializedBytes)
             let named = algorithm.digest == .sha256 ? nil : AlgorithmIdentifier(algorithm.digest, null: false)

@@ -23,6 +23,15 @@ public final class SealSigner: @unchecked Sendable {
         public let signerCertificate: [UInt8]
         public let timeStampToken: [UInt8]?
         public let digestAlgorithm: DigestAlgorithm
+        /// What a new seal was assembled from: adding an unsigned attribute (the receipt) then
+        /// assembles it again instead of parsing it.
+        let assembly: Assembly?
+
+        struct Assembly: Sendable {
+            let parts: SignerParts
+            let intermediates: [EncodedDER]
+            let signer: CMSSignerInfo
+        }
 
         public init(_ seal: SealSignature) throws(OpenSSLError) {
             guard let algorithm = seal.digestAlgorithm, let certificate = seal.signerCertificate else {
@@ -33,12 +42,26 @@ public final class SealSigner: @unchecked Sendable {
         }
 
         init(der: [UInt8], signatureValue: [UInt8], signerCertificate: [UInt8], timeStampToken: [UInt8]?,
-             digestAlgorithm: DigestAlgorithm) {
+             digestAlgorithm: DigestAlgorithm, assembly: Assembly? = nil) {
             self.der = der
             self.signatureValue = signatureValue
             self.signerCertificate = signerCertificate
             self.timeStampToken = timeStampToken
             self.digestAlgorithm = digestAlgorithm
+            self.assembly = assembly
+        }
+
+        /// This seal's DER with unsigned attribute `oid` set to the DER `value`.
+        public func der(settingUnsignedAttribute oid: String, to value: [UInt8]) throws(SealSignature.FormatError) -> [UInt8] {
+            guard let assembly else { return try SealSignature.der(der, settingUnsignedAttribute: oid, to: value) }
+            guard let type = OID(dotted: oid) else { throw .profile("not an OID: \(oid)") }
+            var signer = assembly.signer
+            do {
+                signer.setUnsignedAttribute(type, to: try EncodedDER(derEncoded: DER.parse(value)))
+                return try SealAssembler.seal(assembly.parts, intermediates: assembly.intermediates, signer: signer)
+            } catch {
+                throw .profile("cannot set the unsigned attribute: \(error)")
+            }
         }
     }
 
@@ -91,7 +114,7 @@ public final class SealSigner: @unchecked Sendable {
         }
         return Sealed(der: try SealAssembler.seal(parts, intermediates: intermediateParts, signer: signer),
                       signatureValue: signature, signerCertificate: certificate.der, timeStampToken: token,
-                      digestAlgorithm: parts.digest)
+                      digestAlgorithm: parts.digest, assembly: Sealed.Assembly(parts: parts, intermediates: intermediateParts, signer: signer))
     }
 
     private func checkDigestLength(_ digest: [UInt8]) throws(OpenSSLError) {

@@ -47,7 +47,7 @@ public enum DocumentFormat: String, CaseIterable, Codable, Sendable, CustomStrin
     func finish(_ item: Archive.Item, archivedAs receipt: Receipt) throws(ServiceError) -> [UInt8] {
         switch self {
         case .detachedCAdES:
-            do { return try SealSignature.der(item.sealed.der, settingUnsignedAttribute: SealOID.archiveReceipt, to: receipt.der) } catch {
+            do { return try item.sealed.der(settingUnsignedAttribute: SealOID.archiveReceipt, to: receipt.der) } catch {
                 throw .crypto(error.description)
             }
         }

@@ -84,7 +84,9 @@ public final class GroupCommit: @unchecked Sendable {
     public func shutdown() { worker.stop() }
 
     final class Worker: @unchecked Sendable {
-        private let writer: ArchiveWriter
+        /// Released when the loop ends, before `stop` returns: closing the connection checkpoints
+        /// the WAL into the archive file, so a process that exits right after leaves no `-wal`.
+        private var writer: ArchiveWriter?
         private let configuration: Configuration
         private let onBatch: @Sendable (BatchReport) -> Void
         private let condition = NSCondition()
@@ -136,6 +138,7 @@ public final class GroupCommit: @unchecked Sendable {
                 condition.lock()
                 while queue.isEmpty && !stopping { condition.wait() }
                 if queue.isEmpty && stopping {
+                    writer = nil
                     condition.unlock()
                     finished.signal()
                     return
@@ -165,7 +168,8 @@ public final class GroupCommit: @unchecked Sendable {
 
         private func commit(_ batch: [(unit: [Archive.Pending], waiter: Waiter)]) {
             let started = Date()
-            do {
+            do throws(ServiceError) {
+                guard let writer else { throw .remote(.unavailable, "the service is shutting down") }
                 let results = try writer.commit(batch.flatMap(\.unit))
                 var start = 0
                 for (unit, waiter) in batch {

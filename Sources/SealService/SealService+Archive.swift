@@ -40,25 +40,24 @@ extension SealService {
         let signatureHash = DigestAlgorithm.sha256.hash(seal.signatureValue)
         let embedded = seal.unsignedAttribute(SealOID.archiveReceipt).flatMap { try? Receipt(der: $0) }
         let receipt: Receipt
-        do {
-            let store = try archiveStore()
+        receipt = try withArchive { store in
             guard let found = try store.find(signatureHash: signatureHash) else {
                 throw ServiceError.archive("the archive does not hold this seal")
             }
             guard let salt = embedded?.salt ?? found.salt else { throw ServiceError.archive("no salt is known for this seal") }
-            receipt = try Archive(store: store).receipt(index: found.index, salt: salt)
-        } catch let error as ServiceError {
-            throw error
-        } catch {
-            throw .archive("\(error)")
+            return try Archive(store: store).receipt(index: found.index, salt: salt)
         }
         do { return try seal.adding(unsignedAttribute: SealOID.archiveReceipt, value: receipt.der) } catch { throw ServiceError(error) }
     }
 
-    /// Runs `body` on the read-only store, mapping archive errors.
+    /// Runs `body` on a read-only connection kept open between calls (at most one per service
+    /// thread stays open), mapping archive errors.
     public func withArchive<T>(_ body: (ArchiveStore) throws -> T) throws(ServiceError) -> T {
-        let store = try archiveStore()
-        do { return try body(store) } catch let error as ServiceError {
+        try runtime.withReader(open: archiveStore) { store throws(ServiceError) in try Self.mappingArchiveErrors { try body(store) } }
+    }
+
+    private static func mappingArchiveErrors<T>(_ body: () throws -> T) throws(ServiceError) -> T {
+        do { return try body() } catch let error as ServiceError {
             throw error
         } catch let error as ArchiveError {
             throw .archive(error.description)

@@ -169,14 +169,15 @@ extension SealService {
     /// The newest archived CRL and its entry index.
     func latestRevocationList() throws(ServiceError) -> (index: Int, crl: RevocationList)? {
         guard FileManager.default.fileExists(atPath: directory.archive.path) else { return nil }
-        let store = try archiveStore()
-        do {
-            guard let latest = try store.latestRevocationList() else { return nil }
-            return (latest.index, try RevocationList(bytes: latest.crl))
-        } catch let error as ArchiveError {
-            throw ServiceError(error)
-        } catch {
-            throw .archive("the archived CRL is unreadable: \(error)")
+        return try withArchive { store in
+            do {
+                guard let latest = try store.latestRevocationList() else { return nil }
+                return (latest.index, try RevocationList(bytes: latest.crl))
+            } catch let error as ArchiveError {
+                throw ServiceError(error)
+            } catch {
+                throw ServiceError.archive("the archived CRL is unreadable: \(error)")
+            }
         }
     }
 
@@ -219,8 +220,8 @@ extension SealService {
     /// The signed list of revoked documents, valid for `revocationInformationLifetime`.
     public func documentStatusList() throws(ServiceError) -> String {
         let now = clock()
-        do {
-            let store = try archiveStore()
+        let logSigner = try logSigner()
+        return try withArchive { store in
             let items = try store.documentRevocations().map { entry in
                 DocumentStatusList.Item(index: entry.revocation.target.index, leafHash: entry.revocation.target.leafHash,
                                         reason: entry.revocation.reason, revokedAt: entry.revocation.revokedAt,
@@ -229,11 +230,7 @@ extension SealService {
             let list = DocumentStatusList(origin: authority.logOrigin, issued: now,
                                           nextUpdate: now.addingTimeInterval(Self.revocationInformationLifetime),
                                           treeSize: try store.size, items: items)
-            return try list.signed(by: try logSigner())
-        } catch let error as ServiceError {
-            throw error
-        } catch {
-            throw .archive("\(error)")
+            return try list.signed(by: logSigner)
         }
     }
 

@@ -13,13 +13,12 @@ extension SealService {
     /// the archive when it carries no receipt.
     public func verify(seal: [UInt8], document: [UInt8], revocationLists: [RevocationList] = [],
                        statusList: DocumentStatusList? = nil) throws(ServiceError) -> VerificationReport {
-        let archive = try archiveStore()
         // Online, the authority's own newest CRL is complete as of now, unless CRLs were given.
         let online = revocationLists.isEmpty
         let crls = online ? (try latestRevocationList()).map { [$0.crl] } ?? [] : revocationLists
-        return try OfflineVerifier(trust: trustBundle(), revocationLists: crls, revocationListsAreCurrent: online,
-                                   statusList: statusList, lookup: Archive(store: archive), clock: clock,
-                                   caches: runtime.verificationCaches).verify(seal: seal, document: document)
+        let verifier = try OfflineVerifier(trust: trustBundle(), revocationLists: crls, revocationListsAreCurrent: online,
+                                           statusList: statusList, clock: clock, caches: runtime.verificationCaches)
+        return try withArchive { store in verifier.verify(seal: seal, document: document, lookup: Archive(store: store)) }
     }
 
     /// Verifies offline against a trust bundle (and, when given, an archive to look seals up in).
@@ -57,6 +56,15 @@ extension SealService {
 
         public func verify(seal: [UInt8], document: [UInt8]) -> VerificationReport {
             verifier.verify(seal: seal, document: document) { parsed, report in
+                archive.check(parsed, document: document, into: &report)
+            }
+        }
+
+        /// `verify` looking seals up in `lookup` instead of the one given at creation.
+        func verify(seal: [UInt8], document: [UInt8], lookup: any ArchiveLookup) -> VerificationReport {
+            let archive = ArchiveVerifier(logKeys: archive.logKeys, lookup: lookup, statusList: archive.statusList,
+                                          checkpoints: archive.checkpoints)
+            return verifier.verify(seal: seal, document: document) { parsed, report in
                 archive.check(parsed, document: document, into: &report)
             }
         }

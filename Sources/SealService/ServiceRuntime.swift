@@ -49,7 +49,10 @@ final class ServiceRuntime: @unchecked Sendable {
     }
 
     deinit {
-        // Commits what is pending first; the threads then end once their queue is empty.
+        // Read connections close first, so that the writer's is the last: SQLite then folds the
+        // WAL into the archive file and removes it, and a copy of the file alone is complete.
+        idleReaders.removeAll()
+        // Commits what is pending; the threads then end once their queue is empty.
         writer?.shutdown()
         threads.shutdownGracefully { _ in }
     }
@@ -69,6 +72,7 @@ final class ServiceRuntime: @unchecked Sendable {
         lock.lock()
         let stopping = writer
         writer = nil
+        idleReaders.removeAll()
         lock.unlock()
         stopping?.shutdown()
     }

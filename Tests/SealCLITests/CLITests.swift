@@ -32,6 +32,9 @@ import SealTestSupport
             let sign = try TestSupport.seal(["sign", "doc.txt", "--seal", "dept", "--data", "data"], environment: passphrase, in: base)
             #expect(sign.status == 0, "\(sign.stderr)")
             #expect(FileManager.default.fileExists(atPath: base.appendingPathComponent("doc.txt.p7s").path))
+            // The process closed the archive last with its writer: the WAL is folded into the file,
+            // so a copy of archive.sqlite alone holds the new seal.
+            #expect(!FileManager.default.fileExists(atPath: base.appendingPathComponent("data/archive.sqlite-wal").path))
 
             let good = try TestSupport.seal(["verify", "doc.txt", "--data", "data"], in: base)
             #expect(good.status == 0)

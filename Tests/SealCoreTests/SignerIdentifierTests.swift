@@ -65,16 +65,18 @@ import Testing
         let (_, certificate) = try authority.department()
         let keyIdentifier = try #require(certificate.subjectKeyIdentifier)
         let element = TLV.encode(0x80, [ArraySlice(keyIdentifier)])
-        let identifier = try #require(SignerIdentifier(element, version: 3))
+        let parsed = try #require(TLV.read(element, at: 0))
+        let identifier = try #require(SignerIdentifier(parsed, in: element, version: 3))
         #expect(identifier.names(certificate))
         #expect(!identifier.names(authority.root))
-        #expect(SignerIdentifier(element, version: 1) == nil)
+        #expect(SignerIdentifier(parsed, in: element, version: 1) == nil)
 
         let sequence = try #require(certificate.issuerAndSerialNumber)
-        let byName = try #require(SignerIdentifier(sequence, version: 1))
+        let sequenceElement = try #require(TLV.read(sequence, at: 0))
+        let byName = try #require(SignerIdentifier(sequenceElement, in: sequence, version: 1))
         #expect(byName.names(certificate))
         #expect(!byName.names(authority.tsaCertificate))
-        #expect(SignerIdentifier(sequence, version: 3) == nil)
+        #expect(SignerIdentifier(sequenceElement, in: sequence, version: 3) == nil)
     }
 
     /// A seal with one more certificate in `certificates` (SignedData field [0]).

@@ -1,5 +1,5 @@
-/// One DER element's position, for tests that craft malformed or re-ordered encodings byte by
-/// byte (what no DER serializer will write): walk, cut and re-assemble without parsing leaves.
+/// One DER element's position: just enough to walk and re-assemble a structure without parsing
+/// what is inside its leaves.
 struct TLV {
     let tag: UInt8
     let start: Int
@@ -64,5 +64,33 @@ struct TLV {
         }
         for part in parts { bytes += part }
         return bytes
+    }
+
+    /// The value of a one-byte non-negative INTEGER (version fields), or nil.
+    static func smallInteger(_ element: TLV, in bytes: [UInt8]) -> Int? {
+        guard element.tag == 0x02, element.end - element.contentStart == 1, bytes[element.contentStart] < 0x80 else { return nil }
+        return Int(bytes[element.contentStart])
+    }
+
+    /// The dotted form of an OBJECT IDENTIFIER's content octets, or nil unless every arc is
+    /// minimally encoded (X.690 §8.19).
+    static func dottedOID(_ content: ArraySlice<UInt8>) -> String? {
+        guard let last = content.last, last & 0x80 == 0 else { return nil }
+        var arcs: [UInt64] = []
+        var value: UInt64 = 0
+        var startsArc = true
+        for byte in content {
+            if startsArc && byte == 0x80 { return nil }
+            guard value >> 57 == 0 else { return nil }
+            value = value << 7 | UInt64(byte & 0x7F)
+            startsArc = byte & 0x80 == 0
+            if startsArc {
+                arcs.append(value)
+                value = 0
+            }
+        }
+        let first = arcs[0]
+        let head = first < 40 ? "0.\(first)" : first < 80 ? "1.\(first - 40)" : "2.\(first - 80)"
+        return ([head] + arcs.dropFirst().map(String.init)).joined(separator: ".")
     }
 }

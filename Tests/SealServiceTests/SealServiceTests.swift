@@ -339,6 +339,18 @@ final class ScratchAuthority {
         #expect(try service.checkpoints(from: 1, count: 10).map(\.size) == [256, 300])
     }
 
+    /// A digest of the wrong length is the caller's mistake (a usage error, HTTP 400), refused
+    /// before anything is signed or archived.
+    @Test func aDigestOfTheWrongLengthIsRefused() throws {
+        let scratch = try ScratchAuthority()
+        let service = try scratch.service()
+        try service.enroll(name: "civil", department: "Civil", organizationIdentifier: nil, algorithm: nil, days: 30)
+        #expect(throws: ServiceError.invalidArgument("a SHA-256 digest has 32 bytes, not 20")) {
+            try service.seal([.digest(Array(repeating: 7, count: 20))], with: "civil")
+        }
+        #expect(try service.archiveStore().size == 0)
+    }
+
     @Test func concurrentCRLsGetOneNumberEach() throws {
         let scratch = try ScratchAuthority()
         let service = try scratch.service()

@@ -57,7 +57,7 @@ extension SealCommand {
                 var written: [Written] = []
                 for batch in stride(from: 0, to: documents.count, by: 4096).map({ documents[$0..<min($0 + 4096, documents.count)] }) {
                     let sealed = try authority.seal(batch.map(\.1), sealName: seal)
-                    let targets = batch.map { output ?? $0.0 + ".p7s" }
+                    let targets = batch.map { output ?? DocumentFormat.detachedCAdES.outputPath(for: $0.0) }
                     // The batch's seal files are made durable together: one sync, not two per file.
                     try AtomicFile.writeAll(zip(sealed, targets).map { (bytes: $0, path: $1) })
                     for ((path, document), target) in zip(batch, targets) {

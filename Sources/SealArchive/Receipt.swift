@@ -1,5 +1,6 @@
 public import Foundation
 import SwiftASN1
+import SealCore
 
 /// Proof that a seal was archived: its leaf, an RFC 9162 inclusion proof, and the signed
 /// checkpoint the proof leads to. Carried in the seal as the unsigned attribute
@@ -35,19 +36,19 @@ public struct Receipt: Sendable, Equatable {
     }
 
     public var der: [UInt8] {
-        var serializer = DER.Serializer()
-        try! serializer.appendConstructedNode(identifier: .sequence) { node in
-            try node.serialize(Self.version)
-            try node.serialize(ASN1OctetString(contentBytes: ArraySlice(salt)))
-            try node.serialize(index)
-            try node.serialize(treeSize)
-            try node.serialize(ASN1OctetString(contentBytes: ArraySlice(leafHash)))
-            try node.appendConstructedNode(identifier: .sequence) { list in
-                for hash in proof { try list.serialize(ASN1OctetString(contentBytes: ArraySlice(hash))) }
+        var writer = DERWriter(capacity: 160 + 34 * proof.count + checkpoint.utf8.count)
+        writer.constructed(.sequence) { writer in
+            writer.integer(Self.version)
+            writer.octetString(salt)
+            writer.integer(index)
+            writer.integer(treeSize)
+            writer.octetString(leafHash)
+            writer.constructed(.sequence) { list in
+                for hash in proof { list.octetString(hash) }
             }
-            try node.serialize(ASN1UTF8String(checkpoint))
+            writer.primitive(0x0C, checkpoint.utf8)
         }
-        return serializer.serializedBytes
+        return writer.bytes
     }
 
     public init(der bytes: [UInt8]) throws(ArchiveError) {

@@ -9,7 +9,7 @@ import Foundation
 
 /// One DER element kept as its bytes: what Seal carries without looking inside, and what it
 /// encodes once per signer and copies into every seal (certificates, ESS attributes).
-struct EncodedDER: DERParseable, DERSerializable, Hashable, Sendable {
+struct EncodedDER: DERParseable, DERSerializable, DERWritable, Hashable, Sendable {
     let bytes: [UInt8]
 
     /// Bytes Seal encoded itself (or OpenSSL wrote): one whole DER element, not re-parsed.
@@ -21,14 +21,18 @@ struct EncodedDER: DERParseable, DERSerializable, Hashable, Sendable {
         bytes = coder.serializedBytes
     }
 
+    init(writing value: some DERWritable) throws { bytes = try value.derEncoded() }
+
     /// The node's own bytes, as parsed (no re-encoding).
     init(derEncoded node: ASN1Node) throws { bytes = Array(node.encodedBytes) }
 
     func serialize(into coder: inout DER.Serializer) throws { coder.serializeRawBytes(bytes) }
+
+    func write(to writer: inout DERWriter) { writer.raw(bytes) }
 }
 
 /// AlgorithmIdentifier ::= SEQUENCE { algorithm OBJECT IDENTIFIER, parameters ANY OPTIONAL }
-struct AlgorithmIdentifier: DERImplicitlyTaggable, Hashable, Sendable {
+struct AlgorithmIdentifier: DERImplicitlyTaggable, DERWritable, Hashable, Sendable {
     static var defaultIdentifier: ASN1Identifier { .sequence }
 
     var algorithm: OID
@@ -47,10 +51,10 @@ struct AlgorithmIdentifier: DERImplicitlyTaggable, Hashable, Sendable {
         }
     }
 
-    func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
-        try coder.appendConstructed(identifier: identifier) { coder in
-            try coder.serialize(algorithm)
-            if let parameters { try coder.serialize(parameters) }
+    func write(to writer: inout DERWriter) {
+        writer.constructed(.sequence) { writer in
+            writer.oid(algorithm)
+            if let parameters { writer.raw(parameters.bytes) }
         }
     }
 
@@ -64,7 +68,7 @@ struct AlgorithmIdentifier: DERImplicitlyTaggable, Hashable, Sendable {
 }
 
 /// Attribute ::= SEQUENCE { attrType OBJECT IDENTIFIER, attrValues SET OF AttributeValue }
-struct CMSAttribute: DERImplicitlyTaggable, Hashable, Sendable {
+struct CMSAttribute: DERImplicitlyTaggable, DERWritable, Hashable, Sendable {
     static var defaultIdentifier: ASN1Identifier { .sequence }
 
     var type: OID
@@ -79,30 +83,49 @@ struct CMSAttribute: DERImplicitlyTaggable, Hashable, Sendable {
         self.init(type, try EncodedDER(erasing: value))
     }
 
+    init(_ type: OID, _ value: some DERWritable) throws {
+        self.init(type, try EncodedDER(writing: value))
+    }
+
     init(derEncoded root: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
         (type, values) = try DER.sequence(root, identifier: identifier) { nodes in
             (try OID(derEncoded: &nodes), try DER.set(of: EncodedDER.self, identifier: .set, nodes: &nodes))
         }
     }
 
-    func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
-        try coder.appendConstructed(identifier: identifier) { coder in
-            try coder.serialize(type)
-            try coder.serializeSet(values)
+    func write(to writer: inout DERWriter) {
+        writer.constructed(.sequence) { writer in
+            writer.oid(type)
+            writer.set(values)
         }
     }
+}
 
-    /// The DER of a SET OF attributes with `identifier`: signed attributes are signed with the
-    /// universal SET tag and carried with [0] (RFC 5652 §5.4).
-    static func set(_ attributes: [CMSAttribute], identifier: ASN1Identifier = .set) throws -> [UInt8] {
-        var coder = DER.Serializer()
-        try coder.serializeSet(attributes, identifier: identifier)
-        return coder.serializedBytes
+/// A SignerInfo's signed attributes with the exact SET OF bytes the signature covers (universal
+/// SET tag, DER order; RFC 5652 §5.4): encoded once when signed, kept as read when parsed, and
+/// carried under [0] unchanged.
+struct SignedAttributes: Hashable, Sendable {
+    let attributes: [CMSAttribute]
+    let signedBytes: [UInt8]
+
+    init(_ attributes: [CMSAttribute]) throws {
+        self.attributes = attributes
+        var writer = DERWriter(capacity: 256)
+        writer.set(try attributes.map { try EncodedDER(writing: $0) })
+        signedBytes = writer.bytes
+    }
+
+    /// From the [0] node of a SignerInfo.
+    init(parsing node: ASN1Node) throws {
+        attributes = try DER.set(of: CMSAttribute.self, identifier: CMSSignerInfo.signedAttributesTag, rootNode: node)
+        var writer = DERWriter(capacity: node.encodedBytes.count)
+        writer.raw(Array(node.encodedBytes), retagged: .set)
+        signedBytes = writer.bytes
     }
 }
 
 /// SignerInfo (RFC 5652 §5.3).
-struct CMSSignerInfo: DERImplicitlyTaggable, Hashable, Sendable {
+struct CMSSignerInfo: DERImplicitlyTaggable, DERWritable, Hashable, Sendable {
     static var defaultIdentifier: ASN1Identifier { .sequence }
     static let signedAttributesTag = ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)
     static let unsignedAttributesTag = ASN1Identifier(tagWithNumber: 1, tagClass: .contextSpecific)
@@ -111,12 +134,12 @@ struct CMSSignerInfo: DERImplicitlyTaggable, Hashable, Sendable {
     /// IssuerAndSerialNumber or [0] SubjectKeyIdentifier, as encoded.
     var signerIdentifier: EncodedDER
     var digestAlgorithm: AlgorithmIdentifier
-    var signedAttributes: [CMSAttribute]?
+    var signedAttributes: SignedAttributes?
     var signatureAlgorithm: AlgorithmIdentifier
     var signature: ASN1OctetString
     var unsignedAttributes: [CMSAttribute]?
 
-    init(version: Int, signerIdentifier: EncodedDER, digestAlgorithm: AlgorithmIdentifier, signedAttributes: [CMSAttribute]?,
+    init(version: Int, signerIdentifier: EncodedDER, digestAlgorithm: AlgorithmIdentifier, signedAttributes: SignedAttributes?,
          signatureAlgorithm: AlgorithmIdentifier, signature: [UInt8], unsignedAttributes: [CMSAttribute]?) {
         self.version = version
         self.signerIdentifier = signerIdentifier
@@ -132,8 +155,8 @@ struct CMSSignerInfo: DERImplicitlyTaggable, Hashable, Sendable {
             let version = try Int(derEncoded: &nodes)
             guard let signerIdentifier = nodes.next() else { throw ASN1Error.invalidASN1Object(reason: "SignerInfo without sid") }
             let digestAlgorithm = try AlgorithmIdentifier(derEncoded: &nodes)
-            let signed = try DER.optionalImplicitlyTagged(&nodes, tagNumber: 0, tagClass: .contextSpecific) { node in
-                try DER.set(of: CMSAttribute.self, identifier: Self.signedAttributesTag, rootNode: node)
+            let signed = try DER.optionalImplicitlyTagged(&nodes, tagNumber: 0, tagClass: .contextSpecific) {
+                try SignedAttributes(parsing: $0)
             }
             let signatureAlgorithm = try AlgorithmIdentifier(derEncoded: &nodes)
             let signature = try ASN1OctetString(derEncoded: &nodes)
@@ -146,16 +169,16 @@ struct CMSSignerInfo: DERImplicitlyTaggable, Hashable, Sendable {
         }
     }
 
-    func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
-        try coder.appendConstructed(identifier: identifier) { coder in
-            try coder.serialize(version)
-            try coder.serialize(signerIdentifier)
-            try coder.serialize(digestAlgorithm)
-            if let signedAttributes { try coder.serializeSet(signedAttributes, identifier: Self.signedAttributesTag) }
-            try coder.serialize(signatureAlgorithm)
-            try coder.serialize(signature)
+    func write(to writer: inout DERWriter) throws {
+        try writer.constructed(.sequence) { writer in
+            writer.integer(version)
+            writer.raw(signerIdentifier.bytes)
+            digestAlgorithm.write(to: &writer)
+            if let signedAttributes { writer.raw(signedAttributes.signedBytes, retagged: Self.signedAttributesTag) }
+            signatureAlgorithm.write(to: &writer)
+            writer.octetString(signature.bytes)
             if let unsignedAttributes, !unsignedAttributes.isEmpty {
-                try coder.serializeSet(unsignedAttributes, identifier: Self.unsignedAttributesTag)
+                try writer.set(of: unsignedAttributes, identifier: Self.unsignedAttributesTag)
             }
         }
     }
@@ -169,7 +192,7 @@ struct CMSSignerInfo: DERImplicitlyTaggable, Hashable, Sendable {
 }
 
 /// EncapsulatedContentInfo ::= SEQUENCE { eContentType, eContent [0] EXPLICIT OCTET STRING OPTIONAL }
-struct CMSEncapsulatedContentInfo: DERImplicitlyTaggable, Hashable, Sendable {
+struct CMSEncapsulatedContentInfo: DERImplicitlyTaggable, DERWritable, Hashable, Sendable {
     static var defaultIdentifier: ASN1Identifier { .sequence }
 
     var contentType: OID
@@ -187,11 +210,11 @@ struct CMSEncapsulatedContentInfo: DERImplicitlyTaggable, Hashable, Sendable {
         }
     }
 
-    func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
-        try coder.appendConstructed(identifier: identifier) { coder in
-            try coder.serialize(contentType)
+    func write(to writer: inout DERWriter) {
+        writer.constructed(.sequence) { writer in
+            writer.oid(contentType)
             if let content {
-                try coder.appendConstructed(identifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)) { try $0.serialize(content) }
+                writer.constructed(ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)) { $0.octetString(content.bytes) }
             }
         }
     }
@@ -254,98 +277,51 @@ struct CMSSignedData: Hashable, Sendable {
 
     /// The ContentInfo's DER.
     func contentInfo() throws -> [UInt8] {
-        var coder = DER.Serializer()
-        try coder.appendConstructed(identifier: .sequence) { coder in
-            try coder.serialize(OID.cms.signedData)
-            try coder.appendConstructed(identifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)) { coder in
-                try coder.appendConstructed(identifier: .sequence) { coder in
-                    try coder.serialize(version)
-                    try coder.serializeSet(digestAlgorithms)
-                    try coder.serialize(encapsulatedContent)
+        let capacity = (certificates ?? []).reduce(4096) { $0 + $1.bytes.count } + (encapsulatedContent.content?.bytes.count ?? 0)
+        var writer = DERWriter(capacity: capacity)
+        try writer.constructed(.sequence) { writer in
+            writer.oid(.cms.signedData)
+            try writer.constructed(ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)) { writer in
+                try writer.constructed(.sequence) { writer in
+                    writer.integer(version)
+                    try writer.set(of: digestAlgorithms)
+                    encapsulatedContent.write(to: &writer)
                     if let certificates {
-                        try coder.appendConstructed(identifier: Self.certificatesTag) { coder in
-                            for certificate in certificates { try coder.serialize(certificate) }
+                        writer.constructed(Self.certificatesTag) { writer in
+                            for certificate in certificates { writer.raw(certificate.bytes) }
                         }
                     }
-                    if let crls { try coder.serialize(crls) }
-                    try coder.serializeSet(signerInfos)
+                    if let crls { writer.raw(crls.bytes) }
+                    try writer.set(of: signerInfos)
                 }
             }
         }
-        return coder.serializedBytes
-    }
-}
-
-extension DER.Serializer {
-    /// A constructed node whose content is written apart and then copied once behind its
-    /// header. swift-asn1's `appendConstructedNode` guesses a one-byte length and moves the
-    /// content byte by byte when it is longer: measured, that move was a fifth of a seal's time,
-    /// since a seal nests its time-stamp token and certificates eight levels deep.
-    mutating func appendConstructed(identifier: ASN1Identifier, _ body: (inout DER.Serializer) throws -> Void) rethrows {
-        var inner = DER.Serializer()
-        try body(&inner)
-        let content = inner.serializedBytes
-        precondition(identifier.tagNumber < 31, "multi-byte tags are not used here")
-        let tagClass: UInt8 = switch identifier.tagClass {
-        case .universal: 0x00
-        case .application: 0x40
-        case .contextSpecific: 0x80
-        case .private: 0xC0
-        }
-        var header: [UInt8] = [tagClass | 0x20 | UInt8(identifier.tagNumber)]
-        if content.count < 0x80 {
-            header.append(UInt8(content.count))
-        } else {
-            var length: [UInt8] = []
-            var remaining = content.count
-            while remaining > 0 {
-                length.insert(UInt8(remaining & 0xFF), at: 0)
-                remaining >>= 8
-            }
-            header.append(0x80 | UInt8(length.count))
-            header += length
-        }
-        serializeRawBytes(header)
-        serializeRawBytes(content)
-    }
-
-    /// A SET OF in DER order (X.690 §11.6), written as `appendConstructed` does.
-    mutating func serializeSet<Element: DERSerializable>(_ elements: [Element], identifier: ASN1Identifier = .set) throws {
-        // One member needs no ordering, and is written in place (most sets here have one).
-        if elements.count == 1 {
-            try appendConstructed(identifier: identifier) { try $0.serialize(elements[0]) }
-            return
-        }
-        let encoded = try elements.map { try EncodedDER(erasing: $0) }.sorted(by: EncodedDER.setOrder)
-        appendConstructed(identifier: identifier) { coder in
-            for element in encoded { coder.serializeRawBytes(element.bytes) }
-        }
+        return writer.bytes
     }
 }
 
 extension EncodedDER {
-    /// In DER's SET OF order (X.690 §11.6): as octet strings, the shorter padded with zeros.
+    /// In DER's SET OF order (X.690 §11.6).
     static func setOrder(_ left: EncodedDER, _ right: EncodedDER) -> Bool {
-        for (a, b) in zip(left.bytes, right.bytes) where a != b { return a < b }
-        return left.bytes.count < right.bytes.count
+        TLV.setOrder(left.bytes[...], right.bytes[...])
     }
 }
 
 /// ESSCertIDv2 ::= SEQUENCE { hashAlgorithm DEFAULT sha256, certHash OCTET STRING, issuerSerial OPTIONAL }
 /// inside SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2 } (RFC 5035).
-struct SigningCertificateV2: DERSerializable, Hashable, Sendable {
+struct SigningCertificateV2: DERWritable, Hashable, Sendable {
     var hashAlgorithm: AlgorithmIdentifier?
     var certificateHash: [UInt8]
     /// IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber }, as encoded.
     var issuerSerial: EncodedDER?
 
-    func serialize(into coder: inout DER.Serializer) throws {
-        try coder.appendConstructed(identifier: .sequence) { coder in
-            try coder.appendConstructed(identifier: .sequence) { coder in
-                try coder.appendConstructed(identifier: .sequence) { coder in
-                    if let hashAlgorithm { try coder.serialize(hashAlgorithm) }
-                    try coder.serialize(ASN1OctetString(contentBytes: ArraySlice(certificateHash)))
-                    if let issuerSerial { try coder.serialize(issuerSerial) }
+    func write(to writer: inout DERWriter) {
+        writer.constructed(.sequence) { writer in
+            writer.constructed(.sequence) { writer in
+                writer.constructed(.sequence) { writer in
+                    if let hashAlgorithm { hashAlgorithm.write(to: &writer) }
+                    writer.octetString(certificateHash)
+                    if let issuerSerial { writer.raw(issuerSerial.bytes) }
                 }
             }
         }
@@ -354,7 +330,7 @@ struct SigningCertificateV2: DERSerializable, Hashable, Sendable {
 
 /// TSTInfo (RFC 3161 §2.4.2) as Seal's TSA issues it: accuracy in whole seconds, a nonce, no
 /// ordering, no TSA name, no extensions.
-struct TSTInfo: DERSerializable, Hashable, Sendable {
+struct TSTInfo: DERWritable, Hashable, Sendable {
     var policy: OID
     var imprintAlgorithm: AlgorithmIdentifier
     var imprint: [UInt8]
@@ -364,18 +340,18 @@ struct TSTInfo: DERSerializable, Hashable, Sendable {
     var accuracySeconds: Int
     var nonce: [UInt8]
 
-    func serialize(into coder: inout DER.Serializer) throws {
-        try coder.appendConstructed(identifier: .sequence) { coder in
-            try coder.serialize(1)
-            try coder.serialize(policy)
-            try coder.appendConstructed(identifier: .sequence) { coder in
-                try coder.serialize(imprintAlgorithm)
-                try coder.serialize(ASN1OctetString(contentBytes: ArraySlice(imprint)))
+    func write(to writer: inout DERWriter) throws {
+        try writer.constructed(.sequence) { writer in
+            writer.integer(1)
+            writer.oid(policy)
+            writer.constructed(.sequence) { writer in
+                imprintAlgorithm.write(to: &writer)
+                writer.octetString(imprint)
             }
-            try coder.serialize(ArraySlice(serialNumber))
-            try coder.serialize(generationTime)
-            try coder.appendConstructed(identifier: .sequence) { coder in try coder.serialize(accuracySeconds) }
-            try coder.serialize(ArraySlice(nonce))
+            writer.integer(contentOctets: serialNumber)
+            try writer.serialize(generationTime)
+            writer.constructed(.sequence) { $0.integer(accuracySeconds) }
+            writer.integer(contentOctets: nonce)
         }
     }
 }

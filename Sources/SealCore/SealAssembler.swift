@@ -29,14 +29,14 @@ struct SignerParts: Sendable {
               }) else { return nil }
         do {
             // IssuerSerial ::= SEQUENCE { issuer GeneralNames (one directoryName [4]), serialNumber }
-            var coder = DER.Serializer()
-            try coder.appendConstructedNode(identifier: .sequence) { coder in
-                try coder.appendConstructedNode(identifier: .sequence) { coder in
-                    coder.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 4, tagClass: .contextSpecific)) { $0.serializeRawBytes(issuer.encodedBytes) }
+            var writer = DERWriter()
+            writer.constructed(.sequence) { writer in
+                writer.constructed(.sequence) { writer in
+                    writer.constructed(ASN1Identifier(tagWithNumber: 4, tagClass: .contextSpecific)) { $0.raw(issuer.encodedBytes) }
                 }
-                coder.serializeRawBytes(serial.encodedBytes)
+                writer.raw(serial.encodedBytes)
             }
-            let issuerSerial = EncodedDER(encoded: coder.serializedBytes)
+            let issuerSerial = EncodedDER(encoded: writer.bytes)
             let named = algorithm.digest == .sha256 ? nil : AlgorithmIdentifier(algorithm.digest, null: false)
             sealCertificateAttribute = try CMSAttribute(.cms.signingCertificateV2, SigningCertificateV2(
                 hashAlgorithm: named, certificateHash: algorithm.digest.hash(certificate.der), issuerSerial: issuerSerial))
@@ -58,9 +58,9 @@ enum SealAssembler {
     /// A CAdES-B signed SignerInfo without unsigned attributes, for `digest` of a document.
     static func signSeal(_ parts: SignerParts, key: PrivateKey, documentDigest: [UInt8], at time: Date) throws(OpenSSLError) -> CMSSignerInfo {
         try signerInfo(parts, key: key, purpose: .seal, attributes: try encode("signed attributes") { [
-            try CMSAttribute(.cms.contentType, OID.cms.data),
+            CMSAttribute(.cms.contentType, EncodedDER(encoded: OID.cms.data.der)),
             try signingTime(time),
-            try CMSAttribute(.cms.messageDigest, ASN1OctetString(contentBytes: ArraySlice(documentDigest))),
+            CMSAttribute(.cms.messageDigest, octetString(documentDigest)),
             parts.sealCertificateAttribute,
         ] })
     }
@@ -84,16 +84,14 @@ enum SealAssembler {
                       imprintAlgorithm: DigestAlgorithm, at time: Date) throws(OpenSSLError) -> [UInt8] {
         let seconds = Date(timeIntervalSince1970: time.timeIntervalSince1970.rounded(.down))
         let info = try encode("a TSTInfo") {
-            var coder = DER.Serializer()
-            try coder.serialize(TSTInfo(policy: policy, imprintAlgorithm: AlgorithmIdentifier(imprintAlgorithm, null: false),
-                                        imprint: imprint, serialNumber: randomSerial(), generationTime: GeneralizedTime(wholeSeconds: seconds),
-                                        accuracySeconds: 1, nonce: randomSerial()))
-            return coder.serializedBytes
+            try TSTInfo(policy: policy, imprintAlgorithm: AlgorithmIdentifier(imprintAlgorithm, null: false),
+                        imprint: imprint, serialNumber: randomSerial(), generationTime: GeneralizedTime(wholeSeconds: seconds),
+                        accuracySeconds: 1, nonce: randomSerial()).derEncoded()
         }
         let signer = try signerInfo(parts, key: key, purpose: .timeStampToken, attributes: try encode("signed attributes") { [
-            try CMSAttribute(.cms.contentType, OID.cms.tstInfo),
+            CMSAttribute(.cms.contentType, EncodedDER(encoded: OID.cms.tstInfo.der)),
             try signingTime(seconds),
-            try CMSAttribute(.cms.messageDigest, ASN1OctetString(contentBytes: ArraySlice(parts.digest.hash(info)))),
+            CMSAttribute(.cms.messageDigest, octetString(parts.digest.hash(info))),
             parts.tokenCertificateAttribute,
         ] })
         return try encode("a time-stamp token") {
@@ -108,11 +106,18 @@ enum SealAssembler {
     /// A version 1 SignerInfo over `attributes`, signed as the SET OF that they are.
     static func signerInfo(_ parts: SignerParts, key: PrivateKey, purpose: SignatureAlgorithm.Purpose,
                            attributes: [CMSAttribute]) throws(OpenSSLError) -> CMSSignerInfo {
-        let signed = try encode("signed attributes") { try CMSAttribute.set(attributes) }
+        let signed = try encode("signed attributes") { try SignedAttributes(attributes) }
         return CMSSignerInfo(version: 1, signerIdentifier: parts.signerIdentifier,
                              digestAlgorithm: AlgorithmIdentifier(parts.digest, null: purpose == .timeStampToken),
-                             signedAttributes: attributes, signatureAlgorithm: parts.algorithm.identifier(for: purpose),
-                             signature: try key.sign(signed, for: purpose), unsignedAttributes: nil)
+                             signedAttributes: signed, signatureAlgorithm: parts.algorithm.identifier(for: purpose),
+                             signature: try key.sign(signed.signedBytes, for: purpose), unsignedAttributes: nil)
+    }
+
+    /// An OCTET STRING element (message digests).
+    static func octetString(_ content: [UInt8]) -> EncodedDER {
+        var writer = DERWriter(capacity: content.count + 4)
+        writer.octetString(content)
+        return EncodedDER(encoded: writer.bytes)
     }
 
     /// RFC 5652 §11.3: UTCTime for 1950–2049, GeneralizedTime otherwise.

@@ -55,9 +55,10 @@ public final class SealSigner: @unchecked Sendable {
         public func der(settingUnsignedAttribute oid: String, to value: [UInt8]) throws(SealSignature.FormatError) -> [UInt8] {
             guard let assembly else { return try SealSignature.der(der, settingUnsignedAttribute: oid, to: value) }
             guard let type = OID(dotted: oid) else { throw .profile("not an OID: \(oid)") }
+            guard TLV.read(value, at: 0)?.end == value.count else { throw .profile("the attribute value is not one DER element") }
             var signer = assembly.signer
             do {
-                signer.setUnsignedAttribute(type, to: try EncodedDER(derEncoded: DER.parse(value)))
+                signer.setUnsignedAttribute(type, to: EncodedDER(encoded: value))
                 return try SealAssembler.seal(assembly.parts, intermediates: assembly.intermediates, signer: signer)
             } catch {
                 throw .profile("cannot set the unsigned attribute: \(error)")

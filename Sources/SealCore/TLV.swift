@@ -47,23 +47,9 @@ struct TLV {
 
     /// `tag`, a minimal DER length, then the parts.
     static func encode(_ tag: UInt8, _ parts: [ArraySlice<UInt8>]) -> [UInt8] {
-        let length = parts.reduce(0) { $0 + $1.count }
-        var bytes: [UInt8] = [tag]
-        bytes.reserveCapacity(length + 6)
-        if length < 0x80 {
-            bytes.append(UInt8(length))
-        } else {
-            var lengthBytes: [UInt8] = []
-            var remaining = length
-            while remaining > 0 {
-                lengthBytes.insert(UInt8(remaining & 0xFF), at: 0)
-                remaining >>= 8
-            }
-            bytes.append(0x80 | UInt8(lengthBytes.count))
-            bytes += lengthBytes
-        }
-        for part in parts { bytes += part }
-        return bytes
+        var writer = DERWriter(capacity: parts.reduce(6) { $0 + $1.count })
+        writer.element(tag, parts)
+        return writer.bytes
     }
 
     /// The value of a one-byte non-negative INTEGER (version fields), or nil.

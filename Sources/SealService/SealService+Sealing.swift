@@ -153,6 +153,8 @@ private final class SealingBatch: @unchecked Sendable {
     private let transactionSize: Int
     private let archive: Archiver
     private var ready: [Int: SealService.Prepared] = [:]
+    /// How many documents of each transaction are ready (index / transactionSize).
+    private var readyInUnit: [Int: Int] = [:]
     private var releases: [Int: @Sendable () -> Void] = [:]
     /// The first document not yet handed to the writer.
     private var next = 0
@@ -180,14 +182,17 @@ private final class SealingBatch: @unchecked Sendable {
         lock.lock()
         releases[index] = release
         switch result {
-        case .success(let prepared): ready[index] = prepared
+        case .success(let prepared):
+            ready[index] = prepared
+            readyInUnit[index / transactionSize, default: 0] += 1
         case .failure(let error): fail(error)
         }
         var units: [(Int, [SealService.Prepared])] = []
         // Hand on every complete transaction at the front, and the last, shorter one.
         while failure == nil {
             let end = min(next + transactionSize, count)
-            guard next < end, (next..<end).allSatisfy({ ready[$0] != nil }) else { break }
+            guard next < end, readyInUnit[next / transactionSize] == end - next else { break }
+            readyInUnit[next / transactionSize] = nil
             units.append((next, (next..<end).compactMap { ready.removeValue(forKey: $0) }))
             next = end
         }
@@ -218,6 +223,7 @@ private final class SealingBatch: @unchecked Sendable {
         let waiting = releases.values
         releases.removeAll()
         ready.removeAll()
+        readyInUnit.removeAll()
         DispatchQueue.global().async {
             waiting.forEach { $0() }
         }

@@ -1,11 +1,12 @@
 public import SwiftASN1
 
-/// Writes the CMS structures of `CMS.swift` into one growing buffer. swift-asn1 stays the
-/// toolkit for types and parsing; its `DER.Serializer` gives every nested node a buffer of its
-/// own (1 KiB reserved) and copies it into the parent, and a seal nests its time-stamp token
-/// eight levels deep. Measured with `perf` on one core: that nesting was 30% of a seal's time
-/// (6,705 seals/s); this writer reserves a header byte, writes the content in place, and moves
-/// it once only when the length needs more than one byte.
+/// Writes the CMS structures of `CMS.swift` (and receipts) into one growing buffer. swift-asn1
+/// stays the toolkit for types and parsing, but its `DER.Serializer` gives every nested node a
+/// buffer of its own (1 KiB reserved) and copies it into the parent, and a seal nests its
+/// time-stamp token eight levels deep. Measured with `perf` on one core: nesting and set
+/// sorting through it were about 30% of a seal's time; writing in place took sealing from 51% to
+/// 71-75% of raw sign / 2 in the same runs. A constructed node reserves one length byte and
+/// moves its content once only when the length needs more.
 package struct DERWriter {
     package private(set) var bytes: [UInt8] = []
 

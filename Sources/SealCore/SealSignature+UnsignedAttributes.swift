@@ -13,7 +13,7 @@ extension SealSignature {
     /// edit (every field is kept as encoded, so only a seal that is not DER differs), which
     /// guarantees that the edit changes the unsigned attributes and nothing else.
     public static func der(_ der: [UInt8], settingUnsignedAttribute oid: String, to value: [UInt8]?) throws(FormatError) -> [UInt8] {
-        guard let type = OID(dotted: oid) else { throw .profile("not an OID: \(oid)") }
+        guard let type = SealOID.type(oid) else { throw .profile("not an OID: \(oid)") }
         do {
             var signedData = try CMSSignedData(contentInfo: der)
             guard signedData.signerInfos.count == 1 else { throw FormatError.signerCount(signedData.signerInfos.count) }

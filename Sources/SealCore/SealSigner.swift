@@ -54,7 +54,7 @@ public final class SealSigner: @unchecked Sendable {
         /// This seal's DER with unsigned attribute `oid` set to the DER `value`.
         public func der(settingUnsignedAttribute oid: String, to value: [UInt8]) throws(SealSignature.FormatError) -> [UInt8] {
             guard let assembly else { return try SealSignature.der(der, settingUnsignedAttribute: oid, to: value) }
-            guard let type = OID(dotted: oid) else { throw .profile("not an OID: \(oid)") }
+            guard let type = SealOID.type(oid) else { throw .profile("not an OID: \(oid)") }
             guard TLV.read(value, at: 0)?.end == value.count else { throw .profile("the attribute value is not one DER element") }
             var signer = assembly.signer
             do {

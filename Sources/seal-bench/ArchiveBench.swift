@@ -115,7 +115,10 @@ struct ArchiveBench: ParsableCommand {
         }
         let rawBytesPerSecond = Double(rawCount * sample.count) / Self.seconds(clock.now - rawStart)
         let auditBytes = Double(count * entryBytes) / auditSeconds
-        let databaseBytes = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        // The store and its WAL (Foundation on Linux gives sizes as NSNumber, not Int).
+        let databaseBytes = [url.path, url.path + "-wal"].reduce(0) { total, path in
+            total + ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0)
+        }
 
         let result = Report(entries: count, entryBytes: entryBytes, batch: batch, appendsPerSecond: Double(count) / appendSeconds,
                             proofMeanMicroseconds: timings.reduce(0, +) / Double(timings.count),

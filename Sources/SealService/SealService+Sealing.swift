@@ -5,46 +5,65 @@ import NIOPosix
 
 /// Sealing: the one pipeline every front end uses (CLI in-process, daemon, benchmark).
 extension SealService {
-    /// Seals `document` with seal `sealName` in `format`, archives it, and returns the result
-    /// with its receipt once the archive holds it durably: `prepare` on the service's threads,
-    /// then `archive` through the one writer, whose next batch it joins.
-    public func seal(_ document: DocumentInput, with sealName: String, format: DocumentFormat = .detachedCAdES,
-                     by caller: Caller = .directoryOwner) async throws(ServiceError) -> Sealed {
-        let prepared = try await run { () throws(ServiceError) in
-            try self.authorize(caller, .seal(with: sealName))
-            return try self.prepare(document, with: sealName, format: format)
-        }
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[Sealed], ServiceError>, Never>) in
-            archive([prepared], format: format) { continuation.resume(returning: $0) }
-        }
-        guard let sealed = try result.get().first else { throw .archive("the archive gave no answer") }
-        return sealed
-    }
-
-    /// The same pipeline for a synchronous caller with many documents (the CLI, the benchmark):
-    /// every document signs on the service's threads, and each `unitSize` consecutive ones go
-    /// to the writer together, in their order, while the next ones sign. Units that queue while
-    /// the writer commits are merged into one transaction (up to its `maxBatch`) under one
+    /// Seals `documents` with seal `sealName` in `format`, archives them, and returns each
+    /// result with its receipt, in order, once the archive holds it durably. Every document
+    /// signs on the service's threads (`prepare`), and each `unitSize` consecutive ones go to
+    /// the one writer together, in their order, while the next ones sign (`archive`); units that
+    /// queue while the writer commits share a transaction (up to its `maxBatch`) and a
     /// checkpoint. At most `inFlight` documents are held at a time. The first failure stops what
     /// has not started and is thrown; units already committed stay archived.
     public func seal(_ documents: [DocumentInput], with sealName: String, format: DocumentFormat = .detachedCAdES,
-                     by caller: Caller = .directoryOwner, inFlight: Int = 16 * unitSize) throws(ServiceError) -> [Sealed] {
-        try authorize(caller, .seal(with: sealName))
-        let batch = SealingBatch(count: documents.count, unitSize: Self.unitSize) { [self] unit, done in
-            archive(unit, format: format, then: done)
+                     by caller: Caller = .directoryOwner, inFlight: Int = 16 * unitSize) async throws(ServiceError) -> [Sealed] {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[Sealed], ServiceError>, Never>) in
+            startSealing(documents, with: sealName, format: format, by: caller, inFlight: inFlight) { continuation.resume(returning: $0) }
         }
-        let slots = DispatchSemaphore(value: max(Self.unitSize, inFlight))
-        for (index, document) in documents.enumerated() {
-            slots.wait()
-            guard !batch.failed else { break }
-            runtime.threads.submit { state in
-                batch.prepared(index, Result { () throws(ServiceError) -> Prepared in
-                    guard case .active = state else { throw .remote(.unavailable, "the service is shutting down") }
-                    return try self.prepare(document, with: sealName, format: format)
-                }, release: { slots.signal() })
+        return try result.get()
+    }
+
+    /// One document through `seal(_:with:format:by:inFlight:)`: what the daemon answers a request with.
+    public func seal(_ document: DocumentInput, with sealName: String, format: DocumentFormat = .detachedCAdES,
+                     by caller: Caller = .directoryOwner) async throws(ServiceError) -> Sealed {
+        guard let sealed = try await seal([document], with: sealName, format: format, by: caller).first else {
+            throw .archive("the archive gave no answer")
+        }
+        return sealed
+    }
+
+    /// `seal(_:with:format:by:inFlight:)` for a synchronous caller (the CLI's operations, the
+    /// benchmark): it waits on the calling thread. Safe on any thread, the cooperative pool's
+    /// included, since the pipeline runs on the service's own threads and never awaits.
+    public func seal(_ documents: [DocumentInput], with sealName: String, format: DocumentFormat = .detachedCAdES,
+                     by caller: Caller = .directoryOwner, inFlight: Int = 16 * unitSize) throws(ServiceError) -> [Sealed] {
+        let done = DispatchSemaphore(value: 0)
+        let outcome = SealingOutcome()
+        startSealing(documents, with: sealName, format: format, by: caller, inFlight: inFlight) { result in
+            outcome.result = result
+            done.signal()
+        }
+        done.wait()
+        guard let result = outcome.result else { throw .archive("the sealing pipeline gave no answer") }
+        return try result.get()
+    }
+
+    /// The pipeline itself, answering `done` once: the caller's access is checked on the
+    /// service's threads, then documents are handed to them `inFlight` at a time, each next one
+    /// as an earlier one is answered, so no thread ever waits for room.
+    func startSealing(_ documents: [DocumentInput], with sealName: String, format: DocumentFormat, by caller: Caller,
+                      inFlight: Int, then done: @escaping @Sendable (Result<[Sealed], ServiceError>) -> Void) {
+        let batch = SealingBatch(documents: documents, unitSize: Self.unitSize, inFlight: max(Self.unitSize, inFlight),
+                                 prepare: { [self] document throws(ServiceError) in try prepare(document, with: sealName, format: format) },
+                                 archive: { [self] unit, answer in archive(unit, format: format, then: answer) },
+                                 submit: { [runtime] work in runtime.threads.submit { work($0 == .active) } },
+                                 done: done)
+        runtime.threads.submit { [self] state in
+            guard case .active = state else { return done(.failure(.remote(.unavailable, "the service is shutting down"))) }
+            do throws(ServiceError) {
+                try authorize(caller, .seal(with: sealName))
+                batch.start()
+            } catch {
+                done(.failure(error))
             }
         }
-        return try batch.wait()
     }
 
     /// The documents of a synchronous batch handed to the writer together. Small enough that
@@ -146,45 +165,80 @@ final class ArchiveWriter: @unchecked Sendable {
     }
 }
 
-/// A synchronous batch in flight: seals arrive from the service's threads in any order, leave
-/// for the writer in their documents' order, a unit at a time, and are answered from the
-/// writer's thread.
+/// A batch in flight: documents are prepared on the service's threads, at most `inFlight` at
+/// a time (each answered one lets the next start), in any order; they leave for the writer in
+/// their order, a unit at a time, and are answered from the writer's thread. `done` is called
+/// once, with every result or the first failure.
 private final class SealingBatch: @unchecked Sendable {
+    typealias Prepare = @Sendable (DocumentInput) throws(ServiceError) -> SealService.Prepared
     typealias Archiver = @Sendable ([SealService.Prepared], @escaping @Sendable (Result<[Sealed], ServiceError>) -> Void) -> Void
+    /// Runs work on the service's threads; its argument says whether the service is still active.
+    typealias Submit = @Sendable (@escaping @Sendable (Bool) -> Void) -> Void
 
     private let lock = NSLock()
-    private let count: Int
+    private let documents: [DocumentInput]
     private let unitSize: Int
+    private let inFlight: Int
+    private let prepare: Prepare
     private let archive: Archiver
+    private let submit: Submit
+    private let done: @Sendable (Result<[Sealed], ServiceError>) -> Void
     private var ready: [Int: SealService.Prepared] = [:]
     /// How many documents of each unit are ready (by index / unitSize).
     private var readyInUnit: [Int: Int] = [:]
-    private var releases: [Int: @Sendable () -> Void] = [:]
-    /// The first document not yet handed to the writer.
+    /// The first document not yet started, and the first not yet handed to the writer.
+    private var nextToStart = 0
     private var next = 0
     private var sealed: [Sealed?]
     private var answered = 0
     private var failure: ServiceError?
-    private let finished = DispatchSemaphore(value: 0)
+    private var finished = false
 
-    init(count: Int, unitSize: Int, archive: @escaping Archiver) {
-        self.count = count
+    init(documents: [DocumentInput], unitSize: Int, inFlight: Int, prepare: @escaping Prepare, archive: @escaping Archiver,
+         submit: @escaping Submit, done: @escaping @Sendable (Result<[Sealed], ServiceError>) -> Void) {
+        self.documents = documents
         self.unitSize = unitSize
+        self.inFlight = inFlight
+        self.prepare = prepare
         self.archive = archive
-        sealed = Array(repeating: nil, count: count)
-        if count == 0 { finished.signal() }
+        self.submit = submit
+        self.done = done
+        sealed = Array(repeating: nil, count: documents.count)
     }
 
-    var failed: Bool {
+    /// Starts the first `inFlight` documents (or answers an empty batch).
+    func start() {
         lock.lock()
-        defer { lock.unlock() }
-        return failure != nil
+        let starting = takeStarts(inFlight)
+        let empty = documents.isEmpty && !finished
+        if empty { finished = true }
+        lock.unlock()
+        if empty { done(.success([])) }
+        starting.forEach(startDocument)
     }
 
-    /// Document `index` is signed (or failed); `release` frees its place once it is answered.
-    func prepared(_ index: Int, _ result: Result<SealService.Prepared, ServiceError>, release: @escaping @Sendable () -> Void) {
+    /// Up to `count` more documents to start (caller holds the lock).
+    private func takeStarts(_ count: Int) -> Range<Int> {
+        guard failure == nil else { return 0..<0 }
+        let end = min(nextToStart + count, documents.count)
+        defer { nextToStart = end }
+        return nextToStart..<end
+    }
+
+    private func startDocument(_ index: Int) {
+        submit { [self] active in
+            let result = Result { () throws(ServiceError) -> SealService.Prepared in
+                guard active else { throw .remote(.unavailable, "the service is shutting down") }
+                return try prepare(documents[index])
+            }
+            prepared(index, result)
+        }
+    }
+
+    /// Document `index` is signed (or failed): hand on every complete unit at the front, and
+    /// the last, shorter one.
+    private func prepared(_ index: Int, _ result: Result<SealService.Prepared, ServiceError>) {
         lock.lock()
-        releases[index] = release
         switch result {
         case .success(let prepared):
             ready[index] = prepared
@@ -192,15 +246,16 @@ private final class SealingBatch: @unchecked Sendable {
         case .failure(let error): fail(error)
         }
         var units: [(Int, [SealService.Prepared])] = []
-        // Hand on every complete unit at the front, and the last, shorter one.
         while failure == nil {
-            let end = min(next + unitSize, count)
+            let end = min(next + unitSize, documents.count)
             guard next < end, readyInUnit[next / unitSize] == end - next else { break }
             readyInUnit[next / unitSize] = nil
             units.append((next, (next..<end).compactMap { ready.removeValue(forKey: $0) }))
             next = end
         }
+        let outcome = finish()
         lock.unlock()
+        outcome.map(done)
         for (start, unit) in units {
             archive(unit) { result in self.answer(start, unit.count, result) }
         }
@@ -212,33 +267,38 @@ private final class SealingBatch: @unchecked Sendable {
         case .success(let values): for (offset, value) in values.enumerated() { sealed[start + offset] = value }
         case .failure(let error): fail(error)
         }
-        let freed = (start..<start + size).compactMap { releases.removeValue(forKey: $0) }
         answered += size
-        let done = failure == nil && answered == count
+        let starting = takeStarts(size)
+        let outcome = finish()
         lock.unlock()
-        freed.forEach { $0() }
-        if done { finished.signal() }
+        outcome.map(done)
+        starting.forEach(startDocument)
     }
 
-    /// Records the first failure and lets everything waiting go (caller holds the lock).
+    /// Records the first failure: nothing more starts, and what is ready is dropped (caller
+    /// holds the lock).
     private func fail(_ error: ServiceError) {
         guard failure == nil else { return }
         failure = error
-        let waiting = releases.values
-        releases.removeAll()
         ready.removeAll()
         readyInUnit.removeAll()
-        DispatchQueue.global().async {
-            waiting.forEach { $0() }
-        }
-        finished.signal()
     }
 
-    func wait() throws(ServiceError) -> [Sealed] {
-        finished.wait()
-        lock.lock()
-        defer { lock.unlock() }
-        if let failure { throw failure }
-        return sealed.compactMap { $0 }
+    /// The batch's outcome the first time it is known (caller holds the lock): the first failure
+    /// at once, or every result once all are answered.
+    private func finish() -> Result<[Sealed], ServiceError>? {
+        guard !finished else { return nil }
+        if let failure {
+            finished = true
+            return .failure(failure)
+        }
+        guard answered == documents.count else { return nil }
+        finished = true
+        return .success(sealed.compactMap { $0 })
     }
+}
+
+/// One answer handed from the pipeline's threads to a waiting one (the semaphore orders them).
+private final class SealingOutcome: @unchecked Sendable {
+    var result: Result<[Sealed], ServiceError>?
 }

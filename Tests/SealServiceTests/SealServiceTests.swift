@@ -344,6 +344,47 @@ final class ScratchAuthority {
         #expect(sealed.map(\.receipt.treeSize) == (0..<300).map { index in sizes.first { $0 > index }! })
     }
 
+    /// Documents start as earlier ones are answered, so a batch larger than its bound on
+    /// documents held completes, in order, with nothing waiting for room.
+    @Test func aBatchLargerThanItsInFlightBoundCompletesInOrder() async throws {
+        let scratch = try ScratchAuthority()
+        let service = try scratch.service()
+        try service.enroll(name: "civil", department: "Civil", organizationIdentifier: nil, algorithm: nil, days: 30)
+        let documents = (0..<200).map { DocumentInput.content(Array("document \($0)".utf8)) }
+        let sealed = try await service.seal(documents, with: "civil", inFlight: 1)
+        #expect(sealed.map(\.receipt.index) == Array(0..<200))
+    }
+
+    /// The synchronous form blocks its caller only: the pipeline never needs the cooperative
+    /// pool, so more blocked callers than the pool has threads still finish.
+    @Test(.timeLimit(.minutes(1))) func synchronousCallersOnTheCooperativePoolDoNotStarveThePipeline() async throws {
+        let scratch = try ScratchAuthority()
+        let service = try scratch.service()
+        try service.enroll(name: "civil", department: "Civil", organizationIdentifier: nil, algorithm: nil, days: 30)
+        let callers = 3 * ProcessInfo.processInfo.activeProcessorCount
+        let indices = try await withThrowingTaskGroup(of: [Int].self) { group in
+            for caller in 0..<callers {
+                group.addTask {
+                    try service.seal([.content(Array("caller \(caller)".utf8))], with: "civil").map(\.receipt.index)
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(indices.sorted() == Array(0..<callers))
+    }
+
+    /// Access is decided before anything is signed, on the pipeline's own path.
+    @Test func aRefusedCallerSealsNothing() async throws {
+        let scratch = try ScratchAuthority()
+        let service = try scratch.service()
+        try service.enroll(name: "civil", department: "Civil", organizationIdentifier: nil, algorithm: nil, days: 30)
+        let stranger = Caller.peer(PeerIdentity(pid: 1, uid: 4242, gid: 4242, groups: [4242]))
+        await #expect(throws: ServiceError.forbidden("uid 4242 may not use seal 'civil'; see access.conf in the data directory")) {
+            try await service.seal([.content([1, 2, 3])], with: "civil", by: stranger)
+        }
+        #expect(try service.archiveStore().size == 0)
+    }
+
     /// A digest of the wrong length is the caller's mistake (a usage error, HTTP 400), refused
     /// before anything is signed or archived.
     @Test func aDigestOfTheWrongLengthIsRefused() throws {

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 runs=${1:-200000}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(seal receipt checkpoint trust-bundle crl status-list verifier-key request)
+[ ${#targets[@]} -gt 0 ] || targets=(seal receipt checkpoint trust-bundle crl status-list verifier-key request ses)
 
 swift build -c release --sanitize=fuzzer --sanitize=address --scratch-path .build-fuzz --product seal-fuzz >&2
 binary=$(find .build-fuzz -path '*release/seal-fuzz' -type f | head -1)
@@ -24,7 +24,7 @@ for target in "${targets[@]}"; do
     mkdir -p Fuzz/findings/"$target"
     start=$(date +%s)
     status=0
-    SEAL_FUZZ_TARGET="$target" "$binary" -runs="$runs" -max_len=16384 -timeout=10 \
+    SEAL_FUZZ_TARGET="$target" "$binary" -runs="$runs" -max_len=32768 -timeout=10 \
         -artifact_prefix=Fuzz/findings/"$target"/ "$work" > "$work.log" 2>&1 || status=$?
     executions=$(grep -oE '^Done [0-9]+ runs' "$work.log" | grep -oE '[0-9]+' || echo "?")
     crashes=$(find Fuzz/findings/"$target" -type f | wc -l)

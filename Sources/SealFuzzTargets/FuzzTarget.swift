@@ -1,4 +1,5 @@
 import Foundation
+import SealCore
 import SealService
 import SealClient
 
@@ -8,6 +9,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case seal, receipt, checkpoint, trustBundle = "trust-bundle", crl, statusList = "status-list", verifierKey = "verifier-key"
     /// seald's request bodies: the first byte picks the body type, the rest is the body.
     case request
+    /// GB/T 38540 and GM/T 0031 seals (.esl) and signatures (SignedValue.dat, .ses).
+    case ses
 
     /// $SEAL_FUZZ_TARGET, default `seal`.
     public static var selected: FuzzTarget {
@@ -37,6 +40,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             _ = try? NoteVerifierKey(String(decoding: bytes, as: UTF8.self))
         case .request:
             Self.request(bytes)
+        case .ses:
+            if let seal = try? ElectronicSeal(der: bytes) { _ = (seal.signedBytes, seal.property, seal.extensions) }
+            if let signature = try? SESSignature(der: bytes) { _ = (signature.signedBytes, signature.seal.signedBytes, signature.dataHash) }
         }
     }
 

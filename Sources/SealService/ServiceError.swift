@@ -27,6 +27,8 @@ public enum ServiceError: Error, Sendable, CustomStringConvertible, Equatable {
     /// Another writer changed what this operation depended on; trying again may succeed.
     case conflict(String)
     case badStatusList(String)
+    /// An electronic seal or SES signature (GB/T 38540, GM/T 0031) that cannot be read.
+    case badElectronicSeal(String)
     /// The archive's storage refuses writes for now (full disk, read-only file system).
     case storage(String)
     /// An error reported by `seald`, kept with its category so the CLI exits the same way.
@@ -41,7 +43,7 @@ public enum ServiceError: Error, Sendable, CustomStringConvertible, Equatable {
     public var category: Category {
         switch self {
         case .invalidArgument, .invalidSealName: .usage
-        case .badTrustBundle, .badRevocationList, .badStatusList: .badInput
+        case .badTrustBundle, .badRevocationList, .badStatusList, .badElectronicSeal: .badInput
         case .fileNotFound, .fileUnreadable: .missingFile
         case .unknownSeal, .noAuthority: .notFound
         case .authorityExists, .directoryNotEmpty, .sealExists, .refused, .sealNotUsable, .conflict: .conflict
@@ -76,6 +78,7 @@ public enum ServiceError: Error, Sendable, CustomStringConvertible, Equatable {
         case .forbidden(let text): "not permitted: \(text)"
         case .refused(let text): text
         case .badStatusList(let why): "bad status list: \(why)"
+        case .badElectronicSeal(let why): "not a readable electronic seal or SES signature: \(why)"
         case .storage(let text): text
         case .remote(_, let message): message
         }

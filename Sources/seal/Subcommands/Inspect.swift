@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import SealService
+
+extension SealCommand {
+    struct Inspect: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the structure of an electronic seal (.esl) or SES signature (.ses, SignedValue.dat), without verifying it.",
+            discussion: """
+            Reads GB/T 38540-2020 (version 4), GM/T 0031-2014 (version 1) and GM/T 0031-2025 \
+            (version 5) structures as received: versions, names, certificates, dates, picture and \
+            extensions, for auditors. `seal verify` decides whether they are valid.
+            """)
+
+        @Argument(help: ArgumentHelp("The seal or signature file.", valueName: "FILE"))
+        var file: String
+
+        @Flag(help: "Print the structure as JSON.")
+        var json = false
+
+        func run() throws {
+            try Console.run {
+                let inspection = try SealService.inspect(try AtomicFile.read(path: file), path: file)
+                if json { return try Console.printJSON(inspection) }
+                if let signature = inspection.signature {
+                    print("SES signature, version \(signature.version)")
+                    print("  signed at:     \(signature.signingTime ?? "not stated")")
+                    print("  covers:        \(signature.propertyInfo)")
+                    print("  data hash:     \(signature.dataHash)")
+                    print("  signer:        \(Self.describe(signature.signer))")
+                    print("  algorithm:     \(signature.signatureAlgorithm)\(signature.timeStamped ? ", time-stamped" : "")")
+                }
+                let seal = inspection.seal
+                print("Electronic seal, version \(seal.version), from vendor \"\(seal.vendorID)\"")
+                print("  name:          \(seal.name) (type \(seal.type))")
+                print("  identifier:    \(seal.identifier)")
+                print("  valid:         \(seal.validStart) to \(seal.validEnd) (made \(seal.createDate))")
+                print("  picture:       \(seal.picture.type), \(seal.picture.bytes) bytes, \(seal.picture.widthMillimetres) × \(seal.picture.heightMillimetres) mm")
+                print(seal.certificates.isEmpty ? "  certificates:  \(seal.certificateList), not shown" : "  certificates:")
+                for certificate in seal.certificates { print("    \(Self.describe(certificate))") }
+                print("  maker:         \(Self.describe(seal.maker))")
+                print("  algorithm:     \(seal.signatureAlgorithm)\(seal.timeStamped ? ", time-stamped" : "")")
+                for item in seal.extensions {
+                    print("  extension:     \(item.id)\(item.critical ? " (critical)" : ""), \(item.bytes) bytes")
+                }
+            }
+        }
+
+        static func describe(_ certificate: Inspection.CertificateSummary) -> String {
+            guard let subject = certificate.subject else { return "not a readable certificate (SHA-256 \(certificate.sha256))" }
+            return "\(subject), issued by \(certificate.issuer ?? "?"), \(certificate.notBefore ?? "?") to \(certificate.notAfter ?? "?")"
+        }
+    }
+}

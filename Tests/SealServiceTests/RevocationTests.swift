@@ -141,7 +141,8 @@ func revocationDate(of name: String, in service: SealService) throws -> Date {
             let latest = try #require(try service.latestRevocationList()).crl
             #expect(latest.number == 2)
             #expect(latest.entries.count == 2)
-            #expect(try service.audit(savedCheckpoint: nil).ok)
+            let audit = try service.audit(savedCheckpoint: nil)
+            #expect(audit.ok, "\(audit.problems)")
             // An append that expects no CRL yet is refused now that there are two.
             #expect(throws: ArchiveError.conflict("another CRL was issued meanwhile")) {
                 try service.archive().store.append([], signer: try service.logSigner(), afterRevocationList: .some(nil))

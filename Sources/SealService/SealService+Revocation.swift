@@ -187,7 +187,9 @@ extension SealService {
         for _ in 0..<5 {
             let current = try latestRevocationList()
             let new = try additions(current?.crl)
-            let now = clock()
+            // Never dated before the newest CRL: another host's clock may run ahead of this
+            // one's, and the audit refuses a CRL dated before its predecessor.
+            let now = max(clock(), current?.crl.thisUpdate ?? .distantPast)
             do {
                 let crl = try RevocationList.issue(by: try rootCertificate(), key: try loadKey(directory.rootKey),
                                                    number: (current?.crl.number ?? 0) + 1, thisUpdate: now,

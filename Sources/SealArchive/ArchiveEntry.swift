@@ -128,6 +128,7 @@ public struct SealEntry: Sendable, Equatable {
         case .sha256: 1
         case .sha384: 2
         case .sha512: 3
+        case .sm3: 4
         }
     }
 
@@ -136,6 +137,7 @@ public struct SealEntry: Sendable, Equatable {
         case 1: .sha256
         case 2: .sha384
         case 3: .sha512
+        case 4: .sm3
         default: nil
         }
     }

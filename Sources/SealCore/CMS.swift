@@ -378,6 +378,8 @@ extension OID {
         static let ecdsaWithSHA384: OID = "1.2.840.10045.4.3.3"
         static let rsaEncryption: OID = "1.2.840.113549.1.1.1"
         static let rsassaPSS: OID = "1.2.840.113549.1.1.10"
+        static let sm3: OID = "1.2.156.10197.1.401"
+        static let sm2WithSM3: OID = "1.2.156.10197.1.501"
     }
 }
 
@@ -387,6 +389,7 @@ extension DigestAlgorithm {
         case .sha256: .algorithms.sha256
         case .sha384: .algorithms.sha384
         case .sha512: .algorithms.sha512
+        case .sm3: .algorithms.sm3
         }
     }
 }

@@ -45,12 +45,25 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible {
 
     /// Takes ownership of one reference to `pointer`.
     init(taking pointer: OpaquePointer) throws(OpenSSLError) {
+        Self.setSM2UserID(pointer)
         let der: [UInt8]
         do { der = try OpenSSLDER.encode("a certificate") { i2d_X509(pointer, $0) } } catch {
             X509_free(pointer)
             throw error
         }
         storage = Storage(pointer: pointer, der: der, issuerAndSerialNumber: Self.issuerAndSerialNumber(of: der))
+    }
+
+    /// OpenSSL 3.0 checks an SM2 certificate's signature with an empty user ID unless the
+    /// certificate carries one; every SM2 certificate Seal makes or reads is signed with the
+    /// standard ID, so each one gets it (an intermediate as much as a leaf).
+    private static func setSM2UserID(_ pointer: OpaquePointer) {
+        guard X509_get_signature_nid(pointer) == NID_SM2_with_SM3, let id = ASN1_OCTET_STRING_new() else { return }
+        guard ASN1_OCTET_STRING_set(id, SignatureAlgorithm.sm2UserID, Int32(SignatureAlgorithm.sm2UserID.count)) == 1 else {
+            ASN1_OCTET_STRING_free(id)
+            return
+        }
+        X509_set0_distinguishing_id(pointer, id)
     }
 
     /// Certificate { TBSCertificate { [0] version?, serialNumber, signature, issuer, … } }.

@@ -45,7 +45,21 @@ public struct RevocationList: Sendable {
         defer { OpenSSLError.clearQueue() }
         guard X509_NAME_cmp(X509_CRL_get_issuer(pointer), X509_get_subject_name(issuer.pointer)) == 0,
               let key = X509_get0_pubkey(issuer.pointer) else { return false }
+        if X509_CRL_get_signature_nid(pointer) == NID_SM2_with_SM3 { return sm2SignatureVerifies(issuer) }
         return X509_CRL_verify(pointer, key) == 1
+    }
+
+    /// OpenSSL 3.0's `X509_CRL_verify` checks SM2 with an empty user ID and a CRL has no slot for
+    /// another, so an SM2 CRL is checked here: CertificateList { tbsCertList, signatureAlgorithm,
+    /// signatureValue }, with the outer algorithm equal to the one inside tbsCertList.
+    private func sm2SignatureVerifies(_ issuer: Certificate) -> Bool {
+        guard let der = try? der, let root = TLV.read(der, at: 0), root.end == der.count,
+              let parts = root.children(of: der), parts.count == 3, parts[0].tag == 0x30, parts[2].tag == 0x03,
+              let fields = parts[0].children(of: der), let inner = fields.first(where: { $0.tag == 0x30 }),
+              der[inner.range].elementsEqual(der[parts[1].range]),
+              parts[2].end - parts[2].contentStart > 1, der[parts[2].contentStart] == 0,
+              let key = issuer.publicKey(), key.algorithm == .sm2 else { return false }
+        return key.isValidSignature(Array(der[(parts[2].contentStart + 1)..<parts[2].end]), for: Array(der[parts[0].range]))
     }
 
     /// The entry revoking `certificate`, if this CRL lists it.

@@ -11,6 +11,9 @@ public enum SignatureAlgorithm: String, CaseIterable, Codable, Sendable, CustomS
     case ecdsaP384 = "ecdsa-p384"
     /// RSASSA-PSS, 3072-bit modulus, SHA-256, MGF1-SHA-256, 32-byte salt.
     case rsaPSS = "rsa-pss"
+    /// SM2 with SM3 (GB/T 32918, GB/T 35276), user ID "1234567812345678": China's own
+    /// algorithm, what GB/T 38540 electronic seals are signed with.
+    case sm2 = "sm2"
 
     public var description: String { rawValue }
 
@@ -19,15 +22,25 @@ public enum SignatureAlgorithm: String, CaseIterable, Codable, Sendable, CustomS
         switch self {
         case .ecdsaP256, .rsaPSS: .sha256
         case .ecdsaP384: .sha384
+        case .sm2: .sm3
         }
     }
+
+    /// The SM2 user ID (distinguishing identifier) every SM2 signature and certificate uses: the
+    /// GB/T 35276 default. OpenSSL 3.0 would use an empty ID unless told, which no other SM2
+    /// implementation reads.
+    public static let sm2UserID: [UInt8] = Array("1234567812345678".utf8)
 
     /// RSA modulus size for generated keys.
     static let rsaBits: Int32 = 3072
 
     /// Generates a fresh key pair for this algorithm.
     func generateKey() throws(OpenSSLError) -> OpaquePointer {
-        let name = self == .rsaPSS ? "RSA" : "EC"
+        let name = switch self {
+        case .rsaPSS: "RSA"
+        case .sm2: "SM2"
+        case .ecdsaP256, .ecdsaP384: "EC"
+        }
         let context = try check(EVP_PKEY_CTX_new_from_name(nil, name, nil), "creating a \(self) key context")
         defer { EVP_PKEY_CTX_free(context) }
         try check(EVP_PKEY_keygen_init(context), "starting \(self) key generation")
@@ -35,6 +48,7 @@ public enum SignatureAlgorithm: String, CaseIterable, Codable, Sendable, CustomS
         case .ecdsaP256: try check(EVP_PKEY_CTX_set_group_name(context, "P-256"), "selecting P-256")
         case .ecdsaP384: try check(EVP_PKEY_CTX_set_group_name(context, "P-384"), "selecting P-384")
         case .rsaPSS: try check(EVP_PKEY_CTX_set_rsa_keygen_bits(context, Self.rsaBits), "setting RSA key size")
+        case .sm2: break
         }
         var key: OpaquePointer? = nil
         guard EVP_PKEY_keygen(context, &key) == 1, let key else { throw OpenSSLError("generating a \(self) key") }
@@ -44,6 +58,8 @@ public enum SignatureAlgorithm: String, CaseIterable, Codable, Sendable, CustomS
     /// Identifies the algorithm of an existing key, or nil for a key type Seal does not seal with.
     static func of(key: OpaquePointer) -> SignatureAlgorithm? {
         if EVP_PKEY_is_a(key, "RSA") == 1 { return EVP_PKEY_get_bits(key) >= 2048 ? .rsaPSS : nil }
+        // OpenSSL 3 reads a key on the SM2 curve (1.2.156.10197.1.301) as an SM2 key.
+        if EVP_PKEY_is_a(key, "SM2") == 1 { return .sm2 }
         guard EVP_PKEY_is_a(key, "EC") == 1 else { return nil }
         var name = [CChar](repeating: 0, count: 64)
         var length = 0
@@ -71,13 +87,19 @@ public enum SignatureAlgorithm: String, CaseIterable, Codable, Sendable, CustomS
         case (.ecdsaP384, _): AlgorithmIdentifier(algorithm: .algorithms.ecdsaWithSHA384)
         case (.rsaPSS, .seal): AlgorithmIdentifier(algorithm: .algorithms.rsassaPSS, parameters: Self.pssParameterValue)
         case (.rsaPSS, .timeStampToken): AlgorithmIdentifier(algorithm: .algorithms.rsaEncryption, parameters: AlgorithmIdentifier.null)
+        case (.sm2, _): AlgorithmIdentifier(algorithm: .algorithms.sm2WithSM3)
         }
     }
 
     private static let pssParameterValue = EncodedDER(encoded: pssParameters)
 
-    /// Applies the padding this algorithm needs to a signing or verifying key context.
+    /// Applies what this algorithm needs to a signing or verifying key context: the SM2 user ID,
+    /// or the padding of RSA seals.
     func configure(_ context: OpaquePointer, for purpose: Purpose = .seal) throws(OpenSSLError) {
+        if self == .sm2 {
+            try check(EVP_PKEY_CTX_set1_id(context, Self.sm2UserID, Int32(Self.sm2UserID.count)), "setting the SM2 user ID")
+            return
+        }
         guard self == .rsaPSS, purpose == .seal else { return }
         try check(EVP_PKEY_CTX_set_rsa_padding(context, RSA_PKCS1_PSS_PADDING), "selecting PSS padding")
         try check(EVP_PKEY_CTX_set_rsa_pss_saltlen(context, RSA_PSS_SALTLEN_DIGEST), "setting the PSS salt length")
@@ -90,6 +112,8 @@ public enum DigestAlgorithm: String, Codable, Sendable, CaseIterable {
     case sha256 = "SHA-256"
     case sha384 = "SHA-384"
     case sha512 = "SHA-512"
+    /// SM3 (GB/T 32905), the digest of SM2 signatures and OFD references.
+    case sm3 = "SM3"
 
     /// The digest fetched once from the default provider. OpenSSL 3 re-fetches (taking a lock)
     /// on every use of EVP_sha256(); an explicitly fetched EVP_MD skips that.
@@ -98,6 +122,7 @@ public enum DigestAlgorithm: String, Codable, Sendable, CaseIterable {
         case .sha256: Self.fetched.sha256
         case .sha384: Self.fetched.sha384
         case .sha512: Self.fetched.sha512
+        case .sm3: Self.fetched.sm3
         }
     }
 
@@ -106,6 +131,7 @@ public enum DigestAlgorithm: String, Codable, Sendable, CaseIterable {
         let sha256 = EVP_MD_fetch(nil, "SHA2-256", nil)!
         let sha384 = EVP_MD_fetch(nil, "SHA2-384", nil)!
         let sha512 = EVP_MD_fetch(nil, "SHA2-512", nil)!
+        let sm3 = EVP_MD_fetch(nil, "SM3", nil)!
     }
     private static let fetched = Fetched()
 
@@ -115,6 +141,7 @@ public enum DigestAlgorithm: String, Codable, Sendable, CaseIterable {
         case NID_sha256: self = .sha256
         case NID_sha384: self = .sha384
         case NID_sha512: self = .sha512
+        case NID_sm3: self = .sm3
         default: return nil
         }
     }
@@ -124,6 +151,7 @@ public enum DigestAlgorithm: String, Codable, Sendable, CaseIterable {
         case .sha256: 32
         case .sha384: 48
         case .sha512: 64
+        case .sm3: 32
         }
     }
 

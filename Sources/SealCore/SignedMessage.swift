@@ -87,6 +87,8 @@ final class SignedMessage: @unchecked Sendable {
         }
     }
 
+    static let sm2WithSM3 = "1.2.156.10197.1.501"
+
     /// Signature algorithms that fit a digest: ECDSA with that digest, RSASSA-PSS, or RSA
     /// PKCS #1 v1.5 (with that digest, or rsaEncryption as OpenSSL writes it).
     static func signatureAlgorithm(_ signatureOID: String, fits digestOID: String) -> Bool {
@@ -94,6 +96,7 @@ final class SignedMessage: @unchecked Sendable {
             "2.16.840.1.101.3.4.2.1": ["1.2.840.10045.4.3.2", "1.2.840.113549.1.1.10", "1.2.840.113549.1.1.11", "1.2.840.113549.1.1.1"],
             "2.16.840.1.101.3.4.2.2": ["1.2.840.10045.4.3.3", "1.2.840.113549.1.1.10", "1.2.840.113549.1.1.12", "1.2.840.113549.1.1.1"],
             "2.16.840.1.101.3.4.2.3": ["1.2.840.10045.4.3.4", "1.2.840.113549.1.1.10", "1.2.840.113549.1.1.13", "1.2.840.113549.1.1.1"],
+            "1.2.156.10197.1.401": [sm2WithSM3],
         ]
         return allowed[digestOID]?.contains(signatureOID) == true
     }
@@ -148,6 +151,12 @@ final class SignedMessage: @unchecked Sendable {
     /// the key to this object's own SignerInfo; a signed message is never shared.
     func signatureVerifies(with signer: Certificate) -> Bool {
         defer { OpenSSLError.clearQueue() }
+        // OpenSSL 3.0's CMS verifier checks SM2 with an empty user ID and takes no other: an SM2
+        // signer's signature is checked here over the DER SET of its signed attributes.
+        if layout.signerAlgorithms.signatureOID == Self.sm2WithSM3 {
+            guard let range = layout.signedAttributes, let key = signer.publicKey(), key.algorithm == .sm2 else { return false }
+            return key.isValidSignature(signatureValue, for: [0x31] + der[(range.lowerBound + 1)..<range.upperBound])
+        }
         CMS_SignerInfo_set1_signer_cert(signerInfo, signer.pointer)
         return CMS_SignerInfo_verify(signerInfo) == 1
     }
@@ -196,6 +205,8 @@ struct SignedDataLayout {
     let signerIdentifier: SignerIdentifier
     /// The SignerInfo's digest and signature algorithms.
     let signerAlgorithms: (digestOID: String, digestParametersAreAbsentOrNull: Bool, signatureOID: String)
+    /// Where the signed attributes ([0] IMPLICIT SET) sit, when present.
+    let signedAttributes: Range<Int>?
     /// Each carried certificate's DER, in order.
     let certificates: [ArraySlice<UInt8>]
     /// The same ContentInfo without its certificates field (the input itself when it has none).
@@ -251,6 +262,7 @@ struct SignedDataLayout {
         self.signerIdentifier = signerIdentifier
         self.signerAlgorithms = (digest.oid, digest.parametersAreAbsentOrNull, signature.oid)
         self.certificates = certificates
+        signedAttributes = signerFields[3].tag == 0xA0 ? signerFields[3].range : nil
     }
 
     /// An AlgorithmIdentifier's OID, and whether its parameters are absent or NULL (RFC 5754 §2).

@@ -24,8 +24,13 @@ import SwiftASN1
         return lines
     }
 
+    /// OpenSSL 3.0's CMS and TS signers cannot sign with SM2 (its user ID has no slot there), so
+    /// the byte-for-byte references exist for the other algorithms; SM2 seals and tokens are
+    /// checked by verification (SealRoundTripTests) and against `openssl dgst -sm3`.
+    static let opensslSignedAlgorithms = SignatureAlgorithm.allCases.filter { $0 != .sm2 }
+
     /// Every algorithm goes through the assembler; RSA-PSS included.
-    @Test(arguments: SignatureAlgorithm.allCases)
+    @Test(arguments: opensslSignedAlgorithms)
     func signedPartIsOpenSSLsByteForByte(algorithm: SignatureAlgorithm) throws {
         let authority = try TestAuthority(algorithm: algorithm)
         let signer = try authority.signer(algorithm: algorithm, timeStamped: false)
@@ -37,7 +42,7 @@ import SwiftASN1
         #expect(try SealAssembler.seal(signer.parts, intermediates: [], signer: signed) == reference.der)
     }
 
-    @Test(arguments: SignatureAlgorithm.allCases)
+    @Test(arguments: opensslSignedAlgorithms)
     func tokenHasOpenSSLsStructureAndVerifies(algorithm: SignatureAlgorithm) throws {
         let authority = try TestAuthority(algorithm: algorithm)
         let imprint = DigestAlgorithm.sha256.hash(Array("signature value".utf8))
@@ -50,7 +55,7 @@ import SwiftASN1
         #expect(token.policy == SealOID.timeStampPolicy)
     }
 
-    @Test(arguments: SignatureAlgorithm.allCases)
+    @Test(arguments: opensslSignedAlgorithms)
     func assembledSealsVerifyAndMatchOpenSSLsStructure(algorithm: SignatureAlgorithm) throws {
         let authority = try TestAuthority(algorithm: algorithm)
         let signer = try authority.signer(algorithm: algorithm)

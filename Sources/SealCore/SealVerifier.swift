@@ -182,7 +182,7 @@ public struct SealVerifier: Sendable {
         return TimeStampVerdict(checks: checks, summary: summary, time: time)
     }
 
-    private func chainCheck(signer: Certificate, intermediates: [Certificate], at time: Date,
+    func chainCheck(signer: Certificate, intermediates: [Certificate], at time: Date,
                             hasProof: Bool) -> VerificationCheck {
         let path = trust.validatePath(leaf: signer, untrusted: intermediates, at: time, cache: cache)
         guard path == .valid else {
@@ -220,7 +220,7 @@ public struct SealVerifier: Sendable {
         }
     }
 
-    private func keyUsageCheck(_ signer: Certificate) -> VerificationCheck {
+    func keyUsageCheck(_ signer: Certificate) -> VerificationCheck {
         let usage = signer.keyUsage
         guard !usage.isDisjoint(with: [.digitalSignature, .nonRepudiation]) else {
             return .failed(.keyUsage, .indeterminate, .chainConstraintsFailure,
@@ -231,7 +231,7 @@ public struct SealVerifier: Sendable {
 
     /// Applies the CRLs given. A seal time-stamped before its certificate was revoked stays
     /// valid, unless the key was compromised before the time-stamp (ETSI EN 319 102-1 §5.5).
-    private func revocationCheck(signer: Certificate, proofOfExistence: Date?,
+    func revocationCheck(signer: Certificate, proofOfExistence: Date?,
                                  into report: inout VerificationReport) -> VerificationCheck {
         guard !revocationLists.isEmpty else {
             if revocationListsAreCurrent {

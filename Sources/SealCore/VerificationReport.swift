@@ -62,6 +62,10 @@ public struct VerificationCheck: Codable, Sendable, Equatable {
         case revocation
         case archive
         case documentRevocation = "document-revocation"
+        // GB/T 38540 seals: the seal object the signature carries.
+        case sealSignature = "seal-signature"
+        case sealCertificate = "seal-certificate"
+        case sealValidity = "seal-validity"
     }
 
     public enum Outcome: String, Codable, Sendable {

@@ -51,9 +51,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // cairo, to draw a seal picture when a department gives none (libcairo2-dev).
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         .target(
             name: "SealService",
-            dependencies: ["SealCore", "SealArchive", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["SealCore", "SealArchive", "CCairo", .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         // The HTTP client of seald's API and its wire types (`seal --socket`).

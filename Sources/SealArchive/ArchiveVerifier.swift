@@ -34,17 +34,26 @@ public struct ArchiveVerifier {
     }
 
     public func check(_ seal: SealSignature, document: [UInt8], into report: inout VerificationReport) {
+        guard let sealed = try? SealSigner.Sealed(seal), let algorithm = seal.digestAlgorithm else {
+            return check(nil, documentDigest: [], receipt: seal.unsignedAttribute(SealOID.archiveReceipt), into: &report)
+        }
+        check(sealed, documentDigest: algorithm.hash(document), receipt: seal.unsignedAttribute(SealOID.archiveReceipt), into: &report)
+    }
+
+    /// The same for any seal format: `sealed` holds what the archive entry binds (nil when the
+    /// seal lacks it), `receipt` the receipt the seal carries or that came with it.
+    public func check(_ sealed: SealSigner.Sealed?, documentDigest: [UInt8], receipt: [UInt8]?, into report: inout VerificationReport) {
         guard !logKeys.isEmpty else {
             report.append(.skipped(.archive, "the trust bundle names no archive log, so archiving was not checked"))
             return
         }
-        if let der = seal.unsignedAttribute(SealOID.archiveReceipt) {
+        if let der = receipt {
             let receipt: Receipt
             do { receipt = try Receipt(der: der) } catch {
                 fail(&report, .totalFailed, .archiveProofFailure, .invalidReceipt, "the archive receipt is malformed")
                 return
             }
-            check(receipt, source: "receipt", seal: seal, document: document, into: &report)
+            check(receipt, source: "receipt", sealed: sealed, documentDigest: documentDigest, into: &report)
             return
         }
         guard let lookup else {
@@ -53,17 +62,17 @@ public struct ArchiveVerifier {
             return
         }
         do {
-            guard let receipt = try lookup.receipt(forSignatureHash: DigestAlgorithm.sha256.hash(seal.signatureValue)) else {
+            guard let sealed, let receipt = try lookup.receipt(forSignatureHash: DigestAlgorithm.sha256.hash(sealed.signatureValue)) else {
                 fail(&report, .totalFailed, .notArchived, .notArchived, "the authority's archive does not hold this seal")
                 return
             }
-            check(receipt, source: "archive", seal: seal, document: document, into: &report)
+            check(receipt, source: "archive", sealed: sealed, documentDigest: documentDigest, into: &report)
         } catch {
             fail(&report, .indeterminate, .tryLater, .notArchived, "the archive could not be read: \(error)")
         }
     }
 
-    private func check(_ receipt: Receipt, source: String, seal: SealSignature, document: [UInt8],
+    private func check(_ receipt: Receipt, source: String, sealed: SealSigner.Sealed?, documentDigest: [UInt8],
                        into report: inout VerificationReport) {
         let signed: SignedCheckpoint
         do {
@@ -87,8 +96,7 @@ public struct ArchiveVerifier {
             report.append(.failed(.archive, .totalFailed, .archiveProofFailure, "the receipt's tree size differs from its checkpoint's"))
             return
         }
-        guard let algorithm = seal.digestAlgorithm,
-              let entry = try? SealEntry(seal: seal, documentDigest: algorithm.hash(document), salt: receipt.salt),
+        guard let sealed, let entry = try? SealEntry(sealed: sealed, documentDigest: documentDigest, salt: receipt.salt),
               hasher.leafHash(ArchiveEntry.seal(entry).encoded) == receipt.leafHash else {
             report.archive = summary
             report.append(.failed(.archive, .totalFailed, .archiveProofFailure,

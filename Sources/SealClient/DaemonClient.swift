@@ -50,25 +50,35 @@ public final class DaemonClient: SealOperations {
     // MARK: operations
 
     public func enroll(name: String, department: String, organizationIdentifier: String?, algorithm: SignatureAlgorithm?,
-                       days: Int) throws(ServiceError) -> SealInfo {
+                       days: Int, appearance: SealAppearance) throws(ServiceError) -> SealInfo {
         try post(SealInfo.self, "/v1/seals", json: Wire.EnrollRequest(name: name, department: department,
                                                                        organizationIdentifier: organizationIdentifier,
-                                                                       algorithm: algorithm, days: days))
+                                                                       algorithm: algorithm, days: days, appearance: appearance))
     }
 
     public func seals() throws(ServiceError) -> [SealInfo] { try get([SealInfo].self, "/v1/seals") }
 
-    public func seal(_ documents: [[UInt8]], sealName name: String) throws(ServiceError) -> [[UInt8]] {
-        var sealed: [[UInt8]] = []
+    public func electronicSeal(_ name: String) throws(ServiceError) -> ElectronicSeal {
+        let der = try call("GET", "/v1/seals/\(Self.escape(name))/seal.esl")
+        do { return try ElectronicSeal(der: der) } catch { throw .remote(.failure, "the daemon sent an unreadable seal object: \(error)") }
+    }
+
+    public func seal(_ documents: [[UInt8]], sealName name: String) throws(ServiceError) -> [Sealed] {
+        var sealed: [Sealed] = []
         let connection = try HTTPConnection(socketPath: socketPath)
         for document in documents {
-            sealed.append(try Self.body(of: try connection.send("POST", "/v1/seals/\(Self.escape(name))", body: document,
-                                                                contentType: "application/octet-stream")))
+            let response = try connection.send("POST", "/v1/seals/\(Self.escape(name))", body: document, contentType: "application/octet-stream")
+            let bytes = try Self.body(of: response)
+            guard let format = DocumentFormat.allCases.first(where: { $0.mediaType == response.header("Content-Type") }),
+                  let receipt = response.header("Seal-Receipt").flatMap({ Data(base64Encoded: $0) }).flatMap({ try? Receipt(der: Array($0)) }) else {
+                throw .remote(.failure, "the daemon's answer names no known format or no readable receipt")
+            }
+            sealed.append(Sealed(format: format, bytes: bytes, receipt: receipt))
         }
         return sealed
     }
 
-    public func verify(seal: [UInt8], document: [UInt8], revocationLists: [RevocationList],
+    public func verify(seal: [UInt8], document: [UInt8], receipt: [UInt8]?, revocationLists: [RevocationList],
                        statusList: DocumentStatusList?) throws(ServiceError) -> VerificationReport {
         var crls: [String] = []
         for list in revocationLists {
@@ -76,6 +86,7 @@ public final class DaemonClient: SealOperations {
         }
         return try post(VerificationReport.self, "/v1/verify",
                         json: Wire.VerifyRequest(seal: Data(seal).base64EncodedString(), document: Data(document).base64EncodedString(),
+                                                 receipt: receipt.map { Data($0).base64EncodedString() },
                                                  crls: crls.isEmpty ? nil : crls, statusList: statusList?.signedNote))
     }
 

@@ -30,11 +30,12 @@ extension Wire {
 extension Wire.VerifyRequest {
     /// The seal, document, CRLs and status list (checked against `trust`) to verify.
     public func parsed(trust: () throws(ServiceError) -> TrustBundle) throws(ServiceError)
-        -> (seal: [UInt8], document: [UInt8], crls: [RevocationList], statusList: DocumentStatusList?) {
+        -> (seal: [UInt8], document: [UInt8], receipt: [UInt8]?, crls: [RevocationList], statusList: DocumentStatusList?) {
         var lists: [RevocationList] = []
         for crl in crls ?? [] { lists.append(try SealService.revocationList(try Wire.base64(crl, "crls"))) }
         let status = try statusList.map { text throws(ServiceError) in try SealService.documentStatusList(Array(text.utf8), trust: try trust()) }
-        return (try Wire.base64(seal, "seal"), try Wire.base64(document, "document"), lists, status)
+        let receipt = try self.receipt.map { text throws(ServiceError) in try Wire.base64(text, "receipt") }
+        return (try Wire.base64(seal, "seal"), try Wire.base64(document, "document"), receipt, lists, status)
     }
 }
 

@@ -29,6 +29,8 @@ public enum Wire {
         public let organizationIdentifier: String?
         public let algorithm: SignatureAlgorithm?
         public let days: Int?
+        /// An SM2 seal's picture (image base64, size in millimetres); absent: drawn, 40 × 40 mm.
+        public let appearance: SealAppearance?
     }
 
     /// `POST /v1/seals/{name}/revocation`: revoke a seal (admin).
@@ -57,8 +59,11 @@ public enum Wire {
 
     /// `POST /v1/verify`: a seal and its document, base64, with optional CRLs and status list.
     public struct VerifyRequest: Codable, Sendable {
+        /// A CAdES seal or an SES signature, base64.
         public let seal: String
         public let document: String
+        /// The receipt that came beside an SES signature, base64.
+        public let receipt: String?
         public let crls: [String]?
         public let statusList: String?
     }

@@ -50,6 +50,13 @@ public struct ElectronicSeal: Sendable {
         public let data: [UInt8]
         public let widthMillimetres: Int
         public let heightMillimetres: Int
+
+        public init(type: String, data: [UInt8], widthMillimetres: Int, heightMillimetres: Int) {
+            self.type = type
+            self.data = data
+            self.widthMillimetres = widthMillimetres
+            self.heightMillimetres = heightMillimetres
+        }
     }
 
     public struct Extension: Sendable, Equatable {

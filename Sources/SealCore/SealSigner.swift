@@ -11,6 +11,8 @@ public final class SealSigner: @unchecked Sendable {
     /// Intermediate CA certificates between the seal and the root (the root itself is not carried).
     public let intermediates: [Certificate]
     let timeStampAuthority: TimeStampAuthority?
+    /// The department's GB/T 38540 seal object, for SM2 seals that have one.
+    public let electronicSeal: ElectronicSeal?
     let clock: @Sendable () -> Date
     /// What every seal of this signer repeats, encoded once.
     let parts: SignerParts
@@ -78,8 +80,10 @@ public final class SealSigner: @unchecked Sendable {
     }
 
     public init(certificate: Certificate, key: PrivateKey, intermediates: [Certificate] = [],
-                timeStampAuthority: TimeStampAuthority?, clock: @escaping @Sendable () -> Date = { Date() }) throws(SetupError) {
+                timeStampAuthority: TimeStampAuthority?, electronicSeal: ElectronicSeal? = nil,
+                clock: @escaping @Sendable () -> Date = { Date() }) throws(SetupError) {
         guard certificate.matches(key) else { throw .keyMismatch }
+        self.electronicSeal = electronicSeal
         self.certificate = certificate
         self.key = key
         self.intermediates = intermediates

@@ -57,6 +57,7 @@ public enum SealRoutes {
         RouteSpec(method: .post, path: "/v1/seals", access: .admin),
         RouteSpec(method: .post, path: "/v1/seals/{name}", access: .department),
         RouteSpec(method: .post, path: "/v1/seals/{name}/revocation", access: .admin),
+        RouteSpec(method: .get, path: "/v1/seals/{name}/seal.esl", access: .local),
         RouteSpec(method: .post, path: "/v1/revocations", access: .department),
     ]
 

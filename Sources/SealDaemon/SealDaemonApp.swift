@@ -71,7 +71,8 @@ public final class SealDaemonApp: Sendable {
             let body = try await decode(Wire.VerifyRequest.self, request)
             return try json(try await service.run { () throws(ServiceError) in
                 let parsed = try body.parsed(trust: { () throws(ServiceError) in try service.trustBundle() })
-                return try service.verify(seal: parsed.seal, document: parsed.document, revocationLists: parsed.crls, statusList: parsed.statusList)
+                return try service.verify(seal: parsed.seal, document: parsed.document, receipt: parsed.receipt,
+                                          revocationLists: parsed.crls, statusList: parsed.statusList)
             })
         case (.get, "/v1/checkpoint"):
             let size: Int? = try query(request, "size")
@@ -115,10 +116,15 @@ public final class SealDaemonApp: Sendable {
             let body = try await decode(Wire.EnrollRequest.self, request)
             let info = try await service.run { () throws(ServiceError) in
                 try service.enroll(name: body.name, department: body.department, organizationIdentifier: body.organizationIdentifier,
-                                   algorithm: body.algorithm, days: body.days ?? 365, by: .peer(peer))
+                                   algorithm: body.algorithm, days: body.days ?? 365,
+                                   appearance: body.appearance ?? SealAppearance(), by: .peer(peer))
             }
             audit.notice("seal enrolled", metadata: ["seal": "\(info.name)", "by": "\(peer.map(String.init(describing:)) ?? "?")"])
             return try json(info, status: .created)
+        case (.get, "/v1/seals/{name}/seal.esl"):
+            let name = try context.parameters.require("name")
+            return bytes(try await service.run { () throws(ServiceError) in try service.electronicSeal(name).der },
+                         type: "application/octet-stream")
         case (.post, "/v1/seals/{name}"):
             return try await seal(request, with: try context.parameters.require("name"), by: peer)
         case (.post, "/v1/seals/{name}/revocation"):
@@ -147,11 +153,13 @@ public final class SealDaemonApp: Sendable {
         let payload = try await body(request)
         let isJSON = request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true
         let document: DocumentInput = isJSON ? .digest(try Wire.decode(Wire.DigestSealRequest.self, payload).bytes()) : .content(payload)
-        let sealed = try await service.seal(document, with: name, format: .detachedCAdES, by: .peer(peer))
+        let sealed = try await service.seal(document, with: name, by: .peer(peer))
         metrics.seals.increment()
         var headers: HTTPFields = [.contentType: sealed.format.mediaType]
         headers[HTTPField.Name("Seal-Archive-Index")!] = String(sealed.receipt.index)
         headers[HTTPField.Name("Seal-Tree-Size")!] = String(sealed.receipt.treeSize)
+        // The receipt, also for formats that have no place for it (a detached SES signature).
+        headers[HTTPField.Name("Seal-Receipt")!] = Data(sealed.receipt.der).base64EncodedString()
         return Response(status: .created, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: sealed.bytes)))
     }
 

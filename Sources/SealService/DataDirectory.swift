@@ -9,6 +9,7 @@ public import SealCore
 ///     DATA/authority/log.key        the archive log's Ed25519 key
 ///     DATA/archive.sqlite           the archive (entries, tree, checkpoints)
 ///     DATA/seals/NAME/certificate.pem, key.pem, seal.json  one department seal
+///     DATA/seals/NAME/seal.esl      its GB/T 38540 seal object (SM2 seals)
 public struct DataDirectory: Sendable {
     public let url: URL
 
@@ -40,6 +41,8 @@ public struct DataDirectory: Sendable {
     func sealCertificate(_ name: SealName) -> URL { sealFolder(name).appendingPathComponent("certificate.pem") }
     func sealKey(_ name: SealName) -> URL { sealFolder(name).appendingPathComponent("key.pem") }
     func sealRecord(_ name: SealName) -> URL { sealFolder(name).appendingPathComponent("seal.json") }
+    /// The GB/T 38540 seal object of an SM2 seal.
+    func electronicSeal(_ name: SealName) -> URL { sealFolder(name).appendingPathComponent("seal.esl") }
 
     public var exists: Bool { FileManager.default.fileExists(atPath: authorityRecord.path) }
 }

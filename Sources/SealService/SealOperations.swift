@@ -7,12 +7,14 @@ public import SealArchive
 /// speaks only to this, so both paths print the same output and exit the same way.
 public protocol SealOperations: Sendable {
     func enroll(name: String, department: String, organizationIdentifier: String?, algorithm: SignatureAlgorithm?,
-                days: Int) throws(ServiceError) -> SealInfo
+                days: Int, appearance: SealAppearance) throws(ServiceError) -> SealInfo
     func seals() throws(ServiceError) -> [SealInfo]
-    /// Seals and archives documents with seal `name`; each result (DER) carries its receipt.
-    func seal(_ documents: [[UInt8]], sealName name: String) throws(ServiceError) -> [[UInt8]]
+    /// Seal `name`'s GB/T 38540 seal object (SM2 seals).
+    func electronicSeal(_ name: String) throws(ServiceError) -> ElectronicSeal
+    /// Seals and archives documents with seal `name`, in the seal's own format, each with its receipt.
+    func seal(_ documents: [[UInt8]], sealName name: String) throws(ServiceError) -> [Sealed]
     /// Verifies online against this authority.
-    func verify(seal: [UInt8], document: [UInt8], revocationLists: [RevocationList],
+    func verify(seal: [UInt8], document: [UInt8], receipt: [UInt8]?, revocationLists: [RevocationList],
                 statusList: DocumentStatusList?) throws(ServiceError) -> VerificationReport
     func trustBundle() throws(ServiceError) -> TrustBundle
     func refreshReceipt(_ seal: SealSignature) throws(ServiceError) -> SealSignature
@@ -61,9 +63,9 @@ extension SealService: SealOperations {
     /// The CLI on the data directory acts as its owner.
     @discardableResult
     public func enroll(name: String, department: String, organizationIdentifier: String?, algorithm: SignatureAlgorithm?,
-                       days: Int) throws(ServiceError) -> SealInfo {
+                       days: Int, appearance: SealAppearance = SealAppearance()) throws(ServiceError) -> SealInfo {
         try enroll(name: name, department: department, organizationIdentifier: organizationIdentifier, algorithm: algorithm,
-                   days: days, by: .directoryOwner)
+                   days: days, appearance: appearance, by: .directoryOwner)
     }
 
     @discardableResult
@@ -74,8 +76,8 @@ extension SealService: SealOperations {
     /// Seals `documents` through the pipeline (`seal(_:with:format:inFlight:)`): the signer and
     /// the writer are loaded once for the call (three passphrase derivations per load took half
     /// of a 4,000-file run when it was per transaction), each 256 seals one transaction.
-    public func seal(_ documents: [[UInt8]], sealName name: String) throws(ServiceError) -> [[UInt8]] {
-        try seal(documents.map { .content($0) }, with: name).map(\.bytes)
+    public func seal(_ documents: [[UInt8]], sealName name: String) throws(ServiceError) -> [Sealed] {
+        try seal(documents.map { .content($0) }, with: name)
     }
 
     public func checkpoint(size: Int?) throws(ServiceError) -> String {

@@ -5,14 +5,15 @@ import NIOPosix
 
 /// Sealing: the one pipeline every front end uses (CLI in-process, daemon, benchmark).
 extension SealService {
-    /// Seals `documents` with seal `sealName` in `format`, archives them, and returns each
+    /// Seals `documents` with seal `sealName` in `format` (nil: the seal's own, see
+    /// `DocumentFormat.detached(for:)`), archives them, and returns each
     /// result with its receipt, in order, once the archive holds it durably. Every document
     /// signs on the service's threads (`prepare`), and each `unitSize` consecutive ones go to
     /// the one writer together, in their order, while the next ones sign (`archive`); units that
     /// queue while the writer commits share a transaction (up to its `maxBatch`) and a
     /// checkpoint. At most `inFlight` documents are held at a time. The first failure stops what
     /// has not started and is thrown; units already committed stay archived.
-    public func seal(_ documents: [DocumentInput], with sealName: String, format: DocumentFormat = .detachedCAdES,
+    public func seal(_ documents: [DocumentInput], with sealName: String, format: DocumentFormat? = nil,
                      by caller: Caller = .directoryOwner, inFlight: Int = 16 * unitSize) async throws(ServiceError) -> [Sealed] {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[Sealed], ServiceError>, Never>) in
             startSealing(documents, with: sealName, format: format, by: caller, inFlight: inFlight) { continuation.resume(returning: $0) }
@@ -21,7 +22,7 @@ extension SealService {
     }
 
     /// One document through `seal(_:with:format:by:inFlight:)`: what the daemon answers a request with.
-    public func seal(_ document: DocumentInput, with sealName: String, format: DocumentFormat = .detachedCAdES,
+    public func seal(_ document: DocumentInput, with sealName: String, format: DocumentFormat? = nil,
                      by caller: Caller = .directoryOwner) async throws(ServiceError) -> Sealed {
         guard let sealed = try await seal([document], with: sealName, format: format, by: caller).first else {
             throw .archive("the archive gave no answer")
@@ -32,7 +33,7 @@ extension SealService {
     /// `seal(_:with:format:by:inFlight:)` for a synchronous caller (the CLI's operations, the
     /// benchmark): it waits on the calling thread. Safe on any thread, the cooperative pool's
     /// included, since the pipeline runs on the service's own threads and never awaits.
-    public func seal(_ documents: [DocumentInput], with sealName: String, format: DocumentFormat = .detachedCAdES,
+    public func seal(_ documents: [DocumentInput], with sealName: String, format: DocumentFormat? = nil,
                      by caller: Caller = .directoryOwner, inFlight: Int = 16 * unitSize) throws(ServiceError) -> [Sealed] {
         let done = DispatchSemaphore(value: 0)
         let outcome = SealingOutcome()
@@ -48,18 +49,20 @@ extension SealService {
     /// The pipeline itself, answering `done` once: the caller's access is checked on the
     /// service's threads, then documents are handed to them `inFlight` at a time, each next one
     /// as an earlier one is answered, so no thread ever waits for room.
-    func startSealing(_ documents: [DocumentInput], with sealName: String, format: DocumentFormat, by caller: Caller,
+    func startSealing(_ documents: [DocumentInput], with sealName: String, format requested: DocumentFormat?, by caller: Caller,
                       inFlight: Int, then done: @escaping @Sendable (Result<[Sealed], ServiceError>) -> Void) {
-        let batch = SealingBatch(documents: documents, unitSize: Self.unitSize, inFlight: max(Self.unitSize, inFlight),
-                                 prepare: { [self] document throws(ServiceError) in try prepare(document, with: sealName, format: format) },
-                                 archive: { [self] unit, answer in archive(unit, format: format, then: answer) },
-                                 submit: { [runtime] work in runtime.threads.submit { work($0 == .active) } },
-                                 done: done)
         runtime.threads.submit { [self] state in
             guard case .active = state else { return done(.failure(.remote(.unavailable, "the service is shutting down"))) }
             do throws(ServiceError) {
                 try authorize(caller, .seal(with: sealName))
-                batch.start()
+                let format = if let requested { requested } else {
+                    DocumentFormat.detached(for: try runtime.signers.signer(for: sealName, load: signer(for:)))
+                }
+                SealingBatch(documents: documents, unitSize: Self.unitSize, inFlight: max(Self.unitSize, inFlight),
+                             prepare: { [self] document throws(ServiceError) in try prepare(document, with: sealName, format: format) },
+                             archive: { [self] unit, answer in archive(unit, format: format, then: answer) },
+                             submit: { [runtime] work in runtime.threads.submit { work($0 == .active) } },
+                             done: done).start()
             } catch {
                 done(.failure(error))
             }
@@ -114,7 +117,8 @@ extension SealService {
         }
         let key = try loadKey(directory.sealKey(name))
         do {
-            return try SealSigner(certificate: info.certificate, key: key, timeStampAuthority: try timeStampAuthority(), clock: clock)
+            return try SealSigner(certificate: info.certificate, key: key, timeStampAuthority: try timeStampAuthority(),
+                                  electronicSeal: try storedElectronicSeal(name), clock: clock)
         } catch let error as SealSigner.SetupError {
             throw .crypto(error.description)
         } catch let error as ServiceError {

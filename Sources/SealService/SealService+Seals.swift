@@ -23,7 +23,45 @@ extension SealService {
     func info(_ name: SealName, now: Date) throws(ServiceError) -> SealInfo {
         guard FileManager.default.fileExists(atPath: directory.sealRecord(name).path) else { throw .unknownSeal(name.value) }
         let record = try JSON.decode(SealRecord.self, from: directory.sealRecord(name))
-        return SealInfo(record: record, certificate: try loadCertificate(directory.sealCertificate(name)), now: now)
+        var info = SealInfo(record: record, certificate: try loadCertificate(directory.sealCertificate(name)), now: now)
+        info.electronicSeal = try storedElectronicSeal(name).map(ElectronicSealSummary.init)
+        return info
+    }
+
+    /// A seal's GB/T 38540 seal object as stored at enrolment, if it has one.
+    func storedElectronicSeal(_ name: SealName) throws(ServiceError) -> ElectronicSeal? {
+        let url = directory.electronicSeal(name)
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        do { return try ElectronicSeal(der: try AtomicFile.read(url)) } catch let error as SESFormatError {
+            throw .badElectronicSeal("\(url.path): \(error)")
+        } catch let error as ServiceError { throw error } catch { throw .io("\(error)") }
+    }
+
+    /// Seal `name`'s GB/T 38540 seal object (`seal export-seal`).
+    public func electronicSeal(_ rawName: String) throws(ServiceError) -> ElectronicSeal {
+        let name = try SealName(rawName)
+        guard FileManager.default.fileExists(atPath: directory.sealRecord(name).path) else { throw .unknownSeal(name.value) }
+        guard let seal = try storedElectronicSeal(name) else {
+            throw .invalidArgument("seal '\(name)' has no GB/T 38540 seal object: only SM2 seals have one")
+        }
+        return seal
+    }
+}
+
+/// What `seal seals` shows of a seal's GB/T 38540 seal object.
+public struct ElectronicSealSummary: Codable, Sendable, Equatable {
+    public let identifier: String
+    public let pictureType: String
+    public let widthMillimetres: Int
+    public let heightMillimetres: Int
+    public let validEnd: Date
+
+    init(_ seal: ElectronicSeal) {
+        identifier = seal.identifier
+        pictureType = seal.picture.type
+        widthMillimetres = seal.picture.widthMillimetres
+        heightMillimetres = seal.picture.heightMillimetres
+        validEnd = seal.property.validEnd
     }
 }
 
@@ -58,6 +96,8 @@ public struct SealInfo: Sendable, Codable {
     public let notAfter: Date
     public let serialNumber: String
     public internal(set) var status: Status
+    /// The GB/T 38540 seal object (SM2 seals).
+    public internal(set) var electronicSeal: ElectronicSealSummary?
     let certificate: Certificate
 
     init(record: SealRecord, certificate: Certificate, now: Date) {
@@ -83,7 +123,7 @@ public struct SealInfo: Sendable, Codable {
 
     private enum CodingKeys: String, CodingKey {
         case name, department, organizationIdentifier, algorithm, notBefore, notAfter, serialNumber, status
-        case revokedAt, revocationReason, certificate
+        case revokedAt, revocationReason, certificate, electronicSeal
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -101,6 +141,7 @@ public struct SealInfo: Sendable, Codable {
             try container.encode(entry.reason.rawValue, forKey: .revocationReason)
         }
         try container.encode(certificate.pem, forKey: .certificate)
+        try container.encodeIfPresent(electronicSeal, forKey: .electronicSeal)
     }
 
     /// Reads a seal as the daemon lists it: the certificate is the source of truth.
@@ -118,6 +159,7 @@ public struct SealInfo: Sendable, Codable {
         notBefore = certificate.notBefore
         notAfter = certificate.notAfter
         serialNumber = certificate.serialNumber
+        electronicSeal = try container.decodeIfPresent(ElectronicSealSummary.self, forKey: .electronicSeal)
         switch try container.decode(String.self, forKey: .status) {
         case "active": status = .active
         case "expired": status = .expired

@@ -10,24 +10,25 @@ extension SealService {
     }
 
     /// Verifies online: against this authority's own root and log key, looking the seal up in
-    /// the archive when it carries no receipt.
-    public func verify(seal: [UInt8], document: [UInt8], revocationLists: [RevocationList] = [],
+    /// the archive when it carries no receipt. `seal` is a CAdES seal or an SES signature;
+    /// `receipt` is the receipt that came beside one (an SES signature has no place for it).
+    public func verify(seal: [UInt8], document: [UInt8], receipt: [UInt8]? = nil, revocationLists: [RevocationList] = [],
                        statusList: DocumentStatusList? = nil) throws(ServiceError) -> VerificationReport {
         // Online, the authority's own newest CRL is complete as of now, unless CRLs were given.
         let online = revocationLists.isEmpty
         let crls = online ? (try latestRevocationList()).map { [$0.crl] } ?? [] : revocationLists
         let verifier = try OfflineVerifier(trust: trustBundle(), revocationLists: crls, revocationListsAreCurrent: online,
                                            statusList: statusList, clock: clock, caches: runtime.verificationCaches)
-        return try withArchive { store in verifier.verify(seal: seal, document: document, lookup: Archive(store: store)) }
+        return try withArchive { store in verifier.verify(seal: seal, document: document, receipt: receipt, lookup: Archive(store: store)) }
     }
 
     /// Verifies offline against a trust bundle (and, when given, an archive to look seals up in).
-    public static func verify(seal: [UInt8], document: [UInt8], trust: TrustBundle,
+    public static func verify(seal: [UInt8], document: [UInt8], receipt: [UInt8]? = nil, trust: TrustBundle,
                               revocationLists: [RevocationList] = [], revocationListsAreCurrent: Bool = false,
                               statusList: DocumentStatusList? = nil, lookup: (any ArchiveLookup)? = nil,
                               clock: @escaping @Sendable () -> Date = { Date() }) throws(ServiceError) -> VerificationReport {
         try OfflineVerifier(trust: trust, revocationLists: revocationLists, revocationListsAreCurrent: revocationListsAreCurrent,
-                            statusList: statusList, lookup: lookup, clock: clock).verify(seal: seal, document: document)
+                            statusList: statusList, lookup: lookup, clock: clock).verify(seal: seal, document: document, receipt: receipt)
     }
 
     /// What verifiers remember between seals (paths, ESS bindings, checkpoints); a verifier
@@ -54,18 +55,27 @@ extension SealService {
                                       checkpoints: caches.checkpoints)
         }
 
-        public func verify(seal: [UInt8], document: [UInt8]) -> VerificationReport {
-            verifier.verify(seal: seal, document: document) { parsed, report in
-                archive.check(parsed, document: document, into: &report)
-            }
+        /// Verifies a CAdES seal or a detached SES signature (told apart by their shape) over
+        /// `document`, with the receipt it carries or `receipt`.
+        public func verify(seal: [UInt8], document: [UInt8], receipt: [UInt8]? = nil) -> VerificationReport {
+            verify(seal: seal, document: document, receipt: receipt, archive: archive)
         }
 
         /// `verify` looking seals up in `lookup` instead of the one given at creation.
-        func verify(seal: [UInt8], document: [UInt8], lookup: any ArchiveLookup) -> VerificationReport {
-            let archive = ArchiveVerifier(logKeys: archive.logKeys, lookup: lookup, statusList: archive.statusList,
-                                          checkpoints: archive.checkpoints)
-            return verifier.verify(seal: seal, document: document) { parsed, report in
-                archive.check(parsed, document: document, into: &report)
+        func verify(seal: [UInt8], document: [UInt8], receipt: [UInt8]?, lookup: any ArchiveLookup) -> VerificationReport {
+            verify(seal: seal, document: document, receipt: receipt,
+                   archive: ArchiveVerifier(logKeys: archive.logKeys, lookup: lookup, statusList: archive.statusList,
+                                            checkpoints: archive.checkpoints))
+        }
+
+        private func verify(seal: [UInt8], document: [UInt8], receipt: [UInt8]?, archive: ArchiveVerifier) -> VerificationReport {
+            guard SESSignature.hasItsShape(seal) else {
+                return verifier.verify(seal: seal, document: document) { parsed, report in
+                    archive.check(parsed, document: document, into: &report)
+                }
+            }
+            return verifier.verify(ses: seal, content: document) { parsed, report in
+                archive.check(SealSigner.Sealed(parsed), documentDigest: DigestAlgorithm.sm3.hash(document), receipt: receipt, into: &report)
             }
         }
     }

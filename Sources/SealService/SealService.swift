@@ -120,7 +120,8 @@ public final class SealService: Sendable {
     /// Issues a seal (key + certificate) to a department.
     @discardableResult
     public func enroll(name rawName: String, department: String, organizationIdentifier: String?,
-                       algorithm: SignatureAlgorithm?, days: Int, by caller: Caller) throws(ServiceError) -> SealInfo {
+                       algorithm: SignatureAlgorithm?, days: Int, appearance: SealAppearance = SealAppearance(),
+                       by caller: Caller) throws(ServiceError) -> SealInfo {
         try authorize(caller, .administer)
         let name = try SealName(rawName)
         try Self.checkNameField(department, "the department name")
@@ -131,6 +132,11 @@ public final class SealService: Sendable {
         let rootKey = try loadKey(directory.rootKey)
         let root = try rootCertificate()
         let algorithm = algorithm ?? authority.algorithm
+        // The authority makes an SM2 seal's GB/T 38540 seal object with its own SM2 key.
+        if algorithm == .sm2 && authority.algorithm != .sm2 {
+            throw .invalidArgument("an SM2 seal needs an SM2 authority (seal init --algorithm sm2): the authority signs its GB/T 38540 seal object")
+        }
+        let picture = algorithm == .sm2 ? try appearance.picture(name: department) : nil
         let now = clock()
         let record = SealRecord(name: name.value, department: department,
                                 organizationIdentifier: organizationIdentifier, algorithm: algorithm, createdAt: now)
@@ -145,6 +151,14 @@ public final class SealService: Sendable {
             try AtomicFile.write(Array(certificate.pem.utf8), to: staging.appendingPathComponent("certificate.pem"))
             try AtomicFile.write(try key.pem(passphrase: passphrase), to: staging.appendingPathComponent("key.pem"), mode: 0o600)
             try AtomicFile.write(try JSON.encode(record), to: staging.appendingPathComponent("seal.json"))
+            if let picture {
+                let making = ElectronicSeal.Making(identifier: UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased(),
+                                                   name: department, certificates: [certificate], createDate: now,
+                                                   validStart: certificate.notBefore, validEnd: certificate.notAfter, picture: picture)
+                let seal: ElectronicSeal
+                do { seal = try ElectronicSeal.make(making, maker: root, makerKey: rootKey) } catch { throw ServiceError.crypto("\(error)") }
+                try AtomicFile.write(seal.der, to: staging.appendingPathComponent("seal.esl"))
+            }
             issued = certificate
         }
         guard let certificate = issued else { throw .io("enrolment produced no certificate") }

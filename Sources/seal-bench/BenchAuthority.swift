@@ -23,7 +23,7 @@ final class BenchAuthority {
         signer = try service.signer(for: "bench")
         trust = try service.trustBundle()
         document = (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-        archived = try service.seal([document], sealName: "bench")[0]
+        archived = try service.seal([document], sealName: "bench")[0].bytes
         guard try SealService.verify(seal: archived, document: document, trust: trust).indication == .totalPassed else {
             throw BenchFailure(description: "the benchmark seal does not verify")
         }

@@ -15,7 +15,7 @@ struct SealCommand: ParsableCommand {
             input file, 70 internal error.
             """,
         version: SealVersion.current,
-        subcommands: [Init.self, Enroll.self, Seals.self, Sign.self, Verify.self, Receipt.self, Revoke.self, RevokeSeal.self,
+        subcommands: [Init.self, Enroll.self, Seals.self, ExportSeal.self, Sign.self, Verify.self, Receipt.self, Revoke.self, RevokeSeal.self,
                       CRL.self, Status.self, Trust.self, Log.self, Audit.self, Inspect.self, Demo.self]
     )
 

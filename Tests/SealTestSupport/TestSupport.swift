@@ -82,6 +82,6 @@ public enum TestSupport {
 extension SealService {
     /// Seals and archives one document with seal `name` through the pipeline, parsed.
     public func sealNow(_ document: [UInt8], _ name: String) throws -> SealSignature {
-        try SealSignature(der: try seal([document], sealName: name)[0])
+        try SealSignature(der: try seal([document], sealName: name)[0].bytes)
     }
 }

@@ -44,7 +44,7 @@ extension SealCommand {
                 let documentURL = base.appendingPathComponent("birth-certificate.txt")
                 let document = Array(Self.sampleDocument.utf8)
                 try AtomicFile.write(document, to: documentURL)
-                let sealed = try service.seal([document], sealName: "civil-registry")[0]
+                let sealed = try service.seal([document], sealName: "civil-registry")[0].bytes
                 try AtomicFile.write(sealed, to: URL(fileURLWithPath: documentURL.path + ".p7s"))
                 print("   wrote \(documentURL.lastPathComponent).p7s (\(sealed.count) bytes), archived as entry 0")
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SealService
 
 extension SealCommand {
@@ -23,13 +24,23 @@ extension SealCommand {
         @Option(help: "Validity in days.")
         var days = 730
 
+        @Option(help: ArgumentHelp("SM2 seals: the seal picture, PNG or JPEG (default: a round red seal with the department's name).",
+                                   valueName: "file"))
+        var image: String?
+
+        @Option(help: ArgumentHelp("SM2 seals: the picture's size in millimetres.", valueName: "WxH"))
+        var size = "40x40"
+
         @Flag(help: "Print the new seal as JSON.")
         var json = false
 
         func run() throws {
             try Console.run {
+                let (width, height) = try SealAppearance.size(size)
+                let picture = try image.map { path throws(ServiceError) in try AtomicFile.read(path: path) }
+                let appearance = SealAppearance(image: picture, widthMillimetres: width, heightMillimetres: height)
                 let info = try global.operations().enroll(name: name, department: department, organizationIdentifier: orgId,
-                                                       algorithm: algorithm, days: days)
+                                                       algorithm: algorithm, days: days, appearance: appearance)
                 if json { try Console.printJSON(info) } else {
                     print("Enrolled seal '\(info.name)' for \(info.department) (\(info.algorithm)), valid until \(info.notAfter.rfc3339)")
                 }

@@ -57,9 +57,13 @@ extension SealCommand {
                 var written: [Written] = []
                 for batch in stride(from: 0, to: documents.count, by: 4096).map({ documents[$0..<min($0 + 4096, documents.count)] }) {
                     let sealed = try authority.seal(batch.map(\.1), sealName: seal)
-                    let targets = batch.map { output ?? DocumentFormat.detachedCAdES.outputPath(for: $0.0) }
+                    let targets = zip(batch, sealed).map { output ?? $1.format.outputPath(for: $0.0) }
+                    // A format without a place for the receipt gets it in a file beside the seal.
+                    let receipts = zip(targets, sealed).compactMap { target, result in
+                        result.format.receiptPath(forOutput: target).map { (bytes: result.receipt.der, path: $0) }
+                    }
                     // The batch's seal files are made durable together: one sync, not two per file.
-                    try AtomicFile.writeAll(zip(sealed, targets).map { (bytes: $0, path: $1) })
+                    try AtomicFile.writeAll(zip(sealed, targets).map { (bytes: $0.bytes, path: $1) } + receipts)
                     for ((path, document), target) in zip(batch, targets) {
                         written.append(Written(document: path, seal: target, sha256: DigestAlgorithm.sha256.hash(document).hex))
                     }

@@ -17,8 +17,11 @@ extension SealCommand {
         @Argument(help: "The document.")
         var file: String
 
-        @Option(help: ArgumentHelp("The seal (default FILE.p7s).", valueName: "SIG"))
+        @Option(help: ArgumentHelp("The seal: a CAdES .p7s or a GB/T 38540 .ses (default FILE.p7s, else FILE.ses).", valueName: "SIG"))
         var signature: String?
+
+        @Option(help: ArgumentHelp("The archive receipt of an SES signature (default SIG.receipt when it exists).", valueName: "FILE"))
+        var receipt: String?
 
         @Option(help: ArgumentHelp("Trust bundle (PEM) to verify against.", valueName: "BUNDLE"))
         var trust: String?
@@ -36,7 +39,11 @@ extension SealCommand {
             let report: VerificationReport
             do {
                 let document = try AtomicFile.read(URL(fileURLWithPath: file))
-                let seal = try AtomicFile.read(URL(fileURLWithPath: signature ?? file + ".p7s"))
+                let sealPath = signature ?? (FileManager.default.fileExists(atPath: file + ".p7s") || !FileManager.default.fileExists(atPath: file + ".ses")
+                    ? file + ".p7s" : file + ".ses")
+                let seal = try AtomicFile.read(URL(fileURLWithPath: sealPath))
+                let receiptPath = receipt ?? (FileManager.default.fileExists(atPath: sealPath + ".receipt") ? sealPath + ".receipt" : nil)
+                let receiptBytes = try receiptPath.map { path throws(ServiceError) in try AtomicFile.read(path: path) }
                 let crls = try crl.map { path throws(ServiceError) in
                     try SealService.revocationList(try AtomicFile.read(URL(fileURLWithPath: path)))
                 }
@@ -45,14 +52,14 @@ extension SealCommand {
                     let list = try status.map { path throws(ServiceError) in
                         try SealService.documentStatusList(try AtomicFile.read(URL(fileURLWithPath: path)), trust: bundle)
                     }
-                    report = try SealService.verify(seal: seal, document: document, trust: bundle, revocationLists: crls,
-                                                    statusList: list)
+                    report = try SealService.verify(seal: seal, document: document, receipt: receiptBytes, trust: bundle,
+                                                    revocationLists: crls, statusList: list)
                 } else if global.socketPath != nil || global.dataDirectory.exists {
                     let service = try global.operations()
                     let list = try status.map { path throws(ServiceError) in
                         try SealService.documentStatusList(try AtomicFile.read(URL(fileURLWithPath: path)), trust: try service.trustBundle())
                     }
-                    report = try service.verify(seal: seal, document: document, revocationLists: crls, statusList: list)
+                    report = try service.verify(seal: seal, document: document, receipt: receiptBytes, revocationLists: crls, statusList: list)
                 } else {
                     throw ServiceError.invalidArgument("nothing to trust: give --trust BUNDLE (from `seal trust export`), --data DIR or --socket PATH")
                 }

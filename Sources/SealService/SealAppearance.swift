@@ -1,0 +1,128 @@
+internal import CCairo
+public import Foundation
+public import SealCore
+
+/// How a department's GB/T 38540 seal looks: the image it gives (PNG or JPEG, kept byte for
+/// byte), or a round red seal drawn with cairo showing the department's name.
+public struct SealAppearance: Codable, Sendable, Equatable {
+    /// PNG or JPEG; nil draws one.
+    public var image: Data?
+    public var widthMillimetres: Int
+    public var heightMillimetres: Int
+
+    public init(image: [UInt8]? = nil, widthMillimetres: Int = 40, heightMillimetres: Int = 40) {
+        self.image = image.map { Data($0) }
+        self.widthMillimetres = widthMillimetres
+        self.heightMillimetres = heightMillimetres
+    }
+
+    /// A seal image larger than this is refused: seal pictures are stamps, and every seal
+    /// signature carries its picture.
+    public static let maximumImageSize = 512 * 1024
+    public static let sizes = 10...100
+
+    /// "WxH" in millimetres ("40x40").
+    public static func size(_ text: String) throws(ServiceError) -> (width: Int, height: Int) {
+        let parts = text.lowercased().split(separator: "x").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let width = parts[0], let height = parts[1], sizes.contains(width), sizes.contains(height) else {
+            throw .invalidArgument("--size must be WIDTHxHEIGHT in millimetres, each \(sizes.lowerBound) to \(sizes.upperBound) (e.g. 40x40), not '\(text)'")
+        }
+        return (width, height)
+    }
+
+    /// The seal's picture for `name`.
+    func picture(name: String) throws(ServiceError) -> ElectronicSeal.Picture {
+        guard Self.sizes.contains(widthMillimetres), Self.sizes.contains(heightMillimetres) else {
+            throw .invalidArgument("a seal picture is \(Self.sizes.lowerBound) to \(Self.sizes.upperBound) mm wide and high")
+        }
+        guard let image else {
+            return ElectronicSeal.Picture(type: "PNG", data: try SealPicture.drawn(name: name, widthMillimetres: widthMillimetres,
+                                                                                  heightMillimetres: heightMillimetres),
+                                          widthMillimetres: widthMillimetres, heightMillimetres: heightMillimetres)
+        }
+        guard image.count <= Self.maximumImageSize else {
+            throw .invalidArgument("the seal image is larger than \(Self.maximumImageSize / 1024) KiB")
+        }
+        let bytes = Array(image)
+        let type: String
+        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
+            type = "PNG"
+        } else if bytes.starts(with: [0xFF, 0xD8, 0xFF]) {
+            type = "JPG"
+        } else {
+            throw .invalidArgument("the seal image is neither PNG nor JPEG")
+        }
+        return ElectronicSeal.Picture(type: type, data: bytes, widthMillimetres: widthMillimetres, heightMillimetres: heightMillimetres)
+    }
+}
+
+/// The drawn seal: a red ring, a five-pointed star, and the name along the upper arc, at
+/// 300 dots per inch, as PNG. Drawing and PNG encoding are cairo's.
+enum SealPicture {
+    static let dotsPerMillimetre = 300.0 / 25.4
+    /// A CJK font when one is installed (fonts-wqy-zenhei); fontconfig falls back otherwise.
+    static let fontFamily = "WenQuanYi Zen Hei"
+
+    static func drawn(name: String, widthMillimetres: Int, heightMillimetres: Int) throws(ServiceError) -> [UInt8] {
+        let width = Int32((Double(widthMillimetres) * dotsPerMillimetre).rounded())
+        let height = Int32((Double(heightMillimetres) * dotsPerMillimetre).rounded())
+        guard let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height) else { throw .io("cairo: no surface") }
+        defer { cairo_surface_destroy(surface) }
+        guard let context = cairo_create(surface) else { throw .io("cairo: no drawing context") }
+        defer { cairo_destroy(context) }
+
+        let centre = (x: Double(width) / 2, y: Double(height) / 2)
+        let radius = Double(min(width, height)) / 2
+        cairo_set_source_rgba(context, 0.85, 0.07, 0.07, 1)
+        // The ring.
+        cairo_set_line_width(context, radius * 0.06)
+        cairo_arc(context, centre.x, centre.y, radius * 0.94, 0, 2 * .pi)
+        cairo_stroke(context)
+        // The star.
+        let outer = radius * 0.28
+        for point in 0..<10 {
+            let angle = -Double.pi / 2 + Double(point) * .pi / 5
+            let distance = point.isMultiple(of: 2) ? outer : outer * 0.382
+            let (x, y) = (centre.x + distance * cos(angle), centre.y + distance * sin(angle))
+            if point == 0 { cairo_move_to(context, x, y) } else { cairo_line_to(context, x, y) }
+        }
+        cairo_close_path(context)
+        cairo_fill(context)
+        // The name, one character at a time along the upper arc, each upright to the centre.
+        let characters = Array(name).map(String.init)
+        cairo_select_font_face(context, fontFamily, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD)
+        let span = min(Double.pi * 1.4, Double(characters.count) * 0.32)
+        let fontSize = min(radius * 0.2, radius * 0.72 * span / Double(max(characters.count, 1)))
+        cairo_set_font_size(context, fontSize)
+        let textRadius = radius * 0.78 - fontSize / 2
+        for (index, character) in characters.enumerated() {
+            let step = characters.count > 1 ? span / Double(characters.count - 1) : 0
+            let angle = -Double.pi / 2 - span / 2 + Double(index) * step
+            var extents = cairo_text_extents_t()
+            cairo_text_extents(context, character, &extents)
+            cairo_save(context)
+            cairo_translate(context, centre.x + textRadius * cos(angle), centre.y + textRadius * sin(angle))
+            cairo_rotate(context, angle + .pi / 2)
+            cairo_move_to(context, -extents.x_advance / 2, fontSize / 2)
+            cairo_show_text(context, character)
+            cairo_restore(context)
+        }
+        cairo_surface_flush(surface)
+        guard cairo_status(context) == CAIRO_STATUS_SUCCESS else {
+            throw .io("cairo: drawing the seal failed: \(String(cString: cairo_status_to_string(cairo_status(context))))")
+        }
+        let sink = PNGSink()
+        let status = cairo_surface_write_to_png_stream(surface, { closure, data, length in
+            guard let closure, let data else { return CAIRO_STATUS_WRITE_ERROR }
+            Unmanaged<PNGSink>.fromOpaque(closure).takeUnretainedValue().bytes.append(contentsOf: UnsafeBufferPointer(start: data, count: Int(length)))
+            return CAIRO_STATUS_SUCCESS
+        }, Unmanaged.passUnretained(sink).toOpaque())
+        guard status == CAIRO_STATUS_SUCCESS else { throw .io("cairo: writing the seal PNG failed") }
+        return withExtendedLifetime(sink) { sink.bytes }
+    }
+
+    /// Collects cairo's PNG stream.
+    private final class PNGSink {
+        var bytes: [UInt8] = []
+    }
+}

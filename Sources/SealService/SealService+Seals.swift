@@ -42,7 +42,7 @@ extension SealService {
         let name = try SealName(rawName)
         guard FileManager.default.fileExists(atPath: directory.sealRecord(name).path) else { throw .unknownSeal(name.value) }
         guard let seal = try storedElectronicSeal(name) else {
-            throw .invalidArgument("seal '\(name)' has no GB/T 38540 seal object: only SM2 seals have one")
+            throw .noElectronicSeal(name.value)
         }
         return seal
     }

@@ -16,14 +16,19 @@ final class DaemonProcess {
     static var binary: URL { TestSupport.sealBinary.deletingLastPathComponent().appendingPathComponent("seald") }
 
     /// A new authority with seals `civil` and `tax`, served by a new daemon.
-    static func withAuthority(_ label: String, seals: [String] = ["civil", "tax"], arguments: [String] = [],
+    /// With `sm2Seals`, the authority is an SM2 one: those seals are SM2 seals with seal objects,
+    /// the others ECDSA P-256 seals under the SM2 root.
+    static func withAuthority(_ label: String, seals: [String] = ["civil", "tax"], sm2Seals: [String] = [], arguments: [String] = [],
                               config: String? = nil) throws -> DaemonProcess {
         let scratch = try TestSupport.scratchDirectory(label)
         let data = scratch.appendingPathComponent("authority")
-        var result = try TestSupport.seal(["init", "--data", data.path, "--name", "Daemon Test Authority"], environment: environment)
+        let algorithm = sm2Seals.isEmpty ? [] : ["--algorithm", "sm2"]
+        var result = try TestSupport.seal(["init", "--data", data.path, "--name", "Daemon Test Authority"] + algorithm, environment: environment)
         guard result.status == 0 else { throw Failure("seal init: \(result.stderr)") }
-        for name in seals {
-            result = try TestSupport.seal(["enroll", "--data", data.path, name, "--department", "Department \(name)"], environment: environment)
+        for name in seals + sm2Seals {
+            let chosen = sm2Seals.isEmpty ? [] : ["--algorithm", sm2Seals.contains(name) ? "sm2" : "ecdsa-p256"]
+            result = try TestSupport.seal(["enroll", "--data", data.path, name, "--department", "Department \(name)"] + chosen,
+                                          environment: environment)
             guard result.status == 0 else { throw Failure("seal enroll: \(result.stderr)") }
         }
         return try DaemonProcess(scratch: scratch, data: data, arguments: arguments, config: config)

@@ -41,7 +41,7 @@ import SealTestSupport
 
     @Test func liveAnswersAreDocumented() throws {
         let port = Int.random(in: 20_000..<60_000)
-        let daemon = try DaemonProcess.withAuthority("openapi", seals: ["civil"], arguments: ["--listen", "127.0.0.1:\(port)"])
+        let daemon = try DaemonProcess.withAuthority("openapi", seals: ["civil"], sm2Seals: ["gov"], arguments: ["--listen", "127.0.0.1:\(port)"])
         defer { daemon.cleanUp() }
         let operations = try Self.operations()
         let document = Array("Openapi document\n".utf8)
@@ -63,6 +63,7 @@ import SealTestSupport
             case ("GET", "/v1/proofs/inclusion"): return (route, route.path + "?index=0", [], nil)
             case ("GET", "/v1/proofs/consistency"): return (route, route.path + "?from=1", [], nil)
             case ("GET", "/v1/entries/{index}"): return (route, "/v1/entries/0", [], nil)
+            case ("GET", "/v1/seals/{name}/seal.esl"): return (route, "/v1/seals/gov/seal.esl", [], nil)
             default: return (route, route.path, [], nil)
             }
         }
@@ -85,5 +86,18 @@ import SealTestSupport
                 #expect(overTCP.stdout == "404", "\(route.method) \(target) exposed on TCP: \(overTCP.stdout)")
             }
         }
+        // An SM2 seal answers with a detached SES signature, its receipt in Seal-Receipt; both
+        // verify through /v1/verify.
+        let ses = try daemon.request("POST", "/v1/seals/gov", body: document)
+        #expect(ses.status == 201)
+        let sealResponses = try #require(operations[Operation(method: "POST", path: "/v1/seals/{name}", access: "department")]?["responses"] as? [String: Any])
+        let documented = ((sealResponses["201"] as? [String: Any])?["content"] as? [String: Any]).map { Set($0.keys) } ?? []
+        #expect(ses.header("Content-Type") == "application/vnd.gbt38540.ses" && documented.contains("application/vnd.gbt38540.ses"))
+        let receipt = try #require(ses.header("Seal-Receipt"))
+        let verified = try daemon.request("POST", "/v1/verify", body: try json(["seal": Data(ses.body).base64EncodedString(), "receipt": receipt,
+                                                                              "document": Data(document).base64EncodedString()]),
+                                          contentType: "application/json")
+        #expect(verified.status == 200)
+        #expect(String(decoding: verified.body, as: UTF8.self).contains("\"indication\" : \"TOTAL-PASSED\""), "\(String(decoding: verified.body, as: UTF8.self))")
     }
 }

@@ -46,6 +46,8 @@ import Testing
         "POST /v1/seals": .forbidden,
         "POST /v1/seals/{name}": .forbidden,
         "POST /v1/seals/{name}/revocation": .forbidden,
+        // Seal `civil` is an ECDSA seal: no GB/T 38540 seal object.
+        "GET /v1/seals/{name}/seal.esl": .notFound,
         // The body names the document, and so the seal whose access decides: read first.
         "POST /v1/revocations": .badRequest,
     ]

@@ -119,7 +119,8 @@ final class ScratchAuthority {
 @Suite struct EnrollmentTests {
     @Test(arguments: SignatureAlgorithm.allCases)
     func enrolledSealHasTheSealProfile(algorithm: SignatureAlgorithm) throws {
-        let scratch = try ScratchAuthority()
+        // An SM2 seal's seal object is made by an SM2 authority.
+        let scratch = try ScratchAuthority(algorithm: algorithm == .sm2 ? .sm2 : .ecdsaP256)
         let service = try scratch.service()
         let info = try service.enroll(name: "civil-registry", department: "Civil Registry Office",
                                       organizationIdentifier: "11440300MB2C12345X", algorithm: algorithm, days: 30)

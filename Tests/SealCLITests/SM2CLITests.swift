@@ -1,0 +1,164 @@
+import Foundation
+import Testing
+import SealTestSupport
+import SealService
+
+/// An SM2 authority end to end through the CLI: its seal objects, detached SES signatures with
+/// their receipts, and what OpenSSL says of what it wrote (with the standard SM2 user ID).
+@Suite(.serialized) struct SM2CLITests {
+    static let environment = ["SEAL_PASSPHRASE": "sm2 cli passphrase"]
+
+    /// An SM2 authority with a drawn seal ("market") and one with a given picture ("tax").
+    final class Fixture: Sendable {
+        let base: URL
+        init() throws {
+            base = try TestSupport.scratchDirectory("sm2-cli")
+            let env = SM2CLITests.environment
+            try Self.require(TestSupport.seal(["init", "--data", "data", "--name", "湖北省政务服务管理局", "--algorithm", "sm2"], environment: env, in: base))
+            try Self.require(TestSupport.seal(["enroll", "market", "--data", "data", "--department", "武汉市市场监督管理局"], environment: env, in: base))
+            try Data(SM2CLITests.png).write(to: base.appendingPathComponent("stamp.png"))
+            try Self.require(TestSupport.seal(["enroll", "tax", "--data", "data", "--department", "Wuhan Tax Bureau", "--image", "stamp.png",
+                                               "--size", "42x30"], environment: env, in: base))
+            try Data("营业执照 No. 91420100MA4K000000\n".utf8).write(to: base.appendingPathComponent("licence.txt"))
+            try Self.require(TestSupport.seal(["sign", "licence.txt", "--data", "data", "--seal", "market"], environment: env, in: base))
+            try Self.require(TestSupport.seal(["trust", "export", "--data", "data", "-o", "trust.pem"], in: base))
+        }
+        deinit { TestSupport.cleanUp(base) }
+
+        static func require(_ output: TestSupport.Output) throws {
+            guard output.status == 0 else { throw InteropFailure(description: output.stderr) }
+        }
+        func path(_ name: String) -> String { base.appendingPathComponent(name).path }
+        func bytes(_ name: String) -> [UInt8] { TestSupport.bytes(base.appendingPathComponent(name)) }
+    }
+
+    struct InteropFailure: Error, CustomStringConvertible { let description: String }
+    static let fixture = Result { try Fixture() }
+
+    /// A 1×1 PNG, as a department might give.
+    static let png: [UInt8] = Array(Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==")!)
+
+    @Test func sealsListTheirSealObjectsAndExportThemAsStored() throws {
+        let fixture = try Self.fixture.get()
+        let listed = try TestSupport.seal(["seals", "--data", "data", "--json"], in: fixture.base)
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let seals = try JSON.decoder().decode([SealInfo].self, from: Data(listed.stdout.utf8))
+        let market = try #require(seals.first { $0.name == "market" })
+        let tax = try #require(seals.first { $0.name == "tax" })
+        #expect(market.algorithm == .sm2)
+        #expect(market.electronicSeal?.pictureType == "PNG")
+        #expect((market.electronicSeal?.widthMillimetres, market.electronicSeal?.heightMillimetres) == (40, 40))
+        #expect((tax.electronicSeal?.widthMillimetres, tax.electronicSeal?.heightMillimetres) == (42, 30))
+
+        let exported = try TestSupport.seal(["export-seal", "tax", "--data", "data", "-o", "tax.esl"], in: fixture.base)
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(fixture.bytes("tax.esl") == fixture.bytes("data/seals/tax/seal.esl"))
+        let inspected = try TestSupport.seal(["inspect", "--json", "tax.esl"], in: fixture.base)
+        let inspection = try JSONDecoder().decode(Inspection.self, from: Data(inspected.stdout.utf8))
+        #expect(inspection.seal.name == "Wuhan Tax Bureau")
+        #expect(inspection.seal.vendorID == "SEAL")
+        #expect(inspection.seal.picture.bytes == Self.png.count)
+        #expect(inspection.seal.certificates.count == 1)
+
+        // The drawn picture is a real PNG that poppler-free tools read: Python's header check.
+        let seal = fixture.bytes("data/seals/market/seal.esl")
+        let start = try #require(seal.firstRange(of: [0x89, 0x50, 0x4E, 0x47]))
+        #expect(Array(seal[(start.lowerBound + 12)..<(start.lowerBound + 16)]) == Array("IHDR".utf8))
+        let width = seal[(start.lowerBound + 16)..<(start.lowerBound + 20)].reduce(0) { $0 << 8 | Int($1) }
+        #expect(width == 472, "40 mm at 300 dpi")
+
+        let missing = try TestSupport.seal(["export-seal", "nobody", "--data", "data"], in: fixture.base)
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("no seal named 'nobody'") || missing.stderr.contains("nobody"))
+    }
+
+    @Test func aDetachedSignatureVerifiesOfflineWithItsReceipt() throws {
+        let fixture = try Self.fixture.get()
+        #expect(FileManager.default.fileExists(atPath: fixture.path("licence.txt.ses")))
+        #expect(FileManager.default.fileExists(atPath: fixture.path("licence.txt.ses.receipt")))
+        let passed = try TestSupport.seal(["verify", "licence.txt", "--trust", "trust.pem", "--json"], in: fixture.base)
+        #expect(passed.status == 0, "\(passed.stdout)")
+        let report = try JSON.decoder().decode(VerificationReport.self, from: Data(passed.stdout.utf8))
+        #expect(report.indication == .totalPassed)
+        #expect(report.archive.status == .archived)
+        #expect(report.checks.first { $0.name == .sealSignature }?.outcome == .passed)
+
+        // Without its receipt the signature is valid but not proven archived.
+        let moved = fixture.path("elsewhere.ses")
+        try? FileManager.default.removeItem(atPath: moved)
+        try FileManager.default.copyItem(atPath: fixture.path("licence.txt.ses"), toPath: moved)
+        let unproven = try TestSupport.seal(["verify", "licence.txt", "--signature", "elsewhere.ses", "--trust", "trust.pem", "--json"],
+                                            in: fixture.base)
+        #expect(unproven.status == 2)
+        #expect(unproven.stdout.contains("\"subIndication\" : \"NOT_ARCHIVED\""))
+        // Online, the archive finds it.
+        let online = try TestSupport.seal(["verify", "licence.txt", "--signature", "elsewhere.ses", "--data", "data"],
+                                          environment: Self.environment, in: fixture.base)
+        #expect(online.status == 0, "\(online.stdout)\(online.stderr)")
+
+        // Another document: the data hash check names the change.
+        try Data("营业执照 No. 91420100MA4K000001\n".utf8).write(to: fixture.base.appendingPathComponent("forged.txt"))
+        let forged = try TestSupport.seal(["verify", "forged.txt", "--signature", "licence.txt.ses", "--trust", "trust.pem", "--json"],
+                                          in: fixture.base)
+        #expect(forged.status == 1)
+        #expect(forged.stdout.contains("\"subIndication\" : \"HASH_FAILURE\""))
+    }
+
+    /// OpenSSL, not Seal's parser: the department certificate chains with the standard ID, the
+    /// signer's signature covers TBS_Sign, and dataHash is SM3 of the file.
+    @Test func opensslChecksWhatTheCLIWrote() throws {
+        let fixture = try Self.fixture.get()
+        let certificate = try TestSupport.run("openssl", ["verify", "-vfyopt", "distid:1234567812345678", "-CAfile", "data/authority/root.pem",
+                                                          "data/seals/market/certificate.pem"], in: fixture.base)
+        #expect(certificate.status == 0, "\(certificate.stderr)")
+        let emptyID = try TestSupport.run("openssl", ["verify", "-CAfile", "data/authority/root.pem", "data/seals/market/certificate.pem"],
+                                          in: fixture.base)
+        #expect(emptyID.status != 0)
+
+        let layout = try TestSupport.run("openssl", ["asn1parse", "-inform", "DER", "-in", "licence.txt.ses"], in: fixture.base)
+        let lines = layout.stdout.split(separator: "\n")
+        // TBS_Sign is the first element at depth 1; the signature is the depth-1 BIT STRING.
+        let tbsOffset = try #require(lines.first { $0.contains("d=1") }.flatMap { Int($0.prefix { $0 != ":" }.trimmingCharacters(in: .whitespaces)) })
+        let signatureLine = try #require(lines.last { $0.contains("d=1") && $0.contains("BIT STRING") })
+        let signatureOffset = try #require(Int(signatureLine.prefix { $0 != ":" }.trimmingCharacters(in: .whitespaces)))
+        let headerLength = try #require(signatureLine.firstMatch(of: /hl=(\d+)/).flatMap { Int($0.1) })
+        let length = try #require(signatureLine.firstMatch(of: /\sl= *(\d+)/).flatMap { Int($0.1) })
+        let ses = fixture.bytes("licence.txt.ses")
+        try Data(ses[(signatureOffset + headerLength + 1)..<(signatureOffset + headerLength + length)]).write(to: fixture.base.appendingPathComponent("sig.der"))
+        #expect(try TestSupport.run("openssl", ["asn1parse", "-inform", "DER", "-in", "licence.txt.ses", "-strparse", "\(tbsOffset)", "-noout",
+                                                "-out", "tbs.der"], in: fixture.base).status == 0)
+        _ = try TestSupport.run("openssl", ["x509", "-in", "data/seals/market/certificate.pem", "-pubkey", "-noout", "-out", "market.pub"],
+                                in: fixture.base)
+        let verified = try TestSupport.run("openssl", ["dgst", "-sm3", "-verify", "market.pub", "-sigopt", "distid:1234567812345678",
+                                                       "-signature", "sig.der", "tbs.der"], in: fixture.base)
+        #expect(verified.stdout.contains("Verified OK"), "\(verified.stderr)")
+
+        let sm3 = try TestSupport.run("openssl", ["dgst", "-sm3", "-r", "licence.txt"], in: fixture.base)
+        let hash = try #require(sm3.stdout.split(separator: " ").first.map(String.init))
+        let inspected = try TestSupport.seal(["inspect", "--json", "licence.txt.ses"], in: fixture.base)
+        let inspection = try JSONDecoder().decode(Inspection.self, from: Data(inspected.stdout.utf8))
+        #expect(inspection.signature?.dataHash == hash)
+    }
+
+    @Test func enrolmentRefusesWhatCannotMakeASeal() throws {
+        let fixture = try Self.fixture.get()
+        let text = try TestSupport.seal(["enroll", "bad-image", "--data", "data", "--department", "X", "--image", "licence.txt"],
+                                        environment: Self.environment, in: fixture.base)
+        #expect(text.status == 64)
+        #expect(text.stderr == "seal: error: the seal image is neither PNG nor JPEG\n")
+        let size = try TestSupport.seal(["enroll", "bad-size", "--data", "data", "--department", "X", "--size", "400x40"],
+                                        environment: Self.environment, in: fixture.base)
+        #expect(size.status == 64)
+        #expect(size.stderr.contains("--size must be WIDTHxHEIGHT in millimetres"))
+        #expect(!FileManager.default.fileExists(atPath: fixture.path("data/seals/bad-image")))
+
+        // An ECDSA authority cannot make an SM2 seal's seal object.
+        let other = try TestSupport.scratchDirectory("ecdsa-authority")
+        defer { TestSupport.cleanUp(other) }
+        try Fixture.require(TestSupport.seal(["init", "--data", "data", "--name", "ECDSA Authority"], environment: Self.environment, in: other))
+        let refused = try TestSupport.seal(["enroll", "sm2", "--data", "data", "--department", "X", "--algorithm", "sm2"],
+                                           environment: Self.environment, in: other)
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("an SM2 seal needs an SM2 authority"))
+    }
+}

@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // libcrypto from the system (libssl-dev).
@@ -51,11 +52,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // OFD packages (GB/T 33190): zip and XML, where signatures live and what they cover; never signing.
+        .target(
+            name: "SealOFD",
+            dependencies: ["SealCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: swiftSettings
+        ),
         // cairo, to draw a seal picture when a department gives none (libcairo2-dev).
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         .target(
             name: "SealService",
-            dependencies: ["SealCore", "SealArchive", "CCairo", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["SealCore", "SealOFD", "SealArchive", "CCairo", .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         // The HTTP client of seald's API and its wire types (`seal --socket`).

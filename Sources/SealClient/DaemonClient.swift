@@ -63,11 +63,15 @@ public final class DaemonClient: SealOperations {
         do { return try ElectronicSeal(der: der) } catch { throw .remote(.failure, "the daemon sent an unreadable seal object: \(error)") }
     }
 
-    public func seal(_ documents: [[UInt8]], sealName name: String) throws(ServiceError) -> [Sealed] {
+    public func seal(_ documents: [[UInt8]], sealName name: String, format: DocumentFormat?,
+                     placement: StampPlacement) throws(ServiceError) -> [Sealed] {
         var sealed: [Sealed] = []
         let connection = try HTTPConnection(socketPath: socketPath)
+        var target = "/v1/seals/\(Self.escape(name))"
+        if format == .ofd { target += Wire.placementQuery(placement) }
         for document in documents {
-            let response = try connection.send("POST", "/v1/seals/\(Self.escape(name))", body: document, contentType: "application/octet-stream")
+            let response = try connection.send("POST", target, body: document,
+                                               contentType: format == .ofd ? DocumentFormat.ofd.mediaType : "application/octet-stream")
             let bytes = try Self.body(of: response)
             guard let format = DocumentFormat.allCases.first(where: { $0.mediaType == response.header("Content-Type") }),
                   let receipt = response.header("Seal-Receipt").flatMap({ Data(base64Encoded: $0) }).flatMap({ try? Receipt(der: Array($0)) }) else {
@@ -80,14 +84,28 @@ public final class DaemonClient: SealOperations {
 
     public func verify(seal: [UInt8], document: [UInt8], receipt: [UInt8]?, revocationLists: [RevocationList],
                        statusList: DocumentStatusList?) throws(ServiceError) -> VerificationReport {
-        var crls: [String] = []
-        for list in revocationLists {
-            do { crls.append(Data(try list.der).base64EncodedString()) } catch { throw ServiceError(error) }
-        }
+        let crls = try Self.encoded(revocationLists)
         return try post(VerificationReport.self, "/v1/verify",
                         json: Wire.VerifyRequest(seal: Data(seal).base64EncodedString(), document: Data(document).base64EncodedString(),
                                                  receipt: receipt.map { Data($0).base64EncodedString() },
                                                  crls: crls.isEmpty ? nil : crls, statusList: statusList?.signedNote))
+    }
+
+    public func verifyDocument(_ document: [UInt8], revocationLists: [RevocationList],
+                               statusList: DocumentStatusList?) throws(ServiceError) -> DocumentVerificationReport {
+        let crls = try Self.encoded(revocationLists)
+        return try post(DocumentVerificationReport.self, "/v1/verify",
+                        json: Wire.VerifyRequest(seal: nil, document: Data(document).base64EncodedString(), receipt: nil,
+                                                 crls: crls.isEmpty ? nil : crls, statusList: statusList?.signedNote))
+    }
+
+    /// CRLs as the verify request carries them: DER, base64.
+    static func encoded(_ revocationLists: [RevocationList]) throws(ServiceError) -> [String] {
+        var crls: [String] = []
+        for list in revocationLists {
+            do { crls.append(Data(try list.der).base64EncodedString()) } catch { throw ServiceError(error) }
+        }
+        return crls
     }
 
     public func trustBundle() throws(ServiceError) -> TrustBundle {

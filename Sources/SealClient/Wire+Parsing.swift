@@ -30,12 +30,13 @@ extension Wire {
 extension Wire.VerifyRequest {
     /// The seal, document, CRLs and status list (checked against `trust`) to verify.
     public func parsed(trust: () throws(ServiceError) -> TrustBundle) throws(ServiceError)
-        -> (seal: [UInt8], document: [UInt8], receipt: [UInt8]?, crls: [RevocationList], statusList: DocumentStatusList?) {
+        -> (seal: [UInt8]?, document: [UInt8], receipt: [UInt8]?, crls: [RevocationList], statusList: DocumentStatusList?) {
         var lists: [RevocationList] = []
         for crl in crls ?? [] { lists.append(try SealService.revocationList(try Wire.base64(crl, "crls"))) }
         let status = try statusList.map { text throws(ServiceError) in try SealService.documentStatusList(Array(text.utf8), trust: try trust()) }
         let receipt = try self.receipt.map { text throws(ServiceError) in try Wire.base64(text, "receipt") }
-        return (try Wire.base64(seal, "seal"), try Wire.base64(document, "document"), receipt, lists, status)
+        let seal = try self.seal.map { text throws(ServiceError) in try Wire.base64(text, "seal") }
+        return (seal, try Wire.base64(document, "document"), receipt, lists, status)
     }
 }
 
@@ -67,5 +68,17 @@ extension Wire.DocumentRevocationRequest {
             try SealService.sealSignature(try Wire.base64(text, "replacedBy"), path: "replacedBy")
         }
         return (target, parsedReason, replacement)
+    }
+}
+
+extension Wire {
+    /// An OFD seal's placement as `POST /v1/seals/{name}` takes it: `page`, `x`, `y` (mm, both or
+    /// neither), `riding`.
+    public static func placementQuery(_ placement: StampPlacement) -> String {
+        var items: [String] = []
+        if let page = placement.page { items.append("page=\(page)") }
+        if let position = placement.position { items += ["x=\(position.x)", "y=\(position.y)"] }
+        if placement.riding { items.append("riding=true") }
+        return items.isEmpty ? "" : "?" + items.joined(separator: "&")
     }
 }

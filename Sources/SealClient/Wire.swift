@@ -59,8 +59,9 @@ public enum Wire {
 
     /// `POST /v1/verify`: a seal and its document, base64, with optional CRLs and status list.
     public struct VerifyRequest: Codable, Sendable {
-        /// A CAdES seal or an SES signature, base64.
-        public let seal: String
+        /// A CAdES seal or an SES signature, base64; absent for a document that carries its
+        /// signatures (an OFD), answered with a document report.
+        public let seal: String?
         public let document: String
         /// The receipt that came beside an SES signature, base64.
         public let receipt: String?

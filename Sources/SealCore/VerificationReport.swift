@@ -66,6 +66,8 @@ public struct VerificationCheck: Codable, Sendable, Equatable {
         case sealSignature = "seal-signature"
         case sealCertificate = "seal-certificate"
         case sealValidity = "seal-validity"
+        /// An OFD signature's References: every file it protects, hashed again.
+        case references
     }
 
     public enum Outcome: String, Codable, Sendable {
@@ -278,5 +280,78 @@ extension VerificationReport: Codable {
         timestamp = try container.decodeIfPresent(TimestampSummary.self, forKey: .timestamp)
         revocation = try container.decode(RevocationSummary.self, forKey: .revocation)
         archive = try container.decode(ArchiveSummary.self, forKey: .archive)
+    }
+}
+
+/// The verdict on a document that carries several signatures (an OFD): one report per signature,
+/// and the worst of them for the document (TOTAL-FAILED, then INDETERMINATE).
+public struct DocumentVerificationReport: Codable, Sendable, Equatable {
+    public struct Signature: Codable, Sendable, Equatable {
+        /// The signature's ID in the document's signature list.
+        public let id: String
+        /// Its Signature.xml location as the list gives it.
+        public let location: String
+        public let report: VerificationReport
+
+        public init(id: String, location: String, report: VerificationReport) {
+            self.id = id
+            self.location = location
+            self.report = report
+        }
+    }
+
+    public let signatures: [Signature]
+    /// Why the document itself could not be read, when it could not.
+    public let failure: VerificationCheck?
+
+    public init(signatures: [Signature], failure: VerificationCheck? = nil) {
+        self.signatures = signatures
+        self.failure = failure
+    }
+
+    /// The deciding signature report: the first TOTAL-FAILED, else the first INDETERMINATE.
+    var deciding: VerificationReport? {
+        signatures.first { $0.report.indication == .totalFailed }?.report ?? signatures.first { $0.report.indication == .indeterminate }?.report
+    }
+
+    public var indication: Indication {
+        if let failure { return failure.indication ?? .totalFailed }
+        guard !signatures.isEmpty else { return .indeterminate }
+        return deciding?.indication ?? .totalPassed
+    }
+
+    public var subIndication: SubIndication? {
+        if let failure { return failure.subIndication }
+        guard !signatures.isEmpty else { return .noSigningCertificateFound }
+        return deciding?.subIndication
+    }
+
+    public var summary: String {
+        if let failure { return "\(indication.rawValue)/\(failure.subIndication?.rawValue ?? ""): \(failure.detail)" }
+        guard !signatures.isEmpty else { return "INDETERMINATE/NO_SIGNING_CERTIFICATE_FOUND: the document carries no signature" }
+        let counts = Indication.allCases.compactMap { indication -> String? in
+            let count = signatures.filter { $0.report.indication == indication }.count
+            return count == 0 ? nil : "\(count) \(indication.rawValue)"
+        }
+        return "\(indication.rawValue): \(signatures.count) signature\(signatures.count == 1 ? "" : "s") (\(counts.joined(separator: ", ")))"
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case indication, subIndication, summary, failure, signatures
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(indication, forKey: .indication)
+        try container.encode(subIndication, forKey: .subIndication)
+        try container.encode(summary, forKey: .summary)
+        try container.encodeIfPresent(failure, forKey: .failure)
+        try container.encode(signatures, forKey: .signatures)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        signatures = try container.decode([Signature].self, forKey: .signatures)
+        failure = try container.decodeIfPresent(VerificationCheck.self, forKey: .failure)
     }
 }

@@ -69,10 +69,18 @@ public final class SealDaemonApp: Sendable {
             return bytes(metrics.text, type: "text/plain; version=0.0.4; charset=utf-8")
         case (.post, "/v1/verify"):
             let body = try await decode(Wire.VerifyRequest.self, request)
+            let parsed = try await service.run { () throws(ServiceError) in
+                try body.parsed(trust: { () throws(ServiceError) in try service.trustBundle() })
+            }
+            guard let seal = parsed.seal else {
+                // No seal: the document carries its signatures (an OFD).
+                return try json(try await service.run { () throws(ServiceError) in
+                    try service.verifyDocument(parsed.document, revocationLists: parsed.crls, statusList: parsed.statusList)
+                })
+            }
             return try json(try await service.run { () throws(ServiceError) in
-                let parsed = try body.parsed(trust: { () throws(ServiceError) in try service.trustBundle() })
-                return try service.verify(seal: parsed.seal, document: parsed.document, receipt: parsed.receipt,
-                                          revocationLists: parsed.crls, statusList: parsed.statusList)
+                try service.verify(seal: seal, document: parsed.document, receipt: parsed.receipt,
+                                   revocationLists: parsed.crls, statusList: parsed.statusList)
             })
         case (.get, "/v1/checkpoint"):
             let size: Int? = try query(request, "size")
@@ -151,9 +159,14 @@ public final class SealDaemonApp: Sendable {
     /// 201 with the archived seal once its batch is durable.
     func seal(_ request: Request, with name: String, by peer: PeerIdentity?) async throws -> Response {
         let payload = try await body(request)
-        let isJSON = request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true
+        let type = request.headers[.contentType]?.lowercased() ?? ""
+        let isJSON = type.hasPrefix("application/json")
         let document: DocumentInput = isJSON ? .digest(try Wire.decode(Wire.DigestSealRequest.self, payload).bytes()) : .content(payload)
-        let sealed = try await service.seal(document, with: name, by: .peer(peer))
+        // An OFD is sealed in place; anything else gets the seal's detached format.
+        let isOFD = type.hasPrefix(DocumentFormat.ofd.mediaType)
+        let placement = isOFD ? try StampPlacement.checked(page: try query(request, "page"), x: try query(request, "x"), y: try query(request, "y"),
+                                                   riding: try query(request, "riding")) : StampPlacement()
+        let sealed = try await service.seal(document, with: name, format: isOFD ? .ofd : nil, placement: placement, by: .peer(peer))
         metrics.seals.increment()
         var headers: HTTPFields = [.contentType: sealed.format.mediaType]
         headers[HTTPField.Name("Seal-Archive-Index")!] = String(sealed.receipt.index)

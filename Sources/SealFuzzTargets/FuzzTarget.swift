@@ -54,8 +54,13 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         switch kind % 5 {
         case 0:
             if let parsed = try? Wire.decode(Wire.VerifyRequest.self, body).parsed(trust: { () throws(ServiceError) in fixture.trust }) {
-                _ = try? SealService.verify(seal: parsed.seal, document: parsed.document, trust: fixture.trust,
-                                            revocationLists: parsed.crls, statusList: parsed.statusList)
+                if let seal = parsed.seal {
+                    _ = try? SealService.verify(seal: seal, document: parsed.document, receipt: parsed.receipt, trust: fixture.trust,
+                                                revocationLists: parsed.crls, statusList: parsed.statusList)
+                } else {
+                    _ = try? SealService.verifyDocument(parsed.document, trust: fixture.trust, revocationLists: parsed.crls,
+                                                        statusList: parsed.statusList)
+                }
             }
         case 1: _ = try? Wire.decode(Wire.DocumentRevocationRequest.self, body).parsed()
         case 2: _ = try? Wire.decode(Wire.DigestSealRequest.self, body).bytes()

@@ -1,5 +1,7 @@
+public import Foundation
 public import SealCore
 public import SealArchive
+public import SealOFD
 
 /// The document formats Seal seals into: one table. A new format (OFD, PDF) is a case here and
 /// its own files; the pipeline (`SealService.seal(_:with:format:)`) does not change.
@@ -10,6 +12,10 @@ public enum DocumentFormat: String, CaseIterable, Codable, Sendable, CustomStrin
     /// its dataHash is SM3 of the file. The structure has no place for the receipt, which
     /// travels beside it (`receiptPath(for:)`).
     case detachedSES = "ses"
+    /// An OFD document (GB/T 33190) with one more GB/T 38540 signature inside, made with an SM2
+    /// seal: dataHash is SM3 of the new Signature.xml, and the receipt travels in the package
+    /// (`OFDSealing.receiptFileName`, outside every References).
+    case ofd = "ofd"
 
     /// The detached format of a seal: SES for an SM2 seal with its GB/T 38540 seal object,
     /// CAdES for the others.
@@ -27,6 +33,7 @@ public enum DocumentFormat: String, CaseIterable, Codable, Sendable, CustomStrin
         switch self {
         case .detachedCAdES: "application/pkcs7-signature"
         case .detachedSES: "application/vnd.gbt38540.ses"
+        case .ofd: "application/ofd"
         }
     }
 
@@ -35,6 +42,7 @@ public enum DocumentFormat: String, CaseIterable, Codable, Sendable, CustomStrin
         switch self {
         case .detachedCAdES: path + ".p7s"
         case .detachedSES: path + ".ses"
+        case .ofd: (path.lowercased().hasSuffix(".ofd") ? String(path.dropLast(4)) : path) + ".sealed.ofd"
         }
     }
 
@@ -42,7 +50,7 @@ public enum DocumentFormat: String, CaseIterable, Codable, Sendable, CustomStrin
     /// carry it (nil: inside the result).
     public func receiptPath(forOutput output: String) -> String? {
         switch self {
-        case .detachedCAdES: nil
+        case .detachedCAdES, .ofd: nil
         case .detachedSES: output + ".receipt"
         }
     }
@@ -52,40 +60,61 @@ public enum DocumentFormat: String, CaseIterable, Codable, Sendable, CustomStrin
     public var sealsDigests: Bool {
         switch self {
         case .detachedCAdES, .detachedSES: true
+        case .ofd: false
         }
     }
 
-    /// The seal over `document`, ready to archive: the one step a format adds before signing.
-    func prepare(_ document: DocumentInput, with signer: SealSigner) throws(ServiceError) -> Archive.Item {
+    /// The seal over `document`, ready to archive, and how the result is finished once the
+    /// archive answers with its receipt: the one step a format adds around signing.
+    func prepare(_ document: DocumentInput, with signer: SealSigner, placement: StampPlacement) throws(ServiceError) -> Preparation {
         switch self {
         case .detachedCAdES:
             let digest = document.digest(signer.documentDigestAlgorithm)
             guard digest.count == signer.documentDigestAlgorithm.byteCount else {
                 throw .invalidArgument("a \(signer.documentDigestAlgorithm.rawValue) digest has \(signer.documentDigestAlgorithm.byteCount) bytes, not \(digest.count)")
             }
-            do { return Archive.Item(sealed: try signer.sealed(digest: digest), documentDigest: digest) } catch { throw ServiceError(error) }
+            let sealed: SealSigner.Sealed
+            do { sealed = try signer.sealed(digest: digest) } catch { throw ServiceError(error) }
+            return Preparation(item: Archive.Item(sealed: sealed, documentDigest: digest)) { receipt throws(ServiceError) in
+                do { return try sealed.der(settingUnsignedAttribute: SealOID.archiveReceipt, to: receipt.der) } catch {
+                    throw .crypto("\(error)")
+                }
+            }
         case .detachedSES:
-            guard signer.electronicSeal != nil else { throw .invalidArgument("an SES signature needs an SM2 seal with its GB/T 38540 seal object") }
             let dataHash = document.digest(.sm3)
             guard dataHash.count == DigestAlgorithm.sm3.byteCount else {
                 throw .invalidArgument("an SM3 digest has \(DigestAlgorithm.sm3.byteCount) bytes, not \(dataHash.count)")
             }
+            let sealed = try Self.sesSealed(dataHash, propertyInfo: Self.detachedPropertyInfo, with: signer)
+            return Preparation(item: Archive.Item(sealed: sealed, documentDigest: dataHash)) { _ in sealed.der }
+        case .ofd:
+            guard case .content(let bytes) = document else { throw .invalidArgument("an OFD seal needs the document, not its digest") }
+            guard let seal = signer.electronicSeal else { throw .invalidArgument("an OFD is sealed with an SM2 seal that has its GB/T 38540 seal object") }
+            let sealing: OFDSealing
             do {
-                return Archive.Item(sealed: try signer.sesSealed(dataHash: dataHash, propertyInfo: Self.detachedPropertyInfo), documentDigest: dataHash)
-            } catch { throw ServiceError(error) }
+                sealing = try OFDSealing(try OFDDocument(package: try OFDPackage(bytes: bytes)), seal: seal, placement: placement,
+                                         provider: Self.provider, time: Date())
+            } catch { throw .badDocument("\(error)") }
+            let dataHash = DigestAlgorithm.sm3.hash(sealing.signatureXML)
+            let sealed = try Self.sesSealed(dataHash, propertyInfo: sealing.propertyInfo, with: signer)
+            return Preparation(item: Archive.Item(sealed: sealed, documentDigest: dataHash)) { receipt throws(ServiceError) in
+                do { return try sealing.assemble(signedValue: sealed.der, receipt: receipt.der) } catch { throw .badDocument("\(error)") }
+            }
         }
     }
 
-    /// What the caller receives once `item` is archived as `receipt`.
-    func finish(_ item: Archive.Item, archivedAs receipt: Receipt) throws(ServiceError) -> [UInt8] {
-        switch self {
-        case .detachedCAdES:
-            do { return try item.sealed.der(settingUnsignedAttribute: SealOID.archiveReceipt, to: receipt.der) } catch {
-                throw .crypto(error.description)
-            }
-        case .detachedSES: return item.sealed.der
-        }
+    static let provider = OFDSealing.Provider(name: "Seal", version: SealVersion.current)
+
+    private static func sesSealed(_ dataHash: [UInt8], propertyInfo: String, with signer: SealSigner) throws(ServiceError) -> SealSigner.Sealed {
+        guard signer.electronicSeal != nil else { throw .invalidArgument("an SES signature needs an SM2 seal with its GB/T 38540 seal object") }
+        do { return try signer.sesSealed(dataHash: dataHash, propertyInfo: propertyInfo) } catch { throw ServiceError(error) }
     }
+}
+
+/// A seal ready to archive, and what makes the caller's result of it once archived.
+struct Preparation: Sendable {
+    let item: Archive.Item
+    let finish: @Sendable (Receipt) throws(ServiceError) -> [UInt8]
 }
 
 /// A document to seal: its content, or (for formats that allow it) only its digest.
@@ -114,5 +143,19 @@ public struct Sealed: Sendable {
         self.format = format
         self.bytes = bytes
         self.receipt = receipt
+    }
+}
+
+extension StampPlacement {
+    /// A placement from the CLI's options or a request's query, checked.
+    public static func checked(page: Int?, x: Double?, y: Double?, riding: Bool?) throws(ServiceError) -> StampPlacement {
+        if let page, page < 1 { throw .invalidArgument("page counts from 1") }
+        switch (x, y) {
+        case (nil, nil): return StampPlacement(page: page, position: nil, riding: riding ?? false)
+        case (let x?, let y?):
+            guard x >= 0, y >= 0, x.isFinite, y.isFinite else { throw .invalidArgument("x and y are millimetres from the page's top-left corner") }
+            return StampPlacement(page: page, position: .init(x: x, y: y), riding: riding ?? false)
+        default: throw .invalidArgument("give both x and y, or neither")
+        }
     }
 }

@@ -11,11 +11,16 @@ public protocol SealOperations: Sendable {
     func seals() throws(ServiceError) -> [SealInfo]
     /// Seal `name`'s GB/T 38540 seal object (SM2 seals).
     func electronicSeal(_ name: String) throws(ServiceError) -> ElectronicSeal
-    /// Seals and archives documents with seal `name`, in the seal's own format, each with its receipt.
-    func seal(_ documents: [[UInt8]], sealName name: String) throws(ServiceError) -> [Sealed]
+    /// Seals and archives documents with seal `name` in `format` (nil: the seal's own detached
+    /// format), each with its receipt; `placement` places the seal on an OFD's pages.
+    func seal(_ documents: [[UInt8]], sealName name: String, format: DocumentFormat?,
+              placement: StampPlacement) throws(ServiceError) -> [Sealed]
     /// Verifies online against this authority.
     func verify(seal: [UInt8], document: [UInt8], receipt: [UInt8]?, revocationLists: [RevocationList],
                 statusList: DocumentStatusList?) throws(ServiceError) -> VerificationReport
+    /// Verifies every signature of an OFD document online.
+    func verifyDocument(_ document: [UInt8], revocationLists: [RevocationList],
+                        statusList: DocumentStatusList?) throws(ServiceError) -> DocumentVerificationReport
     func trustBundle() throws(ServiceError) -> TrustBundle
     func refreshReceipt(_ seal: SealSignature) throws(ServiceError) -> SealSignature
     func revoke(_ seal: SealSignature, reason: DocumentRevocation.Reason, replacement: SealSignature?, note: String?,
@@ -76,8 +81,9 @@ extension SealService: SealOperations {
     /// Seals `documents` through the pipeline (`seal(_:with:format:inFlight:)`): the signer and
     /// the writer are loaded once for the call (three passphrase derivations per load took half
     /// of a 4,000-file run when it was per transaction), each 256 seals one transaction.
-    public func seal(_ documents: [[UInt8]], sealName name: String) throws(ServiceError) -> [Sealed] {
-        try seal(documents.map { .content($0) }, with: name)
+    public func seal(_ documents: [[UInt8]], sealName name: String, format: DocumentFormat? = nil,
+                     placement: StampPlacement = StampPlacement()) throws(ServiceError) -> [Sealed] {
+        try seal(documents.map { .content($0) }, with: name, format: format, placement: placement)
     }
 
     public func checkpoint(size: Int?) throws(ServiceError) -> String {

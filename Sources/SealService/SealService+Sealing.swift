@@ -1,6 +1,7 @@
 public import Foundation
 public import SealCore
 public import SealArchive
+public import SealOFD
 import NIOPosix
 
 /// Sealing: the one pipeline every front end uses (CLI in-process, daemon, benchmark).
@@ -14,17 +15,20 @@ extension SealService {
     /// checkpoint. At most `inFlight` documents are held at a time. The first failure stops what
     /// has not started and is thrown; units already committed stay archived.
     public func seal(_ documents: [DocumentInput], with sealName: String, format: DocumentFormat? = nil,
-                     by caller: Caller = .directoryOwner, inFlight: Int = 16 * unitSize) async throws(ServiceError) -> [Sealed] {
+                     placement: StampPlacement = StampPlacement(), by caller: Caller = .directoryOwner,
+                     inFlight: Int = 16 * unitSize) async throws(ServiceError) -> [Sealed] {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[Sealed], ServiceError>, Never>) in
-            startSealing(documents, with: sealName, format: format, by: caller, inFlight: inFlight) { continuation.resume(returning: $0) }
+            startSealing(documents, with: sealName, format: format, placement: placement, by: caller, inFlight: inFlight) {
+                continuation.resume(returning: $0)
+            }
         }
         return try result.get()
     }
 
     /// One document through `seal(_:with:format:by:inFlight:)`: what the daemon answers a request with.
     public func seal(_ document: DocumentInput, with sealName: String, format: DocumentFormat? = nil,
-                     by caller: Caller = .directoryOwner) async throws(ServiceError) -> Sealed {
-        guard let sealed = try await seal([document], with: sealName, format: format, by: caller).first else {
+                     placement: StampPlacement = StampPlacement(), by caller: Caller = .directoryOwner) async throws(ServiceError) -> Sealed {
+        guard let sealed = try await seal([document], with: sealName, format: format, placement: placement, by: caller).first else {
             throw .archive("the archive gave no answer")
         }
         return sealed
@@ -34,10 +38,11 @@ extension SealService {
     /// benchmark): it waits on the calling thread. Safe on any thread, the cooperative pool's
     /// included, since the pipeline runs on the service's own threads and never awaits.
     public func seal(_ documents: [DocumentInput], with sealName: String, format: DocumentFormat? = nil,
-                     by caller: Caller = .directoryOwner, inFlight: Int = 16 * unitSize) throws(ServiceError) -> [Sealed] {
+                     placement: StampPlacement = StampPlacement(), by caller: Caller = .directoryOwner,
+                     inFlight: Int = 16 * unitSize) throws(ServiceError) -> [Sealed] {
         let done = DispatchSemaphore(value: 0)
         let outcome = SealingOutcome()
-        startSealing(documents, with: sealName, format: format, by: caller, inFlight: inFlight) { result in
+        startSealing(documents, with: sealName, format: format, placement: placement, by: caller, inFlight: inFlight) { result in
             outcome.result = result
             done.signal()
         }
@@ -49,7 +54,8 @@ extension SealService {
     /// The pipeline itself, answering `done` once: the caller's access is checked on the
     /// service's threads, then documents are handed to them `inFlight` at a time, each next one
     /// as an earlier one is answered, so no thread ever waits for room.
-    func startSealing(_ documents: [DocumentInput], with sealName: String, format requested: DocumentFormat?, by caller: Caller,
+    func startSealing(_ documents: [DocumentInput], with sealName: String, format requested: DocumentFormat?,
+                      placement: StampPlacement, by caller: Caller,
                       inFlight: Int, then done: @escaping @Sendable (Result<[Sealed], ServiceError>) -> Void) {
         runtime.threads.submit { [self] state in
             guard case .active = state else { return done(.failure(.remote(.unavailable, "the service is shutting down"))) }
@@ -59,7 +65,9 @@ extension SealService {
                     DocumentFormat.detached(for: try runtime.signers.signer(for: sealName, load: signer(for:)))
                 }
                 SealingBatch(documents: documents, unitSize: Self.unitSize, inFlight: max(Self.unitSize, inFlight),
-                             prepare: { [self] document throws(ServiceError) in try prepare(document, with: sealName, format: format) },
+                             prepare: { [self] document throws(ServiceError) in
+                                 try prepare(document, with: sealName, format: format, placement: placement)
+                             },
                              archive: { [self] unit, answer in archive(unit, format: format, then: answer) },
                              submit: { [runtime] work in runtime.threads.submit { work($0 == .active) } },
                              done: done).start()
@@ -78,28 +86,29 @@ extension SealService {
 
     /// A seal made and ready to archive, with the writer it goes to.
     struct Prepared: Sendable {
-        let item: Archive.Item
+        let preparation: Preparation
         let writer: GroupCommit
     }
 
     /// Stage one, on a service thread: the signer (loaded once and kept, see `SignerCache`), the
     /// format's preparation, the signature and the time-stamp.
-    func prepare(_ document: DocumentInput, with sealName: String, format: DocumentFormat) throws(ServiceError) -> Prepared {
+    func prepare(_ document: DocumentInput, with sealName: String, format: DocumentFormat,
+                 placement: StampPlacement) throws(ServiceError) -> Prepared {
         if case .digest = document, !format.sealsDigests { throw .invalidArgument("a \(format) seal needs the document, not its digest") }
         let signer = try runtime.signers.signer(for: sealName, load: signer(for:))
-        return Prepared(item: try format.prepare(document, with: signer), writer: try writer())
+        return Prepared(preparation: try format.prepare(document, with: signer, placement: placement), writer: try writer())
     }
 
     /// Stage two: `unit` archived together through the writer, then each result with its
     /// receipt; `done` is called on the writer's thread.
     func archive(_ unit: [Prepared], format: DocumentFormat, then done: @escaping @Sendable (Result<[Sealed], ServiceError>) -> Void) {
         guard let writer = unit.first?.writer else { return done(.success([])) }
-        writer.enqueue(unit.map { .seal($0.item) }) { committed in
+        writer.enqueue(unit.map { .seal($0.preparation.item) }) { committed in
             done(Result { () throws(ServiceError) -> [Sealed] in
                 var sealed: [Sealed] = []
                 for (prepared, result) in zip(unit, try committed.get()) {
                     guard case .receipt(let receipt) = result else { throw .archive("the archive answered a seal without a receipt") }
-                    sealed.append(Sealed(format: format, bytes: try format.finish(prepared.item, archivedAs: receipt), receipt: receipt))
+                    sealed.append(Sealed(format: format, bytes: try prepared.preparation.finish(receipt), receipt: receipt))
                 }
                 return sealed
             })

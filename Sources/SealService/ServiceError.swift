@@ -29,6 +29,8 @@ public enum ServiceError: Error, Sendable, CustomStringConvertible, Equatable {
     case badStatusList(String)
     /// An electronic seal or SES signature (GB/T 38540, GM/T 0031) that cannot be read.
     case badElectronicSeal(String)
+    /// A document (an OFD package) that cannot be read or sealed as given.
+    case badDocument(String)
     /// The seal has no GB/T 38540 seal object (it is not an SM2 seal).
     case noElectronicSeal(String)
     /// The archive's storage refuses writes for now (full disk, read-only file system).
@@ -45,7 +47,7 @@ public enum ServiceError: Error, Sendable, CustomStringConvertible, Equatable {
     public var category: Category {
         switch self {
         case .invalidArgument, .invalidSealName: .usage
-        case .badTrustBundle, .badRevocationList, .badStatusList, .badElectronicSeal: .badInput
+        case .badTrustBundle, .badRevocationList, .badStatusList, .badElectronicSeal, .badDocument: .badInput
         case .fileNotFound, .fileUnreadable: .missingFile
         case .unknownSeal, .noAuthority, .noElectronicSeal: .notFound
         case .authorityExists, .directoryNotEmpty, .sealExists, .refused, .sealNotUsable, .conflict: .conflict
@@ -64,6 +66,7 @@ public enum ServiceError: Error, Sendable, CustomStringConvertible, Equatable {
         case .invalidSealName(let name): "invalid seal name '\(name)': use 1-64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit"
         case .sealExists(let name): "a seal named '\(name)' already exists"
         case .unknownSeal(let name): "no seal named '\(name)' (see `seal seals`)"
+        case .badDocument(let why): why
         case .noElectronicSeal(let name): "seal '\(name)' has no GB/T 38540 seal object: only SM2 seals have one"
         case .sealNotUsable(let name, let why): "seal '\(name)' cannot sign: \(why)"
         case .passphraseRequired: "the keys are encrypted: set SEAL_PASSPHRASE or use --passphrase-file"

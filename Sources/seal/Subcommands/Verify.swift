@@ -9,7 +9,9 @@ extension SealCommand {
             discussion: """
                 Offline with --trust BUNDLE (from `seal trust export`): the seal's embedded archive receipt is \
                 checked against the bundle's log key. Online with --data DIR: against the authority's own root \
-                and log, and a seal without a receipt is looked up in the archive.
+                and log, and a seal without a receipt is looked up in the archive. An OFD document is verified \
+                signature by signature, each with its References and its receipt in the package; the document's \
+                verdict is the worst of them.
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -36,39 +38,78 @@ extension SealCommand {
         var json = false
 
         func run() throws {
-            let report: VerificationReport
+            let indication: Indication
             do {
                 let document = try AtomicFile.read(URL(fileURLWithPath: file))
-                let sealPath = signature ?? (FileManager.default.fileExists(atPath: file + ".p7s") || !FileManager.default.fileExists(atPath: file + ".ses")
-                    ? file + ".p7s" : file + ".ses")
-                let seal = try AtomicFile.read(URL(fileURLWithPath: sealPath))
-                let receiptPath = receipt ?? (FileManager.default.fileExists(atPath: sealPath + ".receipt") ? sealPath + ".receipt" : nil)
-                let receiptBytes = try receiptPath.map { path throws(ServiceError) in try AtomicFile.read(path: path) }
                 let crls = try crl.map { path throws(ServiceError) in
                     try SealService.revocationList(try AtomicFile.read(URL(fileURLWithPath: path)))
                 }
-                if let trust {
-                    let bundle = try SealService.trustBundle(pem: try AtomicFile.read(URL(fileURLWithPath: trust)))
-                    let list = try status.map { path throws(ServiceError) in
-                        try SealService.documentStatusList(try AtomicFile.read(URL(fileURLWithPath: path)), trust: bundle)
+                // An OFD carries its signatures: every one is checked, unless a detached one is named.
+                if signature == nil && SealService.isOFD(document) {
+                    let report = try verifyDocument(document, crls: crls)
+                    if json { try Console.printJSON(report) } else {
+                        print(report.summary)
+                        for signature in report.signatures { print("  \(signature.id) \(signature.location): \(signature.report.summary)") }
                     }
-                    report = try SealService.verify(seal: seal, document: document, receipt: receiptBytes, trust: bundle,
-                                                    revocationLists: crls, statusList: list)
-                } else if global.socketPath != nil || global.dataDirectory.exists {
-                    let service = try global.operations()
-                    let list = try status.map { path throws(ServiceError) in
-                        try SealService.documentStatusList(try AtomicFile.read(URL(fileURLWithPath: path)), trust: try service.trustBundle())
-                    }
-                    report = try service.verify(seal: seal, document: document, receipt: receiptBytes, revocationLists: crls, statusList: list)
+                    indication = report.indication
                 } else {
-                    throw ServiceError.invalidArgument("nothing to trust: give --trust BUNDLE (from `seal trust export`), --data DIR or --socket PATH")
+                    let report = try verifySeal(document, crls: crls)
+                    if json { try Console.printJSON(report) } else { print(report.summary) }
+                    indication = report.indication
                 }
             } catch let error as ServiceError {
                 Console.error(error.description)
                 throw ExitCode(Console.verifyExitStatus(for: error))
             }
-            if json { try Console.printJSON(report) } else { print(report.summary) }
-            throw ExitCode(report.indication.exitCode)
+            throw ExitCode(indication.exitCode)
+        }
+
+        /// The trust to verify against: a bundle (offline), or the authority itself.
+        enum Trust {
+            case bundle(TrustBundle, DocumentStatusList?)
+            case authority(any SealOperations, DocumentStatusList?)
+        }
+
+        func trustSource() throws(ServiceError) -> Trust {
+            if let trust {
+                let bundle = try SealService.trustBundle(pem: try AtomicFile.read(URL(fileURLWithPath: trust)))
+                let list = try status.map { path throws(ServiceError) in
+                    try SealService.documentStatusList(try AtomicFile.read(URL(fileURLWithPath: path)), trust: bundle)
+                }
+                return .bundle(bundle, list)
+            }
+            guard global.socketPath != nil || global.dataDirectory.exists else {
+                throw ServiceError.invalidArgument("nothing to trust: give --trust BUNDLE (from `seal trust export`), --data DIR or --socket PATH")
+            }
+            let service = try global.operations()
+            let list = try status.map { path throws(ServiceError) in
+                try SealService.documentStatusList(try AtomicFile.read(URL(fileURLWithPath: path)), trust: try service.trustBundle())
+            }
+            return .authority(service, list)
+        }
+
+        func verifySeal(_ document: [UInt8], crls: [RevocationList]) throws(ServiceError) -> VerificationReport {
+            let sealPath = signature ?? (FileManager.default.fileExists(atPath: file + ".p7s") || !FileManager.default.fileExists(atPath: file + ".ses")
+                ? file + ".p7s" : file + ".ses")
+            let seal = try AtomicFile.read(URL(fileURLWithPath: sealPath))
+            let receiptPath = receipt ?? (FileManager.default.fileExists(atPath: sealPath + ".receipt") ? sealPath + ".receipt" : nil)
+            let receiptBytes = try receiptPath.map { path throws(ServiceError) in try AtomicFile.read(path: path) }
+            switch try trustSource() {
+            case .bundle(let bundle, let list):
+                return try SealService.verify(seal: seal, document: document, receipt: receiptBytes, trust: bundle,
+                                              revocationLists: crls, statusList: list)
+            case .authority(let service, let list):
+                return try service.verify(seal: seal, document: document, receipt: receiptBytes, revocationLists: crls, statusList: list)
+            }
+        }
+
+        func verifyDocument(_ document: [UInt8], crls: [RevocationList]) throws(ServiceError) -> DocumentVerificationReport {
+            switch try trustSource() {
+            case .bundle(let bundle, let list):
+                return try SealService.verifyDocument(document, trust: bundle, revocationLists: crls, statusList: list)
+            case .authority(let service, let list):
+                return try service.verifyDocument(document, revocationLists: crls, statusList: list)
+            }
         }
     }
 }

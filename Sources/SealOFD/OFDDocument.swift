@@ -1,0 +1,153 @@
+public import Foundation
+
+/// The first document of an OFD package: where its description, pages and signatures are.
+public struct OFDDocument: Sendable {
+    public let package: OFDPackage
+    /// OFD.xml as received.
+    let entry: [UInt8]
+    /// Zip name of the document description (Doc_0/Document.xml).
+    public let documentName: String
+    /// Zip name of Signatures.xml, when the document has signatures.
+    public let signaturesName: String?
+    public let pages: [Page]
+
+    public struct Page: Sendable, Equatable {
+        /// The page's ID, which a StampAnnot's PageRef names (not its index).
+        public let id: String
+        public let contentName: String?
+        /// Width and height in millimetres.
+        public let size: (width: Double, height: Double)
+
+        public static func == (left: Page, right: Page) -> Bool {
+            left.id == right.id && left.contentName == right.contentName && left.size == right.size
+        }
+    }
+
+    static let entryName = "OFD.xml"
+    /// A4, when neither the document nor the page says.
+    static let defaultPageSize = (width: 210.0, height: 297.0)
+
+    public init(package: OFDPackage) throws(OFDError) {
+        self.package = package
+        guard package.contains(Self.entryName) else { throw .notAPackage("no OFD.xml at the package root") }
+        entry = try package.file(Self.entryName)
+        let root = try OFDXMLNode.parse(entry, name: Self.entryName)
+        guard root.name == "OFD", let body = root.child("DocBody"), let docRoot = body.child("DocRoot")?.trimmedText,
+              let documentName = OFDPath.resolve(docRoot, from: Self.entryName) else {
+            throw .badXML(Self.entryName, "no DocBody with a DocRoot")
+        }
+        guard package.contains(documentName) else { throw .missing(documentName) }
+        self.documentName = documentName
+        if let signatures = body.child("Signatures")?.trimmedText, !signatures.isEmpty {
+            guard let name = OFDPath.resolve(signatures, from: Self.entryName) else {
+                throw .badXML(Self.entryName, "the Signatures location \(signatures.debugDescription) leaves the package")
+            }
+            signaturesName = name
+        } else {
+            signaturesName = nil
+        }
+        let document = try OFDXMLNode.parse(try package.file(documentName), name: documentName)
+        let common = Self.size(of: document.child("CommonData")?.child("PageArea")) ?? Self.defaultPageSize
+        var pages: [Page] = []
+        for page in document.child("Pages")?.all("Page") ?? [] {
+            guard let id = page.attributes["ID"] else { throw .badXML(documentName, "a Page without an ID") }
+            let content = page.attributes["BaseLoc"].flatMap { OFDPath.resolve($0, from: documentName) }
+            var size = common
+            if let content, package.contains(content), let area = try? OFDXMLNode.parse(try package.file(content), name: content).child("Area") {
+                size = Self.size(of: area) ?? common
+            }
+            pages.append(Page(id: id, contentName: content, size: size))
+        }
+        guard !pages.isEmpty else { throw .badXML(documentName, "the document has no pages") }
+        self.pages = pages
+    }
+
+    /// A PageArea's PhysicalBox ("0 0 210 297") as width and height.
+    static func size(of area: OFDXMLNode?) -> (width: Double, height: Double)? {
+        guard let box = area?.child("PhysicalBox")?.trimmedText else { return nil }
+        let numbers = box.split(whereSeparator: { $0 == " " || $0 == "," }).compactMap { Double($0) }
+        guard numbers.count == 4, numbers[2] > 0, numbers[3] > 0 else { return nil }
+        return (numbers[2], numbers[3])
+    }
+
+    /// The signatures the document lists, in order.
+    public func signatures() throws(OFDError) -> [OFDSignatureEntry] {
+        guard let signaturesName else { return [] }
+        guard package.contains(signaturesName) else { throw .missing(signaturesName) }
+        let list = try OFDXMLNode.parse(try package.file(signaturesName), name: signaturesName)
+        guard list.name == "Signatures" else { throw .badXML(signaturesName, "the root element is not Signatures") }
+        var entries: [OFDSignatureEntry] = []
+        for signature in list.all("Signature") {
+            guard let location = signature.attributes["BaseLoc"], let name = OFDPath.resolve(location, from: signaturesName) else {
+                throw .badXML(signaturesName, "a Signature without a BaseLoc inside the package")
+            }
+            entries.append(OFDSignatureEntry(id: signature.attributes["ID"] ?? "", type: signature.attributes["Type"] ?? "Seal",
+                                             location: location, descriptionName: name))
+        }
+        return entries
+    }
+}
+
+/// One entry of Signatures.xml.
+public struct OFDSignatureEntry: Sendable, Equatable {
+    public let id: String
+    /// "Seal" (an electronic seal, the default) or "Sign" (a plain digital signature).
+    public let type: String
+    /// BaseLoc as written.
+    public let location: String
+    /// Zip name of its Signature.xml.
+    public let descriptionName: String
+}
+
+/// A signature's description (Signature.xml): what it protects and where its value is. Its bytes
+/// as received are what the signer hashed into dataHash.
+public struct OFDSignatureDescription: Sendable {
+    public let name: String
+    public let bytes: [UInt8]
+    public let checkMethod: String
+    public let references: [Reference]
+    /// Zip name of SignedValue.dat.
+    public let signedValueName: String
+    /// Zip name of Seal.esl, when the description names one.
+    public let sealName: String?
+    public let stamps: [Stamp]
+
+    public struct Reference: Sendable, Equatable {
+        /// FileRef as written.
+        public let location: String
+        /// Zip name, nil when the location leaves the package.
+        public let name: String?
+        /// The CheckValue, decoded from base64 (nil when it is not base64).
+        public let checkValue: [UInt8]?
+    }
+
+    public struct Stamp: Sendable, Equatable {
+        public let id: String
+        public let pageRef: String
+        public let boundary: String
+        public let clip: String?
+    }
+
+    public init(name: String, package: OFDPackage) throws(OFDError) {
+        self.name = name
+        bytes = try package.file(name)
+        let root = try OFDXMLNode.parse(bytes, name: name)
+        guard root.name == "Signature", let info = root.child("SignedInfo") else { throw .badXML(name, "no Signature with SignedInfo") }
+        guard let value = root.child("SignedValue")?.trimmedText, let valueName = OFDPath.resolve(value, from: name) else {
+            throw .badXML(name, "no SignedValue inside the package")
+        }
+        signedValueName = valueName
+        sealName = info.child("Seal")?.child("BaseLoc").flatMap { OFDPath.resolve($0.trimmedText, from: name) }
+        let references = info.child("References")
+        checkMethod = references?.attributes["CheckMethod"] ?? "MD5"
+        self.references = (references?.all("Reference") ?? []).map { reference in
+            let location = reference.attributes["FileRef"] ?? ""
+            return Reference(location: location, name: OFDPath.resolve(location, from: name),
+                             checkValue: Data(base64Encoded: reference.child("CheckValue")?.trimmedText ?? "").map { Array($0) })
+        }
+        stamps = info.all("StampAnnot").map { stamp in
+            Stamp(id: stamp.attributes["ID"] ?? "", pageRef: stamp.attributes["PageRef"] ?? "", boundary: stamp.attributes["Boundary"] ?? "",
+                  clip: stamp.attributes["Clip"])
+        }
+    }
+}

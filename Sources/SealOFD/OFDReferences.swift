@@ -1,0 +1,42 @@
+import Foundation
+public import SealCore
+
+/// What a signature's References say of the package now: every protected file hashed again
+/// with the CheckMethod, as stored in the zip.
+public struct OFDReferenceCheck: Sendable, Equatable {
+    public let total: Int
+    /// Files whose hash differs from their CheckValue.
+    public let changed: [String]
+    /// Files the References name that the package lacks (or that lie outside it).
+    public let missing: [String]
+    /// A CheckMethod Seal does not compute (MD5, SHA-1, SM3 with a key), when so.
+    public let unsupportedMethod: String?
+
+    public var holds: Bool { unsupportedMethod == nil && changed.isEmpty && missing.isEmpty && total > 0 }
+
+    /// The digest a CheckMethod names: SM3 as its OID or its name.
+    static func digest(for method: String) -> DigestAlgorithm? {
+        switch method.trimmingCharacters(in: .whitespaces).uppercased() {
+        case "1.2.156.10197.1.401", "SM3": .sm3
+        default: nil
+        }
+    }
+}
+
+extension OFDSignatureDescription {
+    public func checkReferences(in package: OFDPackage) -> OFDReferenceCheck {
+        guard let digest = OFDReferenceCheck.digest(for: checkMethod) else {
+            return OFDReferenceCheck(total: references.count, changed: [], missing: [], unsupportedMethod: checkMethod)
+        }
+        var changed: [String] = []
+        var missing: [String] = []
+        for reference in references {
+            guard let name = reference.name, package.contains(name), let bytes = try? package.file(name) else {
+                missing.append(reference.location)
+                continue
+            }
+            if reference.checkValue != digest.hash(bytes) { changed.append(reference.location) }
+        }
+        return OFDReferenceCheck(total: references.count, changed: changed, missing: missing, unsupportedMethod: nil)
+    }
+}

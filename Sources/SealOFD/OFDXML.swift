@@ -1,0 +1,99 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// An OFD XML file read into a small tree: local element names (the "ofd:" prefix dropped),
+/// attributes and text. Only for reading what a file says; Seal never writes back a file it
+/// read. A document type declaration is refused outright: OFD needs none, and it is where
+/// entity expansion and external entities live.
+struct OFDXMLNode: Sendable {
+    var name: String
+    /// The name as written, prefix included ("ofd:Signatures").
+    var qualifiedName: String
+    var attributes: [String: String]
+    var children: [OFDXMLNode] = []
+    var text = ""
+
+    /// Files larger than this are not OFD descriptions (page content included).
+    static let maximumSize = 32 * 1024 * 1024
+    static let maximumDepth = 64
+
+    static func parse(_ bytes: [UInt8], name: String) throws(OFDError) -> OFDXMLNode {
+        guard bytes.count <= maximumSize else { throw .refused("\(name) is larger than \(maximumSize / 1024 / 1024) MiB") }
+        if bytes.firstRange(of: Array("<!DOCTYPE".utf8)) != nil || bytes.firstRange(of: Array("<!ENTITY".utf8)) != nil {
+            throw .refused("\(name) declares a document type or entities, which OFD never needs")
+        }
+        let builder = Builder()
+        let parser = XMLParser(data: Data(bytes))
+        parser.shouldResolveExternalEntities = false
+        parser.shouldProcessNamespaces = false
+        parser.delegate = builder
+        guard parser.parse(), builder.failure == nil, let root = builder.root else {
+            throw .badXML(name, builder.failure ?? "not well-formed XML (\(parser.parserError.map { "\($0)" } ?? "unknown error"))")
+        }
+        return root
+    }
+
+    /// The first child named `name`.
+    func child(_ name: String) -> OFDXMLNode? { children.first { $0.name == name } }
+    func all(_ name: String) -> [OFDXMLNode] { children.filter { $0.name == name } }
+    var trimmedText: String { text.trimmingCharacters(in: .whitespacesAndNewlines) }
+    /// The namespace prefix with its colon ("ofd:"), or "" when the element has none.
+    var prefix: String { qualifiedName.contains(":") ? String(qualifiedName.prefix { $0 != ":" }) + ":" : "" }
+
+    private final class Builder: NSObject, XMLParserDelegate {
+        var stack: [OFDXMLNode] = []
+        var root: OFDXMLNode?
+        var failure: String?
+
+        func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
+                    qualifiedName: String?, attributes: [String: String] = [:]) {
+            guard stack.count < OFDXMLNode.maximumDepth else {
+                failure = "nested deeper than \(OFDXMLNode.maximumDepth) elements"
+                parser.abortParsing()
+                return
+            }
+            var local: [String: String] = [:]
+            for (key, value) in attributes { local[Self.localName(key)] = value }
+            stack.append(OFDXMLNode(name: Self.localName(elementName), qualifiedName: elementName, attributes: local))
+        }
+
+        func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
+            guard let node = stack.popLast() else { return }
+            if stack.isEmpty { root = node } else { stack[stack.count - 1].children.append(node) }
+        }
+
+        func parser(_ parser: XMLParser, foundCharacters string: String) {
+            guard !stack.isEmpty else { return }
+            stack[stack.count - 1].text += string
+        }
+
+        func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
+            if failure == nil { failure = "not well-formed XML (\(parseError))" }
+        }
+
+        static func localName(_ name: String) -> String {
+            name.split(separator: ":").last.map(String.init) ?? name
+        }
+    }
+}
+
+/// Text and attribute values written into XML Seal makes.
+enum XMLText {
+    static func escaped(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.count)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}

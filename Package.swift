@@ -132,6 +132,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SealOFDTests",
+            dependencies: ["SealOFD", "SealCore", "SealTestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SealArchiveTests",
             dependencies: ["SealArchive", "SealCore", "SealTestSupport"],
             swiftSettings: swiftSettings

@@ -115,23 +115,7 @@ import SealService
                                           in: fixture.base)
         #expect(emptyID.status != 0)
 
-        let layout = try TestSupport.run("openssl", ["asn1parse", "-inform", "DER", "-in", "licence.txt.ses"], in: fixture.base)
-        let lines = layout.stdout.split(separator: "\n")
-        // TBS_Sign is the first element at depth 1; the signature is the depth-1 BIT STRING.
-        let tbsOffset = try #require(lines.first { $0.contains("d=1") }.flatMap { Int($0.prefix { $0 != ":" }.trimmingCharacters(in: .whitespaces)) })
-        let signatureLine = try #require(lines.last { $0.contains("d=1") && $0.contains("BIT STRING") })
-        let signatureOffset = try #require(Int(signatureLine.prefix { $0 != ":" }.trimmingCharacters(in: .whitespaces)))
-        let headerLength = try #require(signatureLine.firstMatch(of: /hl=(\d+)/).flatMap { Int($0.1) })
-        let length = try #require(signatureLine.firstMatch(of: /\sl= *(\d+)/).flatMap { Int($0.1) })
-        let ses = fixture.bytes("licence.txt.ses")
-        try Data(ses[(signatureOffset + headerLength + 1)..<(signatureOffset + headerLength + length)]).write(to: fixture.base.appendingPathComponent("sig.der"))
-        #expect(try TestSupport.run("openssl", ["asn1parse", "-inform", "DER", "-in", "licence.txt.ses", "-strparse", "\(tbsOffset)", "-noout",
-                                                "-out", "tbs.der"], in: fixture.base).status == 0)
-        _ = try TestSupport.run("openssl", ["x509", "-in", "data/seals/market/certificate.pem", "-pubkey", "-noout", "-out", "market.pub"],
-                                in: fixture.base)
-        let verified = try TestSupport.run("openssl", ["dgst", "-sm3", "-verify", "market.pub", "-sigopt", "distid:1234567812345678",
-                                                       "-signature", "sig.der", "tbs.der"], in: fixture.base)
-        #expect(verified.stdout.contains("Verified OK"), "\(verified.stderr)")
+        #expect(try Self.opensslVerifiesSignature(in: "licence.txt.ses", certificate: "data/seals/market/certificate.pem", at: fixture.base))
 
         let sm3 = try TestSupport.run("openssl", ["dgst", "-sm3", "-r", "licence.txt"], in: fixture.base)
         let hash = try #require(sm3.stdout.split(separator: " ").first.map(String.init))
@@ -160,5 +144,121 @@ import SealService
                                            environment: Self.environment, in: other)
         #expect(refused.status == 64)
         #expect(refused.stderr.contains("an SM2 seal needs an SM2 authority"))
+    }
+
+    /// OpenSSL checks the signer's signature of an SES_Signature file over its TBS_Sign, both cut
+    /// out by `openssl asn1parse`: TBS_Sign is the first element at depth 1, the signature the
+    /// depth-1 BIT STRING.
+    static func opensslVerifiesSignature(in file: String, certificate: String, at base: URL) throws -> Bool {
+        let layout = try TestSupport.run("openssl", ["asn1parse", "-inform", "DER", "-in", file], in: base)
+        let lines = layout.stdout.split(separator: "\n")
+        let tbsOffset = try #require(lines.first { $0.contains("d=1") }.flatMap { Int($0.prefix { $0 != ":" }.trimmingCharacters(in: .whitespaces)) })
+        let signatureLine = try #require(lines.last { $0.contains("d=1") && $0.contains("BIT STRING") })
+        let signatureOffset = try #require(Int(signatureLine.prefix { $0 != ":" }.trimmingCharacters(in: .whitespaces)))
+        let headerLength = try #require(signatureLine.firstMatch(of: /hl=(\d+)/).flatMap { Int($0.1) })
+        let length = try #require(signatureLine.firstMatch(of: /\sl= *(\d+)/).flatMap { Int($0.1) })
+        let ses = TestSupport.bytes(base.appendingPathComponent(file))
+        try Data(ses[(signatureOffset + headerLength + 1)..<(signatureOffset + headerLength + length)]).write(to: base.appendingPathComponent("sig.der"))
+        guard try TestSupport.run("openssl", ["asn1parse", "-inform", "DER", "-in", file, "-strparse", "\(tbsOffset)", "-noout",
+                                              "-out", "tbs.der"], in: base).status == 0 else { return false }
+        _ = try TestSupport.run("openssl", ["x509", "-in", certificate, "-pubkey", "-noout", "-out", "signer.pub"], in: base)
+        let verified = try TestSupport.run("openssl", ["dgst", "-sm3", "-verify", "signer.pub", "-sigopt", "distid:1234567812345678",
+                                                       "-signature", "sig.der", "tbs.der"], in: base)
+        return verified.stdout.contains("Verified OK")
+    }
+
+    /// SM3 of a file, base64, by OpenSSL.
+    static func opensslSM3(_ path: String, at base: URL) throws -> String {
+        let output = try TestSupport.run("openssl", ["dgst", "-sm3", "-binary", "-out", "digest.bin", path], in: base)
+        guard output.status == 0 else { throw InteropFailure(description: output.stderr) }
+        return Data(TestSupport.bytes(base.appendingPathComponent("digest.bin"))).base64EncodedString()
+    }
+
+    /// The shared tax invoice (two signatures' worth of pages, sealed by KingGrid) sealed again
+    /// with an SM2 seal: the package is checked with unzip and OpenSSL, not Seal's reader.
+    @Test func anOFDIsSealedInPlaceAndOpenSSLAgreesWithEveryHash() throws {
+        let fixture = try Self.fixture.get()
+        let invoice = TestSupport.bytes(ExternalVectors.url("ses/v4_kinggrid_cq-tax-test_invoice.ofd"))
+        try Data(invoice).write(to: fixture.base.appendingPathComponent("invoice.ofd"))
+        let signed = try TestSupport.seal(["sign", "invoice.ofd", "--data", "data", "--seal", "market"], environment: Self.environment,
+                                          in: fixture.base)
+        #expect(signed.status == 0, "\(signed.stderr)")
+        #expect(signed.stdout == "Sealed invoice.ofd -> invoice.sealed.ofd\n")
+        #expect(fixture.bytes("invoice.ofd") == invoice, "the input was changed")
+
+        let unpacked = fixture.base.appendingPathComponent("unpacked")
+        try? FileManager.default.removeItem(at: unpacked)
+        let unzip = try TestSupport.run("unzip", ["-q", "-o", "invoice.sealed.ofd", "-d", "unpacked"], in: fixture.base)
+        #expect(unzip.status == 0, "\(unzip.stderr)")
+        let description = String(decoding: TestSupport.bytes(unpacked.appendingPathComponent("Doc_0/Signs/Sign_1/Signature.xml")), as: UTF8.self)
+        let references = description.matches(of: /<ofd:Reference FileRef="\/([^"]+)"><ofd:CheckValue>([^<]+)<\/ofd:CheckValue>/)
+        #expect(references.count == 23)
+        for reference in references {
+            #expect(try Self.opensslSM3("unpacked/\(reference.1)", at: fixture.base) == String(reference.2), "\(reference.1)")
+        }
+        #expect(!references.contains { $0.1.hasSuffix("Signatures.xml") || $0.1.hasSuffix("SealReceipt.der") || $0.1.hasPrefix("Doc_0/Signs/Sign_1/") })
+        // dataHash is SM3 of Signature.xml as stored; the signature over TBS_Sign verifies in OpenSSL.
+        let inspected = try TestSupport.seal(["inspect", "--json", "unpacked/Doc_0/Signs/Sign_1/SignedValue.dat"], in: fixture.base)
+        let inspection = try JSONDecoder().decode(Inspection.self, from: Data(inspected.stdout.utf8))
+        let dataHash = try Self.opensslSM3("unpacked/Doc_0/Signs/Sign_1/Signature.xml", at: fixture.base)
+        #expect(inspection.signature?.dataHash == Data(base64Encoded: dataHash).map { Array($0).hex })
+        #expect(inspection.signature?.propertyInfo == "/Doc_0/Signs/Sign_1/Signature.xml")
+        #expect(try Self.opensslVerifiesSignature(in: "unpacked/Doc_0/Signs/Sign_1/SignedValue.dat",
+                                                  certificate: "data/seals/market/certificate.pem", at: fixture.base))
+
+        // Both signatures verify; KingGrid's roots are not in the bundle, so the document is INDETERMINATE.
+        let verified = try TestSupport.seal(["verify", "invoice.sealed.ofd", "--trust", "trust.pem", "--json"], in: fixture.base)
+        #expect(verified.status == 2, "\(verified.stdout)")
+        let report = try JSON.decoder().decode(DocumentVerificationReport.self, from: Data(verified.stdout.utf8))
+        #expect(report.signatures.map(\.report.indication) == [.indeterminate, .totalPassed])
+        #expect(report.signatures.map { $0.report.checks.first { $0.name == .references }?.outcome } == [.passed, .passed])
+        #expect(report.signatures[0].report.checks.first { $0.name == .signature }?.outcome == .passed)
+        #expect(report.signatures[1].report.archive.status == .archived)
+
+        // One changed byte in a page: both signatures name the file.
+        let script = """
+        import sys, zipfile
+        source, target = zipfile.ZipFile(sys.argv[1]), zipfile.ZipFile(sys.argv[2], 'w', zipfile.ZIP_DEFLATED)
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == 'Doc_0/Pages/Page_0/Content.xml':
+                data = data.replace(b'</ofd:Content>', b' </ofd:Content>', 1)
+            target.writestr(item, data)
+        target.close()
+        """
+        #expect(try TestSupport.run("python3", ["-c", script, "invoice.sealed.ofd", "tampered.ofd"], in: fixture.base).status == 0)
+        let tampered = try TestSupport.seal(["verify", "tampered.ofd", "--trust", "trust.pem", "--json"], in: fixture.base)
+        #expect(tampered.status == 1)
+        let broken = try JSON.decoder().decode(DocumentVerificationReport.self, from: Data(tampered.stdout.utf8))
+        #expect(broken.subIndication == .hashFailure)
+        for signature in broken.signatures {
+            #expect(signature.report.checks.first { $0.name == .references }?.detail == "changed after signing: /Doc_0/Pages/Page_0/Content.xml")
+        }
+    }
+
+    @Test func ridingSealsAndPlacementsThroughTheCLI() throws {
+        let fixture = try Self.fixture.get()
+        try Data(TestSupport.bytes(ExternalVectors.url("ses/v4_kinggrid_cq-tax-test_invoice.ofd"))).write(to: fixture.base.appendingPathComponent("five.ofd"))
+        let riding = try TestSupport.seal(["sign", "five.ofd", "--data", "data", "--seal", "tax", "--riding", "-o", "riding.ofd"],
+                                          environment: Self.environment, in: fixture.base)
+        #expect(riding.status == 0, "\(riding.stderr)")
+        let description = try TestSupport.run("unzip", ["-p", "riding.ofd", "Doc_0/Signs/Sign_1/Signature.xml"], in: fixture.base).stdout
+        let clips = description.matches(of: /Clip="([^"]+)"/).map { String($0.1) }
+        #expect(clips == ["0 0 8.4 30", "8.4 0 8.4 30", "16.8 0 8.4 30", "25.2 0 8.4 30", "33.6 0 8.4 30"], "\(description)")
+        #expect(try TestSupport.seal(["verify", "riding.ofd", "--data", "data"], environment: Self.environment, in: fixture.base).stdout
+            .contains("TOTAL-PASSED: sealed by Wuhan Tax Bureau"))
+
+        let offPage = try TestSupport.seal(["sign", "five.ofd", "--data", "data", "--seal", "tax", "--page", "9"], environment: Self.environment,
+                                           in: fixture.base)
+        #expect(offPage.status == 65)
+        #expect(offPage.stderr == "seal: error: refused OFD package: page 9 is not in the document (it has 5)\n")
+        let badAt = try TestSupport.seal(["sign", "five.ofd", "--data", "data", "--seal", "tax", "--at", "12"], environment: Self.environment,
+                                         in: fixture.base)
+        #expect(badAt.status == 64)
+        try Data("not a zip".utf8).write(to: fixture.base.appendingPathComponent("fake.ofd"))
+        let fake = try TestSupport.seal(["sign", "fake.ofd", "--data", "data", "--seal", "tax"], environment: Self.environment, in: fixture.base)
+        #expect(fake.status == 65)
+        #expect(fake.stderr.hasPrefix("seal: error: not an OFD package"))
+        #expect(!FileManager.default.fileExists(atPath: fixture.path("fake.sealed.ofd")))
     }
 }

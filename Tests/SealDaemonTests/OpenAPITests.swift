@@ -99,5 +99,20 @@ import SealTestSupport
                                           contentType: "application/json")
         #expect(verified.status == 200)
         #expect(String(decoding: verified.body, as: UTF8.self).contains("\"indication\" : \"TOTAL-PASSED\""), "\(String(decoding: verified.body, as: UTF8.self))")
+
+        // An OFD is sealed in place (the last page unless a query says), and verified whole.
+        let invoice = TestSupport.bytes(ExternalVectors.url("ses/v4_kinggrid_cq-tax-test_invoice.ofd"))
+        let ofd = try daemon.request("POST", "/v1/seals/gov?page=2&x=20&y=30", body: invoice, contentType: "application/ofd")
+        #expect(ofd.status == 201, "\(String(decoding: ofd.body, as: UTF8.self))")
+        #expect(ofd.header("Content-Type") == "application/ofd" && documented.contains("application/ofd"))
+        let whole = try daemon.request("POST", "/v1/verify", body: try json(["document": Data(ofd.body).base64EncodedString()]),
+                                       contentType: "application/json")
+        #expect(whole.status == 200)
+        let report = try JSON.decoder().decode(DocumentVerificationReport.self, from: Data(whole.body))
+        #expect(report.signatures.map { $0.report.indication } == [.totalFailed, .totalPassed], "online, the archive does not hold KingGrid's seal")
+        #expect(report.signatures.last?.report.checks.contains { $0.name == .references && $0.outcome == .passed } == true)
+        let misplaced = try daemon.request("POST", "/v1/seals/gov?x=20", body: invoice, contentType: "application/ofd")
+        #expect(misplaced.status == 400)
+        #expect(String(decoding: misplaced.body, as: UTF8.self).contains("give both x and y, or neither"))
     }
 }

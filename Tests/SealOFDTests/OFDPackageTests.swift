@@ -1,0 +1,180 @@
+import Foundation
+import Testing
+import SealTestSupport
+import ZIPFoundation
+import SealCore
+@testable import SealOFD
+
+/// OFD packages as producers write them and as attackers might: paths, limits, the signature
+/// structure of a real tax invoice, and the package Seal writes around a new signature.
+@Suite struct OFDPackageTests {
+    static let invoice = TestSupport.bytes(ExternalVectors.url("ses/v4_kinggrid_cq-tax-test_invoice.ofd"))
+    static let seal = try! ElectronicSeal(der: TestSupport.bytes(ExternalVectors.url("ses/seal_v4_ofdrw.esl")))
+
+    /// A zip of `files` (name → bytes), deflated or stored.
+    static func zip(_ files: [(String, [UInt8])], compressed: Bool = true) throws -> [UInt8] {
+        let archive = try Archive(data: Data(), accessMode: .create)
+        for (name, bytes) in files {
+            let data = Data(bytes)
+            try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: compressed ? .deflate : .none) {
+                data.subdata(in: Int($0)..<Int($0) + $1)
+            }
+        }
+        return Array(try #require(archive.data))
+    }
+
+    @Test(arguments: [
+        ("/Doc_0/Document.xml", "OFD.xml", "Doc_0/Document.xml"),
+        ("Doc_0/Signs/Signatures.xml", "OFD.xml", "Doc_0/Signs/Signatures.xml"),
+        ("//Doc_0/Pages/Page_0/Content.xml", "Doc_0/Signs/Sign_0/Signature.xml", "Doc_0/Pages/Page_0/Content.xml"),
+        ("Sign_0/Signature.xml", "Doc_0/Signs/Signatures.xml", "Doc_0/Signs/Sign_0/Signature.xml"),
+        ("SignedValue.dat", "Doc_0/Signs/Sign_0/Signature.xml", "Doc_0/Signs/Sign_0/SignedValue.dat"),
+        ("../Res/image.png", "Doc_0/Pages/Page_0.xml", "Doc_0/Res/image.png"),
+    ])
+    func locationsResolveAsProducersWriteThem(location: String, base: String, expected: String) {
+        #expect(OFDPath.resolve(location, from: base) == expected)
+    }
+
+    @Test(arguments: ["../../../etc/passwd", "/../x", "", "  ", "Doc_0/a\\b", "Doc_0/\u{0}x"])
+    func locationsOutsideThePackageAreRefused(location: String) {
+        #expect(OFDPath.resolve(location, from: "Doc_0/Signs/Signatures.xml") == nil)
+    }
+
+    @Test func hostilePackagesAreRefusedWithAReason() throws {
+        let ofd = Array("<ofd:OFD xmlns:ofd=\"http://www.ofdspec.org/2016\"/>".utf8)
+        #expect(throws: OFDError.refused("unsafe file name in the package: \"../evil.xml\"")) {
+            try OFDPackage(bytes: try Self.zip([("OFD.xml", ofd), ("../evil.xml", ofd)]))
+        }
+        // 8 MiB of zeros deflate to a few KiB: far beyond any real file's expansion.
+        let bomb = try Self.zip([("OFD.xml", ofd), ("Doc_0/bomb.xml", Array(repeating: 0, count: 8 * 1024 * 1024))])
+        #expect(throws: OFDError.refused("Doc_0/bomb.xml expands more than 1000 times (a zip bomb)")) { try OFDPackage(bytes: bomb) }
+        var small = OFDPackage.Limits()
+        small.fileSize = 16
+        #expect(throws: OFDError.refused("OFD.xml is larger than 0 MiB")) { try OFDPackage(bytes: try Self.zip([("OFD.xml", ofd)]), limits: small) }
+        var few = OFDPackage.Limits()
+        few.entries = 1
+        #expect(throws: OFDError.refused("the package has more than 1 entries")) {
+            try OFDPackage(bytes: try Self.zip([("OFD.xml", ofd), ("a.xml", ofd)]), limits: few)
+        }
+        #expect(throws: OFDError.self) { try OFDPackage(bytes: Array("PK\u{3}\u{4} not really a zip".utf8)) }
+        #expect(throws: OFDError.notAPackage("no OFD.xml at the package root")) {
+            try OFDDocument(package: try OFDPackage(bytes: try Self.zip([("Doc_0/Document.xml", ofd)])))
+        }
+        // Entity expansion never starts: a document type declaration is refused before parsing.
+        let laughs = Array("""
+            <?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>
+            <ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016"><ofd:DocBody><ofd:DocRoot>&lol2;</ofd:DocRoot></ofd:DocBody></ofd:OFD>
+            """.utf8)
+        #expect(throws: OFDError.refused("OFD.xml declares a document type or entities, which OFD never needs")) {
+            try OFDDocument(package: try OFDPackage(bytes: try Self.zip([("OFD.xml", laughs)])))
+        }
+        #expect(throws: OFDError.badXML("OFD.xml", "no DocBody with a DocRoot")) {
+            try OFDDocument(package: try OFDPackage(bytes: try Self.zip([("OFD.xml", ofd)])))
+        }
+    }
+
+    @Test func aRealInvoiceReadsAsItsProducerWroteIt() throws {
+        let document = try OFDDocument(package: try OFDPackage(bytes: Self.invoice))
+        #expect(document.documentName == "Doc_0/Document.xml")
+        #expect(document.signaturesName == "Doc_0/Signs/Signatures.xml")
+        #expect(document.pages.count == 5)
+        let signatures = try document.signatures()
+        #expect(signatures == [OFDSignatureEntry(id: "1", type: "Seal", location: "Sign_0/Signature.xml",
+                                                 descriptionName: "Doc_0/Signs/Sign_0/Signature.xml")])
+        let description = try OFDSignatureDescription(name: signatures[0].descriptionName, package: document.package)
+        #expect(description.checkMethod == "1.2.156.10197.1.401")
+        #expect(description.signedValueName == "Doc_0/Signs/Sign_0/SignedValue.dat")
+        #expect(description.references.count == 20)
+        #expect(!description.references.contains { $0.location.hasSuffix("Signatures.xml") || $0.location == "/OFD.xml" })
+        #expect(description.checkReferences(in: document.package) == OFDReferenceCheck(total: 20, changed: [], missing: [], unsupportedMethod: nil))
+    }
+
+    /// The package after sealing: every entry Seal did not write keeps its bytes (and its zip
+    /// record: same compressed size and CRC), Signatures.xml gains exactly one element, and the
+    /// earlier signature's References still hold.
+    @Test func sealingChangesOnlyWhatItMustAndTwiceInARow() throws {
+        let document = try OFDDocument(package: try OFDPackage(bytes: Self.invoice))
+        let provider = OFDSealing.Provider(name: "Seal", version: "test")
+        let sealing = try OFDSealing(document, seal: Self.seal, placement: StampPlacement(), provider: provider, time: Date(timeIntervalSince1970: 1_800_000_000))
+        #expect(sealing.descriptionName == "Doc_0/Signs/Sign_1/Signature.xml")
+        #expect(sealing.propertyInfo == "/Doc_0/Signs/Sign_1/Signature.xml")
+        let sealed = try sealing.assemble(signedValue: [0x30, 0x00], receipt: [0x30, 0x01, 0x00])
+        let before = try Archive(data: Data(Self.invoice), accessMode: .read)
+        let after = try Archive(data: Data(sealed), accessMode: .read)
+        let package = try OFDPackage(bytes: sealed)
+        for entry in before where entry.path != "Doc_0/Signs/Signatures.xml" {
+            let kept = try #require(after[entry.path], "\(entry.path) disappeared")
+            #expect((kept.compressedSize, kept.checksum) == (entry.compressedSize, entry.checksum), "\(entry.path) was rewritten")
+        }
+        #expect(try package.file("Doc_0/Signs/Sign_1/SignedValue.dat") == [0x30, 0x00])
+        #expect(try package.file("Doc_0/Signs/Sign_1/Seal.esl") == Self.seal.der)
+        #expect(try package.file("Doc_0/Signs/Sign_1/SealReceipt.der") == [0x30, 0x01, 0x00])
+        #expect(try package.file("Doc_0/Signs/Sign_1/Signature.xml") == sealing.signatureXML)
+        let original = String(decoding: try OFDPackage(bytes: Self.invoice).file("Doc_0/Signs/Signatures.xml"), as: UTF8.self)
+        let list = String(decoding: try package.file("Doc_0/Signs/Signatures.xml"), as: UTF8.self)
+        // The list said MaxSignId 2: the new signature is s003, its stamp s004, which MaxSignId now says.
+        let inserted = "<ofd:Signature ID=\"s003\" Type=\"Seal\" BaseLoc=\"/Doc_0/Signs/Sign_1/Signature.xml\"/>"
+        #expect(list.replacingOccurrences(of: inserted, with: "").replacingOccurrences(of: ">s004<", with: ">2<") == original, "\(list)")
+
+        let reread = try OFDDocument(package: package)
+        let entries = try reread.signatures()
+        #expect(entries.map(\.id) == ["1", "s003"])
+        let mine = try OFDSignatureDescription(name: entries[1].descriptionName, package: package)
+        #expect(mine.stamps == [.init(id: "s004", pageRef: reread.pages[4].id, boundary: "150 227 40 40", clip: nil)])
+        #expect(mine.checkReferences(in: package).holds)
+        #expect(!mine.references.contains { $0.location.hasSuffix("Signatures.xml") || $0.location.hasSuffix("SealReceipt.der") })
+        #expect(try OFDSignatureDescription(name: entries[0].descriptionName, package: package).checkReferences(in: package).holds)
+
+        // A second seal on the result: the next folder and IDs, both earlier signatures intact.
+        let again = try OFDSealing(reread, seal: Self.seal, placement: StampPlacement(page: 1, position: .init(x: 10, y: 12)),
+                                   provider: provider, time: Date())
+        let twice = try OFDPackage(bytes: try again.assemble(signedValue: [0x30, 0x00], receipt: [0x30, 0x00]))
+        let third = try OFDDocument(package: twice).signatures()
+        #expect(third.map(\.id) == ["1", "s003", "s005"])
+        #expect(third.map(\.descriptionName).last == "Doc_0/Signs/Sign_2/Signature.xml")
+        for entry in third.dropLast() {
+            #expect(try OFDSignatureDescription(name: entry.descriptionName, package: twice).checkReferences(in: twice).holds, "\(entry.id)")
+        }
+        // The newest protects the earlier signatures' own files, never a receipt.
+        let newest = try OFDSignatureDescription(name: third[2].descriptionName, package: twice)
+        #expect(newest.references.contains { $0.location == "/Doc_0/Signs/Sign_1/SignedValue.dat" })
+        #expect(newest.stamps.map(\.boundary) == ["10 12 40 40"])
+    }
+
+    @Test func ridingSealsSliceThePictureAcrossEveryPage() throws {
+        let document = try OFDDocument(package: try OFDPackage(bytes: Self.invoice))
+        let stamps = try OFDSealing.stamps(on: document, placement: StampPlacement(riding: true), seal: Self.seal)
+        #expect(stamps.count == 5)
+        #expect(stamps.map(\.pageRef) == document.pages.map(\.id))
+        // 40 mm in five slices of 8 mm; slice i of the picture shows at the page's right edge.
+        let width = document.pages[0].size.width
+        #expect(stamps[0].boundary == OFDSealing.box(width - 8, (document.pages[0].size.height - 40) / 2, 40, 40))
+        #expect(stamps[4].clip == "32 0 8 40")
+        #expect(stamps.map(\.clip) == ["0 0 8 40", "8 0 8 40", "16 0 8 40", "24 0 8 40", "32 0 8 40"])
+    }
+
+    @Test func placementsOffThePageAreRefused() throws {
+        let document = try OFDDocument(package: try OFDPackage(bytes: Self.invoice))
+        #expect(throws: OFDError.refused("page 6 is not in the document (it has 5)")) {
+            try OFDSealing.stamps(on: document, placement: StampPlacement(page: 6), seal: Self.seal)
+        }
+        #expect(throws: OFDError.self) {
+            try OFDSealing.stamps(on: document, placement: StampPlacement(page: 1, position: .init(x: 500, y: 10)), seal: Self.seal)
+        }
+    }
+
+    @Test func aChangedFileIsNamedByTheReferencesCheck() throws {
+        var files: [(String, [UInt8])] = []
+        let package = try OFDPackage(bytes: Self.invoice)
+        for name in package.names { files.append((name, try package.file(name))) }
+        let index = try #require(files.firstIndex { $0.0 == "Doc_0/Pages/Page_0/Content.xml" })
+        files[index].1[files[index].1.count / 2] ^= 0x01
+        let changed = try OFDPackage(bytes: try Self.zip(files))
+        let description = try OFDSignatureDescription(name: "Doc_0/Signs/Sign_0/Signature.xml", package: changed)
+        #expect(description.checkReferences(in: changed) == OFDReferenceCheck(total: 20, changed: ["/Doc_0/Pages/Page_0/Content.xml"],
+                                                                               missing: [], unsupportedMethod: nil))
+        let without = try OFDPackage(bytes: try Self.zip(files.filter { $0.0 != "Doc_0/Pages/Page_1/Content.xml" }))
+        #expect(try OFDSignatureDescription(name: "Doc_0/Signs/Sign_0/Signature.xml", package: without).checkReferences(in: without).missing
+                == ["/Doc_0/Pages/Page_1/Content.xml"])
+    }
+}

@@ -11,6 +11,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case request
     /// GB/T 38540 and GM/T 0031 seals (.esl) and signatures (SignedValue.dat, .ses).
     case ses
+    /// OFD packages: zip, XML, signature lists and descriptions, verified whole.
+    case ofd
 
     /// $SEAL_FUZZ_TARGET, default `seal`.
     public static var selected: FuzzTarget {
@@ -43,6 +45,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .ses:
             if let seal = try? ElectronicSeal(der: bytes) { _ = (seal.signedBytes, seal.property, seal.extensions) }
             if let signature = try? SESSignature(der: bytes) { _ = (signature.signedBytes, signature.seal.signedBytes, signature.dataHash) }
+        case .ofd:
+            _ = try? SealService.verifyDocument(bytes, trust: Self.fixture.trust)
         }
     }
 

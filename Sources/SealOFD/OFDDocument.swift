@@ -15,13 +15,10 @@ public struct OFDDocument: Sendable {
         /// The page's ID, which a StampAnnot's PageRef names (not its index).
         public let id: String
         public let contentName: String?
-        /// Width and height in millimetres.
-        public let size: (width: Double, height: Double)
-
-        public static func == (left: Page, right: Page) -> Bool {
-            left.id == right.id && left.contentName == right.contentName && left.size == right.size
-        }
     }
+
+    /// The document's page size (CommonData/PageArea) in millimetres.
+    let defaultSize: (width: Double, height: Double)
 
     static let entryName = "OFD.xml"
     /// A4, when neither the document nor the page says.
@@ -47,19 +44,22 @@ public struct OFDDocument: Sendable {
             signaturesName = nil
         }
         let document = try OFDXMLNode.parse(try package.file(documentName), name: documentName)
-        let common = Self.size(of: document.child("CommonData")?.child("PageArea")) ?? Self.defaultPageSize
+        defaultSize = Self.size(of: document.child("CommonData")?.child("PageArea")) ?? Self.defaultPageSize
         var pages: [Page] = []
         for page in document.child("Pages")?.all("Page") ?? [] {
             guard let id = page.attributes["ID"] else { throw .badXML(documentName, "a Page without an ID") }
-            let content = page.attributes["BaseLoc"].flatMap { OFDPath.resolve($0, from: documentName) }
-            var size = common
-            if let content, package.contains(content), let area = try? OFDXMLNode.parse(try package.file(content), name: content).child("Area") {
-                size = Self.size(of: area) ?? common
-            }
-            pages.append(Page(id: id, contentName: content, size: size))
+            pages.append(Page(id: id, contentName: page.attributes["BaseLoc"].flatMap { OFDPath.resolve($0, from: documentName) }))
         }
         guard !pages.isEmpty else { throw .badXML(documentName, "the document has no pages") }
         self.pages = pages
+    }
+
+    /// A page's size in millimetres: its own Area when it has one, else the document's. Read
+    /// only for the pages a stamp goes on (page content is most of a document's XML).
+    public func size(of page: Page) -> (width: Double, height: Double) {
+        guard let content = page.contentName, package.contains(content), let bytes = try? package.file(content),
+              let area = try? OFDXMLNode.parse(bytes, name: content).child("Area") else { return defaultSize }
+        return Self.size(of: area) ?? defaultSize
     }
 
     /// A PageArea's PhysicalBox ("0 0 210 297") as width and height.

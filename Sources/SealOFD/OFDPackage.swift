@@ -29,8 +29,7 @@ public struct OFDPackage: Sendable {
 
     public init(bytes: [UInt8], limits: Limits = Limits()) throws(OFDError) {
         guard bytes.count <= limits.packageSize else { throw .refused("the package is larger than \(limits.packageSize / 1024 / 1024) MiB") }
-        let archive: Archive
-        do { archive = try Archive(data: Data(bytes), accessMode: .read) } catch { throw .notAPackage("not a zip archive (\(error))") }
+        let archive = try ScratchFile.archive(bytes, accessMode: .read)
         var files: [String: Int] = [:]
         var names: [String] = []
         var total = 0
@@ -83,7 +82,7 @@ public struct OFDPackage: Sendable {
             var bytes: [UInt8] = []
             bytes.reserveCapacity(declared)
             do {
-                _ = try archive.extract(entry, skipCRC32: false) { chunk in
+                _ = try archive.extract(entry, bufferSize: 256 * 1024, skipCRC32: false) { chunk in
                     guard bytes.count + chunk.count <= declared else { throw OFDError.refused("\(name) is larger than its zip header says") }
                     bytes.append(contentsOf: chunk)
                 }
@@ -154,4 +153,32 @@ public enum OFDPath {
 
     /// The absolute location of zip name `name` ("/Doc_0/…"), as Seal writes locations.
     public static func absolute(_ name: String) -> String { "/" + name }
+}
+
+/// A package opened by ZIPFoundation from a private temporary file rather than from memory: its
+/// in-memory reader traps on an offset past the end (a hostile central directory did that in
+/// fuzzing), while a file read there just comes up short, which ZIPFoundation reports as an error.
+enum ScratchFile {
+    /// `bytes` as an archive; the file is unlinked at once for reading (the open stream keeps it),
+    /// and when `body` ends for updating, which gets the file's final bytes.
+    static func archive(_ bytes: [UInt8], accessMode: Archive.AccessMode) throws(OFDError) -> Archive {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("seal-ofd-\(UUID().uuidString).zip")
+        guard FileManager.default.createFile(atPath: url.path, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
+            throw .refused("cannot stage the package in \(FileManager.default.temporaryDirectory.path)")
+        }
+        defer { try? FileManager.default.removeItem(at: url) }
+        do { return try Archive(url: url, accessMode: accessMode) } catch { throw .notAPackage("not a zip archive (\(error))") }
+    }
+
+    /// Runs `body` on `bytes` opened for update and returns the file's bytes afterwards.
+    static func updating(_ bytes: [UInt8], _ body: (Archive) throws -> Void) throws -> [UInt8] {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("seal-ofd-\(UUID().uuidString).zip")
+        guard FileManager.default.createFile(atPath: url.path, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
+            throw OFDError.refused("cannot stage the package in \(FileManager.default.temporaryDirectory.path)")
+        }
+        defer { try? FileManager.default.removeItem(at: url) }
+        try withExtendedLifetime(try Archive(url: url, accessMode: .update)) { archive in try body(archive) }
+        guard let result = FileManager.default.contents(atPath: url.path) else { throw OFDError.refused("the new package could not be read back") }
+        return Array(result)
+    }
 }

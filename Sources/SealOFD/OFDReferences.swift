@@ -1,5 +1,5 @@
 import Foundation
-public import SealCore
+import SealCore
 
 /// What a signature's References say of the package now: every protected file hashed again
 /// with the CheckMethod, as stored in the zip.

@@ -152,8 +152,9 @@ public struct OFDSealing: Sendable {
             guard pages.count > 1 else { throw .refused("a riding seal needs a document of two pages or more") }
             let slice = width / Double(pages.count)
             return pages.enumerated().map { index, page in
-                let y = placement.position?.y ?? (page.size.height - height) / 2
-                let x = page.size.width - Double(index + 1) * slice
+                let size = document.size(of: page)
+                let y = placement.position?.y ?? (size.height - height) / 2
+                let x = size.width - Double(index + 1) * slice
                 return (page.id, box(x, y, width, height), box(Double(index) * slice, 0, slice, height))
             }
         }
@@ -162,10 +163,11 @@ public struct OFDSealing: Sendable {
             throw .refused("page \(number) is not in the document (it has \(document.pages.count))")
         }
         let page = document.pages[number - 1]
-        let x = placement.position?.x ?? page.size.width - width - 20
-        let y = placement.position?.y ?? page.size.height - height - 30
-        guard x >= 0, y >= 0, x + width <= page.size.width + 0.001, y + height <= page.size.height + 0.001 else {
-            throw .refused("a \(format(width)) x \(format(height)) mm seal at \(format(x)),\(format(y)) does not fit page \(number) (\(format(page.size.width)) x \(format(page.size.height)) mm)")
+        let size = document.size(of: page)
+        let x = placement.position?.x ?? size.width - width - 20
+        let y = placement.position?.y ?? size.height - height - 30
+        guard x >= 0, y >= 0, x + width <= size.width + 0.001, y + height <= size.height + 0.001 else {
+            throw .refused("a \(format(width)) x \(format(height)) mm seal at \(format(x)),\(format(y)) does not fit page \(number) (\(format(size.width)) x \(format(size.height)) mm)")
         }
         return [(page.id, box(x, y, width, height), nil)]
     }
@@ -244,23 +246,30 @@ extension Array where Element == UInt8 {
     }
 }
 
+extension OFDPackage {
+    /// A new zip of `files` in order (XML deflated, the rest stored): for making test and
+    /// benchmark documents.
+    public static func zip(_ files: [(name: String, bytes: [UInt8])]) throws(OFDError) -> [UInt8] {
+        try OFDPackageWriter.replacing(files, in: [0x50, 0x4B, 0x05, 0x06] + Array(repeating: 0, count: 18))
+    }
+}
+
 /// Writes a package: the original zip with some files replaced or added. Entries that stay keep
 /// their bytes (ZIPFoundation copies them raw when one is removed, and appends new ones after
 /// them).
 enum OFDPackageWriter {
     static func replacing(_ files: [(name: String, bytes: [UInt8])], in original: [UInt8]) throws(OFDError) -> [UInt8] {
         do {
-            let archive = try Archive(data: Data(original), accessMode: .update)
-            for (name, bytes) in files {
-                if let existing = archive[name] { try archive.remove(existing) }
-                let data = Data(bytes)
-                try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count),
-                                     compressionMethod: name.hasSuffix(".xml") ? .deflate : .none) { position, size in
-                    data.subdata(in: Int(position)..<Int(position) + size)
+            return try ScratchFile.updating(original) { archive in
+                for (name, bytes) in files {
+                    if let existing = archive[name] { try archive.remove(existing) }
+                    let data = Data(bytes)
+                    try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count),
+                                         compressionMethod: name.hasSuffix(".xml") ? .deflate : .none) { position, size in
+                        data.subdata(in: Int(position)..<Int(position) + size)
+                    }
                 }
             }
-            guard let data = archive.data else { throw OFDError.refused("the new package could not be written") }
-            return Array(data)
         } catch let error as OFDError {
             throw error
         } catch {

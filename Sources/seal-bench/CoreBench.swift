@@ -62,13 +62,7 @@ struct CoreBench: ParsableCommand {
             return
         }
         print("seal-bench: one core, \(seconds) s per figure, ECDSA P-256")
-        print("figure                                       per second      limit     ratio")
-        for figure in figures {
-            let limit = figure.limitPerSecond.map { String(format: "%9.0f", $0) } ?? String(repeating: " ", count: 9)
-            let ratio = figure.ratio.map { String(format: "%8.1f%%", $0 * 100) } ?? ""
-            print(figure.name.padding(toLength: 42, withPad: " ", startingAt: 0) + String(format: "%12.0f", figure.perSecond)
-                  + "  " + limit + "  " + ratio)
-        }
+        SealBench.printTable(figures)
         print("limit = raw sign rate / 2 signatures per seal (peers: / 1, they make no time-stamp);")
         print("        raw verify rate / 2 verifications per seal (paths and checkpoints cached by exact bytes)")
     }

@@ -17,7 +17,7 @@ struct SealBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seal-bench",
         abstract: "Seal's throughput as ratios to the raw primitive rates measured in the same run (build with -c release).",
-        subcommands: [CoreBench.self, ArchiveBench.self, DaemonBench.self, BatchBench.self, ProfileBench.self],
+        subcommands: [CoreBench.self, OFDBench.self, ArchiveBench.self, DaemonBench.self, BatchBench.self, ProfileBench.self],
         defaultSubcommand: CoreBench.self)
 
     struct Figure: Encodable {
@@ -44,6 +44,17 @@ struct SealBench: ParsableCommand {
     }
 
     /// A report as pretty JSON with sorted keys on standard output.
+    /// The figures as a table: name, rate, limit and ratio.
+    static func printTable(_ figures: [Figure]) {
+        print("figure                                       per second      limit     ratio")
+        for figure in figures {
+            let limit = figure.limitPerSecond.map { String(format: "%9.0f", $0) } ?? String(repeating: " ", count: 9)
+            let ratio = figure.ratio.map { String(format: "%8.1f%%", $0 * 100) } ?? ""
+            print(figure.name.padding(toLength: 42, withPad: " ", startingAt: 0) + String(format: "%12.0f", figure.perSecond)
+                  + "  " + limit + "  " + ratio)
+        }
+    }
+
     static func printJSON(_ value: some Encodable) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -147,8 +147,8 @@ import SealCore
         #expect(stamps.count == 5)
         #expect(stamps.map(\.pageRef) == document.pages.map(\.id))
         // 40 mm in five slices of 8 mm; slice i of the picture shows at the page's right edge.
-        let width = document.pages[0].size.width
-        #expect(stamps[0].boundary == OFDSealing.box(width - 8, (document.pages[0].size.height - 40) / 2, 40, 40))
+        let size = document.size(of: document.pages[0])
+        #expect(stamps[0].boundary == OFDSealing.box(size.width - 8, (size.height - 40) / 2, 40, 40))
         #expect(stamps[4].clip == "32 0 8 40")
         #expect(stamps.map(\.clip) == ["0 0 8 40", "8 0 8 40", "16 0 8 40", "24 0 8 40", "32 0 8 40"])
     }

@@ -89,3 +89,32 @@ extension MutationSweepTests {
         #expect(outside.isEmpty, "\(outside.prefix(20))")
     }
 }
+
+extension MutationSweepTests {
+    /// The same sweep over a detached GB/T 38540 signature and its receipt: the signer's
+    /// certificate and the algorithm lie outside TBS_Sign, the receipt outside the signature,
+    /// and still no change passes. The seal carries a 1-pixel picture to keep the sweep short.
+    @Test func noMutatedSESSignaturePasses() throws {
+        let scratch = try ScratchAuthority(algorithm: .sm2)
+        let service = try scratch.service()
+        let pixel = Array(Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==")!)
+        try service.enroll(name: "dept", department: "Market Regulation", organizationIdentifier: nil, algorithm: .sm2, days: 30,
+                           appearance: SealAppearance(image: pixel))
+        let document = Array("营业执照 No. 7\n".utf8)
+        let sealed = try #require(try service.seal([.content(document)], with: "dept").first)
+        #expect(sealed.format == .detachedSES)
+        let trust = try service.trustBundle()
+        let receipt = sealed.receipt.der
+        func passes(_ signature: [UInt8], _ receipt: [UInt8]) throws -> Bool {
+            withExtendedLifetime(scratch) {}
+            return try SealService.verify(seal: signature, document: document, receipt: receipt, trust: trust).indication == .totalPassed
+        }
+        #expect(try passes(sealed.bytes, receipt))
+        var passed = Self.passingBitFlips(of: sealed.bytes) { try passes($0, receipt) }
+        passed += Self.passingBitFlips(of: receipt) { try passes(sealed.bytes, $0) }.map { "receipt " + $0 }
+        for offset in stride(from: 0, to: sealed.bytes.count, by: 7) {
+            if try passes(Array(sealed.bytes.prefix(offset)), receipt) { passed.append("truncate \(offset)") }
+        }
+        #expect(passed.isEmpty, "\(passed.prefix(20))")
+    }
+}

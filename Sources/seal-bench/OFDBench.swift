@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import SealCore
+import SealService
+
+/// SM2 sealing and verification of OFD documents on one core, as ratios to the raw SM2 rates
+/// measured in the same run, and the share of SM3 hashing in sealing a large document.
+struct OFDBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ofd",
+        abstract: "Single-core SM2 sealing and verification of OFD documents against raw SM2 sign and verify.")
+
+    @Option(help: "Seconds to measure each figure.")
+    var seconds: Double = 2
+
+    @Flag(help: "Print the figures as JSON.")
+    var json = false
+
+    func run() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("seal-bench-ofd-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let directory = DataDirectory(scratch.appendingPathComponent("authority"))
+        try SealService.initialize(directory: directory, name: "Bench Authority", algorithm: .sm2, passphrase: nil)
+        let service = try SealService(directory: directory, passphrase: nil, configuration: .init(threads: 1))
+        try service.enroll(name: "bench", department: "Bench Office", organizationIdentifier: nil, algorithm: .sm2, days: 30)
+        let offline = try SealService.OfflineVerifier(trust: try service.trustBundle())
+
+        // About 50 KB as a zip; and 10 MB, most of it scanned images (stored, as JPEG would be).
+        let document = try Self.document(pages: 8, bytesPerPage: 42_000)
+        let large = try Self.document(pages: 10, bytesPerPage: 16_000, images: 10, imageSize: 1_000_000)
+        let sealed = try service.seal([.content(document)], with: "bench", format: .ofd)[0].bytes
+        guard offline.verify(ofd: sealed).indication == .totalPassed else { throw BenchFailure(description: "the benchmark OFD does not verify") }
+
+        let rawKey = try PrivateKey.generate(.sm2)
+        let message = DigestAlgorithm.sm3.hash(document)
+        let signature = try rawKey.sign(message)
+        let publicKey = try PublicKey(spki: try rawKey.publicKeyDER())
+        let rawSign = try SealBench.rate(seconds: seconds) { _ = try rawKey.sign(message) }
+        let rawVerify = SealBench.rate(seconds: seconds) { precondition(publicKey.isValidSignature(signature, for: message)) }
+        let batch = Array(repeating: DocumentInput.content(document), count: 64)
+        let seals = try SealBench.rate(seconds: seconds, warmUp: 1) {
+            _ = try service.seal(batch, with: "bench", format: .ofd)
+        } * Double(batch.count)
+        let verifications = SealBench.rate(seconds: seconds) { _ = offline.verify(ofd: sealed) }
+        let rawSM3 = SealBench.rate(seconds: seconds, warmUp: 2) { _ = DigestAlgorithm.sm3.hash(large) } * Double(large.count)
+        let largeSeals = try SealBench.rate(seconds: seconds, warmUp: 1) { _ = try service.seal([.content(large)], with: "bench", format: .ofd) }
+
+        typealias Figure = SealBench.Figure
+        // Three SM2 verifications per signature: the signer's, the seal maker's and the token's
+        // (certificate paths are cached by exact bytes).
+        let figures = [
+            Figure(name: "raw SM2 sign", perSecond: rawSign, limitPerSecond: nil),
+            Figure(name: "raw SM2 verify", perSecond: rawVerify, limitPerSecond: nil),
+            Figure(name: "OFD seals (\(document.count / 1024) KiB, SES + token + archive)", perSecond: seals, limitPerSecond: rawSign / 2),
+            Figure(name: "OFD verifications (offline, receipt)", perSecond: verifications, limitPerSecond: rawVerify / 3),
+            Figure(name: "raw SM3 (bytes)", perSecond: rawSM3, limitPerSecond: nil),
+            Figure(name: "OFD seals (\(large.count / 1024 / 1024) MiB)", perSecond: largeSeals, limitPerSecond: nil),
+        ]
+        // The share of a large seal's time that SM3 over its bytes would take at the raw rate.
+        let hashingShare = (Double(large.count) / rawSM3) * largeSeals
+        if json {
+            struct Report: Encodable {
+                let ofd: [Figure]
+                let sm3ShareOfLargeSeal: Double
+            }
+            try SealBench.printJSON(Report(ofd: figures, sm3ShareOfLargeSeal: (hashingShare * 1000).rounded() / 1000))
+            return
+        }
+        print("seal-bench ofd: one core, \(seconds) s per figure, SM2 with SM3")
+        SealBench.printTable(figures)
+        print(String(format: "SM3 of the %d MiB document at the raw rate is %.1f%% of sealing it", large.count / 1024 / 1024, hashingShare * 100))
+        print("limit = raw sign rate / 2 signatures per seal (SES and token); raw verify rate / 3 per signature")
+    }
+
+    /// An OFD of `pages` pages, each page's content `bytesPerPage` of text objects, with
+    /// `images` resources of random bytes.
+    static func document(pages: Int, bytesPerPage: Int, images: Int = 0, imageSize: Int = 0) throws -> [UInt8] {
+        let namespace = "xmlns:ofd=\"http://www.ofdspec.org/2016\""
+        var files: [(name: String, bytes: [UInt8])] = [
+            ("OFD.xml", Array("<?xml version=\"1.0\" encoding=\"UTF-8\"?><ofd:OFD \(namespace) Version=\"1.0\" DocType=\"OFD\"><ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>".utf8)),
+        ]
+        let list = (0..<pages).map { "<ofd:Page ID=\"\($0 + 10)\" BaseLoc=\"Pages/Page_\($0)/Content.xml\"/>" }.joined()
+        files.append(("Doc_0/Document.xml", Array("<?xml version=\"1.0\" encoding=\"UTF-8\"?><ofd:Document \(namespace)><ofd:CommonData><ofd:MaxUnitID>\(pages + 10)</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea></ofd:CommonData><ofd:Pages>\(list)</ofd:Pages></ofd:Document>".utf8)))
+        var generator = SystemRandomNumberGenerator()
+        for page in 0..<pages {
+            // Varied text so the page does not compress to nothing.
+            var text = ""
+            while text.utf8.count < bytesPerPage {
+                text += "<ofd:TextObject ID=\"\(generator.next() % 100_000)\" Boundary=\"20 \(generator.next() % 270) 170 6\" Font=\"1\" Size=\"4\"><ofd:TextCode X=\"0\" Y=\"4\">\(String(generator.next(), radix: 36))</ofd:TextCode></ofd:TextObject>"
+            }
+            files.append(("Doc_0/Pages/Page_\(page)/Content.xml", Array("<?xml version=\"1.0\" encoding=\"UTF-8\"?><ofd:Page \(namespace)><ofd:Content><ofd:Layer ID=\"\(page + 1000)\">\(text)</ofd:Layer></ofd:Content></ofd:Page>".utf8)))
+        }
+        for image in 0..<images {
+            files.append(("Doc_0/Res/scan_\(image).jpg", (0..<imageSize).map { _ in UInt8.random(in: 0...255, using: &generator) }))
+        }
+        return try OFDPackage.zip(files)
+    }
+}

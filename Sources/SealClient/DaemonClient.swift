@@ -108,6 +108,12 @@ public final class DaemonClient: SealOperations {
         return crls
     }
 
+    public func refreshReceipts(_ bytes: [UInt8], receipt: [UInt8]?) throws(ServiceError) -> [UInt8] {
+        // The daemon takes the salt from its archive; an earlier receipt is not needed.
+        try call("POST", "/v1/receipts", body: bytes,
+                 contentType: SealService.isOFD(bytes) ? DocumentFormat.ofd.mediaType : DocumentFormat.detachedSES.mediaType)
+    }
+
     public func trustBundle() throws(ServiceError) -> TrustBundle {
         try SealService.trustBundle(pem: try call("GET", "/v1/trust"))
     }

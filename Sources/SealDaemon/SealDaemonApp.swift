@@ -116,6 +116,12 @@ public final class SealDaemonApp: Sendable {
         case (.get, "/v1/status"):
             return bytes(Array(try await service.run { () throws(ServiceError) in try service.documentStatusList() }.utf8), type: "text/plain; charset=utf-8")
         case (.post, "/v1/receipts"):
+            let type = request.headers[.contentType]?.lowercased() ?? ""
+            if type.hasPrefix(DocumentFormat.ofd.mediaType) || type.hasPrefix(DocumentFormat.detachedSES.mediaType) {
+                let payload = try await body(request)
+                let renewed = try await service.run { () throws(ServiceError) in try service.refreshReceipts(payload, receipt: nil) }
+                return bytes(renewed, type: type.hasPrefix(DocumentFormat.ofd.mediaType) ? DocumentFormat.ofd.mediaType : "application/octet-stream")
+            }
             let seal = try SealService.sealSignature(try await body(request), path: "the request body")
             return bytes(try await service.run { () throws(ServiceError) in try service.refreshReceipt(seal).der }, type: "application/pkcs7-signature")
         case (.get, "/v1/seals"):

@@ -111,6 +111,10 @@ public struct OFDSignatureDescription: Sendable {
     /// Zip name of Seal.esl, when the description names one.
     public let sealName: String?
     public let stamps: [Stamp]
+    /// Where Seal keeps this signature's archive receipt (beside Signature.xml).
+    public var receiptName: String {
+        (name.split(separator: "/").dropLast() + [Substring(OFDSealing.receiptFileName)]).joined(separator: "/")
+    }
 
     public struct Reference: Sendable, Equatable {
         /// FileRef as written.

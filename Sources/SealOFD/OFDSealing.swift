@@ -247,6 +247,11 @@ extension Array where Element == UInt8 {
 }
 
 extension OFDPackage {
+    /// This package with `files` replaced or added; every other entry keeps its bytes.
+    public func replacing(_ files: [(name: String, bytes: [UInt8])]) throws(OFDError) -> [UInt8] {
+        try OFDPackageWriter.replacing(files, in: bytes)
+    }
+
     /// A new zip of `files` in order (XML deflated, the rest stored): for making test and
     /// benchmark documents.
     public static func zip(_ files: [(name: String, bytes: [UInt8])]) throws(OFDError) -> [UInt8] {

@@ -37,17 +37,57 @@ extension SealService {
 
     /// The seal with its receipt replaced by one against the newest checkpoint.
     public func refreshReceipt(_ seal: SealSignature) throws(ServiceError) -> SealSignature {
-        let signatureHash = DigestAlgorithm.sha256.hash(seal.signatureValue)
         let embedded = seal.unsignedAttribute(SealOID.archiveReceipt).flatMap { try? Receipt(der: $0) }
-        let receipt: Receipt
-        receipt = try withArchive { store in
-            guard let found = try store.find(signatureHash: signatureHash) else {
-                throw ServiceError.archive("the archive does not hold this seal")
-            }
-            guard let salt = embedded?.salt ?? found.salt else { throw ServiceError.archive("no salt is known for this seal") }
-            return try Archive(store: store).receipt(index: found.index, salt: salt)
+        guard let receipt = try freshReceipt(signatureValue: seal.signatureValue, salt: embedded?.salt) else {
+            throw .archive("the archive does not hold this seal")
         }
         do { return try seal.adding(unsignedAttribute: SealOID.archiveReceipt, value: receipt.der) } catch { throw ServiceError(error) }
+    }
+
+    /// A receipt against the newest checkpoint for the seal whose signature value is
+    /// `signatureValue`, or nil when the archive does not hold it. `salt` is the one an earlier
+    /// receipt gave, when the archive does not keep it.
+    func freshReceipt(signatureValue: [UInt8], salt known: [UInt8]?) throws(ServiceError) -> Receipt? {
+        try withArchive { store in
+            guard let found = try store.find(signatureHash: DigestAlgorithm.sha256.hash(signatureValue)) else { return nil }
+            guard let salt = known ?? found.salt else { throw ServiceError.archive("no salt is known for this seal") }
+            return try Archive(store: store).receipt(index: found.index, salt: salt)
+        }
+    }
+
+    /// Fresh receipts for what Seal archived of a sealed file: a detached SES signature (the
+    /// receipt DER, beside it) or an OFD (the document with every archived signature's
+    /// `SealReceipt.der` renewed; signatures made elsewhere are left as they are).
+    public func refreshReceipts(_ bytes: [UInt8], receipt: [UInt8]?) throws(ServiceError) -> [UInt8] {
+        if Self.isOFD(bytes) {
+            let document: OFDDocument
+            var renewed: [(name: String, bytes: [UInt8])] = []
+            do {
+                document = try OFDDocument(package: try OFDPackage(bytes: bytes))
+                for entry in try document.signatures() {
+                    let description = try OFDSignatureDescription(name: entry.descriptionName, package: document.package)
+                    guard let signature = try? SESSignature(der: try document.package.file(description.signedValueName)) else { continue }
+                    let name = description.receiptName
+                    let old = document.package.contains(name) ? (try? Receipt(der: try document.package.file(name)))?.salt : nil
+                    if let fresh = try freshReceipt(signatureValue: signature.signature, salt: old) { renewed.append((name, fresh.der)) }
+                }
+            } catch let error as OFDError {
+                throw .badDocument(error.description)
+            } catch let error as ServiceError {
+                throw error
+            } catch {
+                throw .badDocument("\(error)")
+            }
+            guard !renewed.isEmpty else { throw .archive("the archive holds none of this document's signatures") }
+            do { return try document.package.replacing(renewed) } catch { throw .badDocument(error.description) }
+        }
+        let signature: SESSignature
+        do { signature = try SESSignature(der: bytes) } catch { throw .badElectronicSeal(error.description) }
+        let salt = receipt.flatMap { try? Receipt(der: $0) }?.salt
+        guard let fresh = try freshReceipt(signatureValue: signature.signature, salt: salt) else {
+            throw .archive("the archive does not hold this signature")
+        }
+        return fresh.der
     }
 
     /// Runs `body` on a read-only connection kept open between calls (at most one per service
@@ -144,8 +184,36 @@ extension SealService {
         do { return try Receipt(der: der) } catch { throw .archive(error.description) }
     }
 
+    /// A receipt file (beside an SES signature) with a service error.
+    public static func receipt(der: [UInt8]) throws(ServiceError) -> ArchiveReceipt {
+        do { return try Receipt(der: der) } catch { throw .archive(error.description) }
+    }
+
+    /// Each signature of an OFD document with the receipt its folder holds, if any.
+    public static func receipts(ofOFD bytes: [UInt8]) throws(ServiceError) -> [OFDSignatureReceipt] {
+        do {
+            let document = try OFDDocument(package: try OFDPackage(bytes: bytes))
+            return try document.signatures().map { entry throws(OFDError) in
+                let description = try OFDSignatureDescription(name: entry.descriptionName, package: document.package)
+                let receipt = document.package.contains(description.receiptName)
+                    ? try? Receipt(der: try document.package.file(description.receiptName)) : nil
+                return OFDSignatureReceipt(signature: entry.location, receipt: receipt?.json)
+            }
+        } catch { throw .badDocument(error.description) }
+    }
+
     /// Parses a seal file with a service error.
     public static func sealSignature(_ bytes: [UInt8], path: String) throws(ServiceError) -> SealSignature {
         do { return try SealSignature(der: bytes) } catch { throw .invalidArgument("\(path): \(error)") }
     }
+}
+
+/// The archive's receipt type, by a name that does not clash with front ends' own.
+public typealias ArchiveReceipt = Receipt
+
+/// One OFD signature's receipt, as `seal receipt DOC.ofd` shows it.
+public struct OFDSignatureReceipt: Encodable, Sendable {
+    /// The signature's Signature.xml location.
+    public let signature: String
+    public let receipt: Receipt.JSONForm?
 }

@@ -66,8 +66,7 @@ extension SealService.OfflineVerifier {
                                   "a Type=\(entry.type) signature (GB/T 35275 SignedData) is not one Seal checks"))
             return report
         }
-        let receiptName = description.name.split(separator: "/").dropLast().joined(separator: "/") + "/" + OFDSealing.receiptFileName
-        let receipt = package.contains(receiptName) ? try? package.file(receiptName) : nil
+        let receipt = package.contains(description.receiptName) ? try? package.file(description.receiptName) : nil
         return verifier.verify(ses: signedValue, content: description.bytes) { parsed, report in
             report.append(Self.referencesCheck(description.checkReferences(in: package)))
             archive.check(SealSigner.Sealed(parsed), documentDigest: DigestAlgorithm.sm3.hash(description.bytes), receipt: receipt, into: &report)

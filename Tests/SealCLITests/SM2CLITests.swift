@@ -261,4 +261,45 @@ import SealService
         #expect(fake.stderr.hasPrefix("seal: error: not an OFD package"))
         #expect(!FileManager.default.fileExists(atPath: fixture.path("fake.sealed.ofd")))
     }
+
+    /// Receipts beside an SES signature and inside an OFD are renewed where they are, against the
+    /// newest checkpoint, and what they prove still verifies.
+    @Test func receiptsAreRefreshedInTheirPlace() throws {
+        let fixture = try Self.fixture.get()
+        try Data("Receipt test\n".utf8).write(to: fixture.base.appendingPathComponent("receipt.txt"))
+        try Data(TestSupport.bytes(ExternalVectors.url("ses/v4_kinggrid_cq-tax-test_invoice.ofd"))).write(to: fixture.base.appendingPathComponent("receipt.ofd"))
+        for file in ["receipt.txt", "receipt.ofd"] {
+            #expect(try TestSupport.seal(["sign", file, "--data", "data", "--seal", "market"], environment: Self.environment, in: fixture.base).status == 0)
+        }
+        // One more seal, so the newest checkpoint is larger than the receipts' own.
+        #expect(try TestSupport.seal(["sign", "licence.txt", "--data", "data", "--seal", "tax", "-o", "later.ses"], environment: Self.environment,
+                                     in: fixture.base).status == 0)
+        func treeSizes(_ file: String) throws -> [Int] {
+            let shown = try TestSupport.seal(["receipt", file, "--json"], in: fixture.base)
+            #expect(shown.status == 0, "\(shown.stderr)")
+            let object = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8))
+            let receipts = (object as? [[String: Any]])?.compactMap { $0["receipt"] as? [String: Any] } ?? [(object as? [String: Any]) ?? [:]]
+            return receipts.compactMap { $0["treeSize"] as? Int }
+        }
+        let before = try treeSizes("receipt.txt.ses") + treeSizes("receipt.sealed.ofd")
+        let newest = try #require(String(try TestSupport.seal(["log", "checkpoint", "--data", "data"], in: fixture.base).stdout
+            .split(separator: "\n")[1]).split(separator: " ").first.flatMap { Int($0) })
+        for file in ["receipt.txt.ses", "receipt.sealed.ofd"] {
+            let refreshed = try TestSupport.seal(["receipt", file, "--refresh", "--data", "data"], environment: Self.environment, in: fixture.base)
+            #expect(refreshed.status == 0, "\(refreshed.stderr)")
+        }
+        let after = try treeSizes("receipt.txt.ses") + treeSizes("receipt.sealed.ofd")
+        #expect(before.count == 2 && before.allSatisfy { $0 < newest }, "\(before) against \(newest)")
+        #expect(after == [newest, newest])
+        #expect(try TestSupport.seal(["verify", "receipt.txt", "--trust", "trust.pem"], in: fixture.base).status == 0)
+        let document = try TestSupport.seal(["verify", "receipt.sealed.ofd", "--trust", "trust.pem", "--json"], in: fixture.base)
+        let report = try JSON.decoder().decode(DocumentVerificationReport.self, from: Data(document.stdout.utf8))
+        #expect(report.signatures.last?.report.indication == .totalPassed)
+        #expect(report.signatures.last?.report.archive.treeSize == newest)
+        // KingGrid's signature has no receipt of this archive: it stays as it was, and the refresh of
+        // a document Seal never sealed says so.
+        let foreign = try TestSupport.seal(["receipt", "receipt.ofd", "--refresh", "--data", "data"], environment: Self.environment, in: fixture.base)
+        #expect(foreign.status != 0)
+        #expect(foreign.stderr.contains("the archive holds none of this document's signatures"))
+    }
 }

@@ -115,3 +115,60 @@ extension SealService {
             timeStamped: seal.timeStampToken != nil)
     }
 }
+
+/// What an auditor reads off an OFD document's signatures without verifying them: each
+/// signature's list entry, what it protects, where its stamps are, whether it carries a receipt,
+/// and its SES structure.
+public struct DocumentInspection: Codable, Sendable, Equatable {
+    /// "ofd".
+    public let kind: String
+    public let pages: Int
+    public let signatures: [Signature]
+
+    public struct Signature: Codable, Sendable, Equatable {
+        public let id: String
+        /// "Seal" or "Sign".
+        public let type: String
+        public let location: String
+        public let checkMethod: String?
+        public let references: Int?
+        /// "PAGEREF: x y w h" per stamp (with the clip of a riding seal).
+        public let stamps: [String]
+        public let receipt: Bool
+        /// The SES_Signature, when it reads as one.
+        public let inspection: Inspection?
+        /// Why the signature's files do not read, when they do not.
+        public let problem: String?
+    }
+}
+
+extension SealService {
+    /// Describes every signature of an OFD document (`seal inspect DOC.ofd`).
+    public static func inspectDocument(_ bytes: [UInt8], path: String) throws(ServiceError) -> DocumentInspection {
+        let document: OFDDocument
+        let entries: [OFDSignatureEntry]
+        do {
+            document = try OFDDocument(package: try OFDPackage(bytes: bytes))
+            entries = try document.signatures()
+        } catch { throw .badDocument("\(path): \(error.description)") }
+        return DocumentInspection(kind: "ofd", pages: document.pages.count, signatures: entries.map { entry in
+            do {
+                let description = try OFDSignatureDescription(name: entry.descriptionName, package: document.package)
+                let value = try document.package.file(description.signedValueName)
+                let stamps = description.stamps.map { "\($0.pageRef): \($0.boundary)" + ($0.clip.map { " clip \($0)" } ?? "") }
+                var inspection: Inspection? = nil
+                var problem: String? = nil
+                do { inspection = try inspect(value, path: description.signedValueName) } catch let error as ServiceError {
+                    problem = error.description
+                }
+                return DocumentInspection.Signature(id: entry.id, type: entry.type, location: entry.location, checkMethod: description.checkMethod,
+                                                    references: description.references.count, stamps: stamps,
+                                                    receipt: document.package.contains(description.receiptName), inspection: inspection,
+                                                    problem: problem)
+            } catch {
+                return DocumentInspection.Signature(id: entry.id, type: entry.type, location: entry.location, checkMethod: nil, references: nil,
+                                                    stamps: [], receipt: false, inspection: nil, problem: "\(error)")
+            }
+        })
+    }
+}

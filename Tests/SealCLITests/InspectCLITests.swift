@@ -46,4 +46,23 @@ import SealService
                 + "the signature is not valid DER (truncatedASN1Field); as a seal, the seal is not valid DER (truncatedASN1Field)\n")
         #expect(try TestSupport.seal(["inspect", "/nonexistent/seal.esl"]).status == 66)
     }
+
+    @Test func anOFDsSignaturesAreListedWithWhatTheyProtect() throws {
+        let output = try TestSupport.seal(["inspect", "--json", Self.ses.appendingPathComponent("v4_kinggrid_cq-tax-test_invoice.ofd").path])
+        #expect(output.status == 0, "\(output.stderr)")
+        let document = try JSONDecoder().decode(DocumentInspection.self, from: Data(output.stdout.utf8))
+        #expect(document.kind == "ofd")
+        #expect(document.pages == 5)
+        let signature = try #require(document.signatures.first)
+        #expect(document.signatures.count == 1)
+        #expect((signature.id, signature.type, signature.location) == ("1", "Seal", "Sign_0/Signature.xml"))
+        #expect((signature.references, signature.checkMethod) == (20, "1.2.156.10197.1.401"))
+        #expect(signature.stamps == ["10: 90.0 8.0 30.0 20.0"])
+        #expect(!signature.receipt)
+        #expect(signature.problem == nil)
+        #expect(signature.inspection?.seal.vendorID == "GOMAIN")
+        #expect(signature.inspection?.signature?.propertyInfo == "/Doc_0/Signs/Sign_0/Signature.xml")
+        let text = try TestSupport.seal(["inspect", Self.ses.appendingPathComponent("v4_kinggrid_cq-tax-test_invoice.ofd").path])
+        #expect(text.stdout.hasPrefix("OFD document, 5 pages, 1 signature\n\nSignature 1 (Seal) at Sign_0/Signature.xml\n  protects:      20 files"))
+    }
 }

@@ -5,7 +5,7 @@ import SealService
 extension SealCommand {
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show the structure of an electronic seal (.esl) or SES signature (.ses, SignedValue.dat), without verifying it.",
+            abstract: "Show the structure of an electronic seal (.esl), an SES signature (.ses, SignedValue.dat) or an OFD document's signatures, without verifying them.",
             discussion: """
             Reads GB/T 38540-2020 (version 4), GM/T 0031-2014 (version 1) and GM/T 0031-2025 \
             (version 5) structures as received: versions, names, certificates, dates, picture and \
@@ -20,29 +20,51 @@ extension SealCommand {
 
         func run() throws {
             try Console.run {
-                let inspection = try SealService.inspect(try AtomicFile.read(path: file), path: file)
+                let bytes = try AtomicFile.read(path: file)
+                if SealService.isOFD(bytes) { return try describe(try SealService.inspectDocument(bytes, path: file)) }
+                let inspection = try SealService.inspect(bytes, path: file)
                 if json { return try Console.printJSON(inspection) }
-                if let signature = inspection.signature {
-                    print("SES signature, version \(signature.version)")
-                    print("  signed at:     \(signature.signingTime ?? "not stated")")
-                    print("  covers:        \(signature.propertyInfo)")
-                    print("  data hash:     \(signature.dataHash)")
-                    print("  signer:        \(Self.describe(signature.signer))")
-                    print("  algorithm:     \(signature.signatureAlgorithm)\(signature.timeStamped ? ", time-stamped" : "")")
+                Self.describe(inspection)
+            }
+        }
+
+        func describe(_ document: DocumentInspection) throws {
+            if json { return try Console.printJSON(document) }
+            print("OFD document, \(document.pages) page\(document.pages == 1 ? "" : "s"), \(document.signatures.count) signature\(document.signatures.count == 1 ? "" : "s")")
+            for signature in document.signatures {
+                print("")
+                print("Signature \(signature.id) (\(signature.type)) at \(signature.location)")
+                if let references = signature.references {
+                    print("  protects:      \(references) files (\(signature.checkMethod ?? "?"))")
                 }
-                let seal = inspection.seal
-                print("Electronic seal, version \(seal.version), from vendor \"\(seal.vendorID)\"")
-                print("  name:          \(seal.name) (type \(seal.type))")
-                print("  identifier:    \(seal.identifier)")
-                print("  valid:         \(seal.validStart) to \(seal.validEnd) (made \(seal.createDate))")
-                print("  picture:       \(seal.picture.type), \(seal.picture.bytes) bytes, \(seal.picture.widthMillimetres) × \(seal.picture.heightMillimetres) mm")
-                print(seal.certificates.isEmpty ? "  certificates:  \(seal.certificateList), not shown" : "  certificates:")
-                for certificate in seal.certificates { print("    \(Self.describe(certificate))") }
-                print("  maker:         \(Self.describe(seal.maker))")
-                print("  algorithm:     \(seal.signatureAlgorithm)\(seal.timeStamped ? ", time-stamped" : "")")
-                for item in seal.extensions {
-                    print("  extension:     \(item.id)\(item.critical ? " (critical)" : ""), \(item.bytes) bytes")
-                }
+                for stamp in signature.stamps { print("  stamp on page  \(stamp)") }
+                print("  receipt:       \(signature.receipt ? "in the package" : "none")")
+                if let problem = signature.problem { print("  unreadable:    \(problem)") }
+                if let inspection = signature.inspection { Self.describe(inspection) }
+            }
+        }
+
+        static func describe(_ inspection: Inspection) {
+            if let signature = inspection.signature {
+                print("SES signature, version \(signature.version)")
+                print("  signed at:     \(signature.signingTime ?? "not stated")")
+                print("  covers:        \(signature.propertyInfo)")
+                print("  data hash:     \(signature.dataHash)")
+                print("  signer:        \(Self.describe(signature.signer))")
+                print("  algorithm:     \(signature.signatureAlgorithm)\(signature.timeStamped ? ", time-stamped" : "")")
+            }
+            let seal = inspection.seal
+            print("Electronic seal, version \(seal.version), from vendor \"\(seal.vendorID)\"")
+            print("  name:          \(seal.name) (type \(seal.type))")
+            print("  identifier:    \(seal.identifier)")
+            print("  valid:         \(seal.validStart) to \(seal.validEnd) (made \(seal.createDate))")
+            print("  picture:       \(seal.picture.type), \(seal.picture.bytes) bytes, \(seal.picture.widthMillimetres) × \(seal.picture.heightMillimetres) mm")
+            print(seal.certificates.isEmpty ? "  certificates:  \(seal.certificateList), not shown" : "  certificates:")
+            for certificate in seal.certificates { print("    \(Self.describe(certificate))") }
+            print("  maker:         \(Self.describe(seal.maker))")
+            print("  algorithm:     \(seal.signatureAlgorithm)\(seal.timeStamped ? ", time-stamped" : "")")
+            for item in seal.extensions {
+                print("  extension:     \(item.id)\(item.critical ? " (critical)" : ""), \(item.bytes) bytes")
             }
         }
 

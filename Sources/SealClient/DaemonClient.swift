@@ -123,7 +123,7 @@ public final class DaemonClient: SealOperations {
                                       path: "the daemon's seal")
     }
 
-    public func revoke(_ seal: SealSignature, reason: DocumentRevocation.Reason, replacement: SealSignature?, note: String?,
+    public func revoke(_ seal: SealedItem, reason: DocumentRevocation.Reason, replacement: SealedItem?, note: String?,
                        as revoker: Revoker) throws(ServiceError) -> Int {
         var name: String? = nil
         if case .department(let requested) = revoker { name = requested }

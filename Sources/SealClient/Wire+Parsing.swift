@@ -59,13 +59,13 @@ extension Wire.SealRevocationRequest {
 
 extension Wire.DocumentRevocationRequest {
     /// The seal to revoke, the reason, and the replacing seal if one is named.
-    public func parsed() throws(ServiceError) -> (seal: SealSignature, reason: DocumentRevocation.Reason, replacement: SealSignature?) {
+    public func parsed() throws(ServiceError) -> (seal: SealedItem, reason: DocumentRevocation.Reason, replacement: SealedItem?) {
         guard let parsedReason = DocumentRevocation.Reason(name: reason) else {
             throw .invalidArgument("reason must be one of \(DocumentRevocation.Reason.allCases.map(\.description).joined(separator: ", "))")
         }
-        let target = try SealService.sealSignature(try Wire.base64(seal, "seal"), path: "seal")
+        let target = try SealedItem(der: try Wire.base64(seal, "seal"), path: "seal")
         let replacement = try replacedBy.map { text throws(ServiceError) in
-            try SealService.sealSignature(try Wire.base64(text, "replacedBy"), path: "replacedBy")
+            try SealedItem(der: try Wire.base64(text, "replacedBy"), path: "replacedBy")
         }
         return (target, parsedReason, replacement)
     }

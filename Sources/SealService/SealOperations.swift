@@ -25,7 +25,7 @@ public protocol SealOperations: Sendable {
     func refreshReceipt(_ seal: SealSignature) throws(ServiceError) -> SealSignature
     /// Fresh receipts for an SES signature (its receipt) or an OFD (the document, receipts renewed).
     func refreshReceipts(_ bytes: [UInt8], receipt: [UInt8]?) throws(ServiceError) -> [UInt8]
-    func revoke(_ seal: SealSignature, reason: DocumentRevocation.Reason, replacement: SealSignature?, note: String?,
+    func revoke(_ seal: SealedItem, reason: DocumentRevocation.Reason, replacement: SealedItem?, note: String?,
                 as revoker: Revoker) throws(ServiceError) -> Int
     func revokeSeal(_ name: String, reason: SealRevocationReason, invalidSince: Date?) throws(ServiceError) -> RevocationList
     func currentRevocationList() throws(ServiceError) -> RevocationList

@@ -31,7 +31,7 @@ extension SealService {
     static let crlRenewalMargin: TimeInterval = 86_400
 
     /// The archive entry of a seal, found by its signature value.
-    func archivedEntry(of seal: SealSignature, store: ArchiveStore) throws(ServiceError) -> DocumentRevocation.Reference {
+    func archivedEntry(of seal: SealedItem, store: ArchiveStore) throws(ServiceError) -> DocumentRevocation.Reference {
         do {
             guard let found = try store.find(signatureHash: DigestAlgorithm.sha256.hash(seal.signatureValue)),
                   let entry = try store.entries(from: found.index, count: 1).first else {
@@ -50,7 +50,7 @@ extension SealService {
     /// document is unknown or already revoked, the replacement is not archived, or the revoker
     /// is not entitled.
     @discardableResult
-    public func revoke(_ seal: SealSignature, reason: DocumentRevocation.Reason, replacement: SealSignature?, note: String?,
+    public func revoke(_ seal: SealedItem, reason: DocumentRevocation.Reason, replacement: SealedItem?, note: String?,
                        as revoker: Revoker, by caller: Caller) async throws(ServiceError) -> Int {
         let (entry, writer) = try await run { () throws(ServiceError) in
             (try self.prepareRevocation(seal, reason: reason, replacement: replacement, note: note, as: revoker, by: caller),
@@ -62,7 +62,7 @@ extension SealService {
 
     /// `revoke` for synchronous callers (the CLI).
     @discardableResult
-    public func revoke(_ seal: SealSignature, reason: DocumentRevocation.Reason, replacement: SealSignature?, note: String?,
+    public func revoke(_ seal: SealedItem, reason: DocumentRevocation.Reason, replacement: SealedItem?, note: String?,
                        as revoker: Revoker) throws(ServiceError) -> Int {
         let entry = try prepareRevocation(seal, reason: reason, replacement: replacement, note: note, as: revoker)
         guard case .index(let index) = try writer().commit(.entry(entry)) else { throw .archive("the archive gave no index") }
@@ -70,7 +70,7 @@ extension SealService {
     }
 
     /// The signed revocation entry for `seal`, checked but not yet archived.
-    func prepareRevocation(_ seal: SealSignature, reason: DocumentRevocation.Reason, replacement: SealSignature?,
+    func prepareRevocation(_ seal: SealedItem, reason: DocumentRevocation.Reason, replacement: SealedItem?,
                            note: String?, as revoker: Revoker, by caller: Caller = .directoryOwner) throws(ServiceError) -> ArchiveStore.NewEntry {
         // The authority's revocations need an admin; a department's, the seal that acts.
         switch revoker {
@@ -114,7 +114,7 @@ extension SealService {
     }
 
     /// The name of the enrolled seal that sealed `seal` (who may revoke it, besides the authority).
-    public func sealingSealName(of seal: SealSignature) throws(ServiceError) -> String {
+    public func sealingSealName(of seal: SealedItem) throws(ServiceError) -> String {
         guard let certificate = seal.signerCertificate else { throw .invalidArgument("the seal carries no certificate") }
         return try sealingSeal(certificate).name
     }
@@ -241,5 +241,47 @@ extension SealService {
         do { return try DocumentStatusList(note: String(decoding: bytes, as: UTF8.self), logKeys: try logKeys(of: trust)) } catch {
             throw .badStatusList("\(error)")
         }
+    }
+}
+
+/// What revocation needs of an archived seal, whatever its format: the signature value the
+/// archive finds it by, and the certificate that says who sealed.
+public struct SealedItem: Sendable {
+    /// The seal as given: a CAdES seal's DER or an SES signature's.
+    public let der: [UInt8]
+    public let signatureValue: [UInt8]
+    public let signerCertificate: Certificate?
+
+    public init(_ seal: SealSignature) {
+        der = seal.der
+        signatureValue = seal.signatureValue
+        signerCertificate = seal.signerCertificate
+    }
+
+    public init(_ signature: SESSignature) {
+        der = signature.der
+        signatureValue = signature.signature
+        signerCertificate = try? Certificate(der: signature.signerCertificate)
+    }
+
+    /// A CAdES seal or an SES signature, told apart by its shape.
+    public init(der bytes: [UInt8], path: String) throws(ServiceError) {
+        if SESSignature.hasItsShape(bytes) {
+            do { self.init(try SESSignature(der: bytes)) } catch { throw .badElectronicSeal("\(path): \(error)") }
+        } else {
+            self.init(try SealService.sealSignature(bytes, path: path))
+        }
+    }
+
+    /// What a file holds: one seal, or every SES signature of an OFD document.
+    public static func all(in bytes: [UInt8], path: String) throws(ServiceError) -> [SealedItem] {
+        guard SealService.isOFD(bytes) else { return [try SealedItem(der: bytes, path: path)] }
+        do {
+            let document = try OFDDocument(package: try OFDPackage(bytes: bytes))
+            return try document.signatures().compactMap { entry throws(OFDError) in
+                let description = try OFDSignatureDescription(name: entry.descriptionName, package: document.package)
+                return (try? SESSignature(der: try document.package.file(description.signedValueName))).map(SealedItem.init)
+            }
+        } catch { throw .badDocument("\(path): \(error)") }
     }
 }

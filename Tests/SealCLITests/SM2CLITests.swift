@@ -302,4 +302,32 @@ import SealService
         #expect(foreign.status != 0)
         #expect(foreign.stderr.contains("the archive holds none of this document's signatures"))
     }
+
+    /// A detached SES signature and a sealed OFD are revoked like a CAdES seal: online, their
+    /// verification then fails REVOKED; a document the authority never sealed is refused.
+    @Test func sesSignaturesAndOFDDocumentsAreRevoked() throws {
+        let fixture = try Self.fixture.get()
+        try Data("Permit to revoke\n".utf8).write(to: fixture.base.appendingPathComponent("permit.txt"))
+        try Data(TestSupport.bytes(ExternalVectors.url("ses/v4_kinggrid_cq-tax-test_invoice.ofd"))).write(to: fixture.base.appendingPathComponent("withdrawn.ofd"))
+        for file in ["permit.txt", "withdrawn.ofd"] {
+            #expect(try TestSupport.seal(["sign", file, "--data", "data", "--seal", "market"], environment: Self.environment, in: fixture.base).status == 0)
+        }
+        for file in ["permit.txt.ses", "withdrawn.sealed.ofd"] {
+            let revoked = try TestSupport.seal(["revoke", file, "--data", "data", "--reason", "withdrawn"], environment: Self.environment, in: fixture.base)
+            #expect(revoked.status == 0, "\(revoked.stderr)")
+            #expect(revoked.stdout.hasPrefix("Revoked \(file) (withdrawn) as archive entry "))
+        }
+        let ses = try TestSupport.seal(["verify", "permit.txt", "--data", "data", "--json"], environment: Self.environment, in: fixture.base)
+        #expect(ses.status == 1)
+        #expect(ses.stdout.contains("\"subIndication\" : \"REVOKED\""))
+        let ofd = try TestSupport.seal(["verify", "withdrawn.sealed.ofd", "--data", "data", "--json"], environment: Self.environment, in: fixture.base)
+        let report = try JSON.decoder().decode(DocumentVerificationReport.self, from: Data(ofd.stdout.utf8))
+        #expect(report.signatures.last?.report.subIndication == .revoked)
+        #expect(report.signatures.last?.report.revocation.document?.reason == "withdrawn")
+        // The unsealed invoice's only signature is KingGrid's: not in this archive.
+        let foreign = try TestSupport.seal(["revoke", "withdrawn.ofd", "--data", "data", "--reason", "error"], environment: Self.environment,
+                                           in: fixture.base)
+        #expect(foreign.status != 0)
+        #expect(foreign.stderr.contains("no enrolled seal sealed this document; only the authority may revoke it"))
+    }
 }

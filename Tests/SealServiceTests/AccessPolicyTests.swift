@@ -52,12 +52,12 @@ import SealTestSupport
         // Revoking a document: the seal that sealed it acts, unless the authority does.
         let taxed = try service.sealNow(document, "tax")
         #expect(throws: ServiceError.forbidden("uid 5001 may not use seal 'tax'; see access.conf in the data directory")) {
-            try service.prepareRevocation(taxed, reason: .error, replacement: nil, note: nil, as: .department(nil), by: registrar)
+            try service.prepareRevocation(SealedItem(taxed), reason: .error, replacement: nil, note: nil, as: .department(nil), by: registrar)
         }
         #expect(throws: adminOnly) {
-            try service.prepareRevocation(taxed, reason: .error, replacement: nil, note: nil, as: .authority, by: registrar)
+            try service.prepareRevocation(SealedItem(taxed), reason: .error, replacement: nil, note: nil, as: .authority, by: registrar)
         }
-        _ = try service.prepareRevocation(taxed, reason: .error, replacement: nil, note: nil, as: .department(nil),
+        _ = try service.prepareRevocation(SealedItem(taxed), reason: .error, replacement: nil, note: nil, as: .department(nil),
                                           by: .peer(Self.taxClerk))
         #expect(throws: ServiceError.forbidden("this caller may not use seal 'civil'; see access.conf in the data directory")) {
             try service.authorize(.peer(nil), .seal(with: "civil"))

@@ -39,7 +39,7 @@ func revocationDate(of name: String, in service: SealService) throws -> Date {
             let wrong = try service.sealNow(document, "civil")
             let right = try service.sealNow(corrected, "civil")
             clock.advance(60)
-            try service.revoke(wrong, reason: .error, replacement: right, note: "wrong date of birth", as: .department(nil))
+            try service.revoke(SealedItem(wrong), reason: .error, replacement: SealedItem(right), note: "wrong date of birth", as: .department(nil))
 
             let online = try service.verify(seal: wrong.der, document: document)
             #expect(online.indication == .totalFailed && online.subIndication == .revoked)
@@ -70,7 +70,7 @@ func revocationDate(of name: String, in service: SealService) throws -> Date {
             let before = try size()
             // Another department may not revoke it.
             #expect(throws: ServiceError.forbidden("seal 'land' did not seal this document; only 'civil' or the authority may revoke it")) {
-                try service.revoke(civil, reason: .error, replacement: nil, note: nil, as: .department("land"))
+                try service.revoke(SealedItem(civil), reason: .error, replacement: nil, note: nil, as: .department("land"))
             }
             // A seal the archive does not hold (made by another authority) cannot be revoked.
             let other = try ScratchAuthority()
@@ -78,17 +78,17 @@ func revocationDate(of name: String, in service: SealService) throws -> Date {
             try otherService.enroll(name: "civil", department: "Elsewhere", organizationIdentifier: nil, algorithm: nil, days: 5)
             let foreign = try otherService.sealNow(document, "civil")
             #expect(throws: ServiceError.refused("the seal is not in this authority's archive")) {
-                try service.revoke(foreign, reason: .error, replacement: nil, note: nil, as: .authority)
+                try service.revoke(SealedItem(foreign), reason: .error, replacement: nil, note: nil, as: .authority)
             }
             // Nor can a replacement that is not archived be named.
             #expect(throws: ServiceError.refused("the replacement seal is not archived: the seal is not in this authority's archive")) {
-                try service.revoke(civil, reason: .superseded, replacement: foreign, note: nil, as: .authority)
+                try service.revoke(SealedItem(civil), reason: .superseded, replacement: SealedItem(foreign), note: nil, as: .authority)
             }
             #expect(try size() == before)
             // The authority may; a second revocation is refused.
-            try service.revoke(civil, reason: .withdrawn, replacement: nil, note: nil, as: .authority)
+            try service.revoke(SealedItem(civil), reason: .withdrawn, replacement: nil, note: nil, as: .authority)
             #expect(throws: ServiceError.refused("this document (archive entry 0) is already revoked")) {
-                try service.revoke(civil, reason: .withdrawn, replacement: nil, note: nil, as: .authority)
+                try service.revoke(SealedItem(civil), reason: .withdrawn, replacement: nil, note: nil, as: .authority)
             }
             #expect(try size() == before + 1)
             }
@@ -242,7 +242,7 @@ func revocationDate(of name: String, in service: SealService) throws -> Date {
         try service.enroll(name: "land", department: "Land Office", organizationIdentifier: nil, algorithm: nil, days: 30)
         let sealed = try service.sealNow(document, "civil")
         let store = try service.archive().store
-        let target = try service.archivedEntry(of: sealed, store: store)
+        let target = try service.archivedEntry(of: SealedItem(sealed), store: store)
         let land = try service.seals().first { $0.name == "land" }!
         let forged = try DocumentRevocation(target: target, reason: .withdrawn, revokedAt: Date(), replacement: nil,
                                             revoker: land.certificate, key: try service.loadKey(scratch.directory.sealKey(try SealName("land"))))

@@ -18,13 +18,13 @@ extension SealCommand {
 
         @OptionGroup var global: GlobalOptions
 
-        @Argument(help: ArgumentHelp("The seal of the document to revoke.", valueName: "SIG"))
+        @Argument(help: ArgumentHelp("The seal of the document to revoke (.p7s, .ses), or a sealed OFD document.", valueName: "SIG"))
         var signature: String
 
         @Option(help: "Why: superseded, error or withdrawn.")
         var reason: DocumentRevocation.Reason
 
-        @Option(help: ArgumentHelp("The seal of the corrected document that replaces it (must be archived).", valueName: "NEWSIG"))
+        @Option(help: ArgumentHelp("The seal (or sealed OFD) of the corrected document that replaces it (must be archived).", valueName: "NEWSIG"))
         var replacedBy: String?
 
         @Option(help: "A note kept privately in the archive (never published).")
@@ -42,14 +42,22 @@ extension SealCommand {
 
         func run() throws {
             try Console.run {
-                let target = try SealService.sealSignature(try AtomicFile.read(URL(fileURLWithPath: signature)), path: signature)
+                let targets = try SealedItem.all(in: try AtomicFile.read(URL(fileURLWithPath: signature)), path: signature)
                 let replacement = try replacedBy.map { path throws(ServiceError) in
-                    try SealService.sealSignature(try AtomicFile.read(URL(fileURLWithPath: path)), path: path)
+                    try Self.archivedSeal(in: try SealedItem.all(in: try AtomicFile.read(URL(fileURLWithPath: path)), path: path), path: path)
                 }
-                let index = try global.operations().revoke(target, reason: reason, replacement: replacement, note: note,
-                                                        as: asAuthority ? .authority : .department(seal))
+                let operations = try global.operations()
+                let index = try operations.revoke(try Self.archivedSeal(in: targets, path: signature), reason: reason, replacement: replacement,
+                                                  note: note, as: asAuthority ? .authority : .department(seal))
                 print("Revoked \(signature) (\(reason)) as archive entry \(index)")
             }
+        }
+
+        /// The seal a file stands for: its only one, or an OFD document's newest signature (a
+        /// seal added to a document is its last).
+        static func archivedSeal(in items: [SealedItem], path: String) throws(ServiceError) -> SealedItem {
+            guard let item = items.last else { throw .invalidArgument("\(path) carries no seal") }
+            return item
         }
     }
 

@@ -330,4 +330,34 @@ import SealService
         #expect(foreign.status != 0)
         #expect(foreign.stderr.contains("no enrolled seal sealed this document; only the authority may revoke it"))
     }
+
+    /// An SM2 authority revokes a seal with an SM2-signed CRL that OpenSSL reads, and verifiers
+    /// given the CRL judge the seal's signatures by it.
+    @Test func anSM2AuthorityRevokesASealWithItsCRL() throws {
+        let fixture = try Self.fixture.get()
+        #expect(try TestSupport.seal(["enroll", "short-lived", "--data", "data", "--department", "Temporary Office"], environment: Self.environment,
+                                     in: fixture.base).status == 0)
+        try Data("Sealed before revocation\n".utf8).write(to: fixture.base.appendingPathComponent("before.txt"))
+        #expect(try TestSupport.seal(["sign", "before.txt", "--data", "data", "--seal", "short-lived"], environment: Self.environment,
+                                     in: fixture.base).status == 0)
+        // Time-stamps count whole seconds: a revocation in the same second is not after the seal.
+        Thread.sleep(forTimeInterval: 1.1)
+        let revoked = try TestSupport.seal(["revoke-seal", "short-lived", "--data", "data", "--reason", "cessation"], environment: Self.environment,
+                                           in: fixture.base)
+        #expect(revoked.status == 0, "\(revoked.stderr)")
+        #expect(try TestSupport.seal(["crl", "--data", "data", "-o", "sm2.crl"], environment: Self.environment, in: fixture.base).status == 0)
+        let text = try TestSupport.run("openssl", ["crl", "-in", "sm2.crl", "-noout", "-text"], in: fixture.base)
+        #expect(text.stdout.contains("Signature Algorithm: SM2-with-SM3"), "\(text.stderr)")
+        let serial = try TestSupport.run("openssl", ["x509", "-in", "data/seals/short-lived/certificate.pem", "-noout", "-serial"], in: fixture.base)
+        let number = try #require(serial.stdout.split(separator: "=").last?.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(text.stdout.contains(number))
+        // Sealed before the revocation: still valid, and the report says the seal was revoked after.
+        let report = try TestSupport.seal(["verify", "before.txt", "--trust", "trust.pem", "--crl", "sm2.crl", "--json"], in: fixture.base)
+        #expect(report.status == 0, "\(report.stdout)")
+        #expect(report.stdout.contains("\"status\" : \"revoked-after-sealing\""))
+        let refused = try TestSupport.seal(["sign", "before.txt", "--data", "data", "--seal", "short-lived", "-o", "after.ses"],
+                                           environment: Self.environment, in: fixture.base)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("cannot sign: it was revoked (cessationOfOperation)") || refused.stderr.contains("revoked"))
+    }
 }

@@ -172,3 +172,39 @@ extension SealService {
         })
     }
 }
+
+/// What an auditor reads off a CAdES seal (.p7s) without verifying it.
+public struct SealInspection: Codable, Sendable, Equatable {
+    /// "cades".
+    public let kind: String
+    public let signer: Inspection.CertificateSummary?
+    /// The other carried certificates (intermediates).
+    public let intermediates: [Inspection.CertificateSummary]
+    public let digestAlgorithm: String?
+    /// Hex.
+    public let messageDigest: String?
+    /// The signer's claim (signing-time attribute).
+    public let signingTime: String?
+    public let timeStamp: TimestampSummary?
+    /// The archive receipt's entry and tree size, when the seal carries one.
+    public let receipt: ReceiptPosition?
+
+    public struct ReceiptPosition: Codable, Sendable, Equatable {
+        public let index: Int
+        public let treeSize: Int
+    }
+}
+
+extension SealService {
+    /// Describes a CAdES seal (`seal inspect FILE.p7s`).
+    public static func inspectSeal(_ bytes: [UInt8], path: String) throws(ServiceError) -> SealInspection {
+        let seal = try sealSignature(bytes, path: path)
+        let signer = seal.signerCertificate
+        let receipt = seal.unsignedAttribute(SealOID.archiveReceipt).flatMap { try? Receipt(der: $0) }
+        return SealInspection(kind: "cades", signer: signer.map { Inspection.CertificateSummary($0.der) },
+                              intermediates: seal.certificates.filter { $0 != signer }.map { Inspection.CertificateSummary($0.der) },
+                              digestAlgorithm: seal.digestAlgorithm?.rawValue, messageDigest: seal.messageDigest?.hex,
+                              signingTime: seal.claimedSigningTime?.rfc3339, timeStamp: seal.timeStampToken.flatMap { TimestampSummary(token: $0) },
+                              receipt: receipt.map { SealInspection.ReceiptPosition(index: $0.index, treeSize: $0.treeSize) })
+    }
+}

@@ -65,4 +65,18 @@ import SealService
         let text = try TestSupport.seal(["inspect", Self.ses.appendingPathComponent("v4_kinggrid_cq-tax-test_invoice.ofd").path])
         #expect(text.stdout.hasPrefix("OFD document, 5 pages, 1 signature\n\nSignature 1 (Seal) at Sign_0/Signature.xml\n  protects:      20 files"))
     }
+
+    @Test func aCAdESSealIsDescribed() throws {
+        let seal = TestSupport.repository.appendingPathComponent("Fuzz/corpus/seal/valid.p7s").path
+        let output = try TestSupport.seal(["inspect", "--json", seal])
+        #expect(output.status == 0, "\(output.stderr)")
+        let inspection = try JSON.decoder().decode(SealInspection.self, from: Data(output.stdout.utf8))
+        #expect(inspection.kind == "cades")
+        #expect(inspection.digestAlgorithm == "SHA-256")
+        #expect(inspection.signer?.subject != nil)
+        #expect(inspection.timeStamp != nil)
+        #expect(inspection.receipt != nil)
+        let text = try TestSupport.seal(["inspect", seal])
+        #expect(text.stdout.hasPrefix("CAdES seal (detached CMS SignedData)\n  signer:"))
+    }
 }

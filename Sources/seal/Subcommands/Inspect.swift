@@ -5,7 +5,7 @@ import SealService
 extension SealCommand {
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show the structure of an electronic seal (.esl), an SES signature (.ses, SignedValue.dat) or an OFD document's signatures, without verifying them.",
+            abstract: "Show the structure of a seal (.p7s), an electronic seal (.esl), an SES signature (.ses, SignedValue.dat) or an OFD document's signatures, without verifying them.",
             discussion: """
             Reads GB/T 38540-2020 (version 4), GM/T 0031-2014 (version 1) and GM/T 0031-2025 \
             (version 5) structures as received: versions, names, certificates, dates, picture and \
@@ -22,10 +22,24 @@ extension SealCommand {
             try Console.run {
                 let bytes = try AtomicFile.read(path: file)
                 if SealService.isOFD(bytes) { return try describe(try SealService.inspectDocument(bytes, path: file)) }
+                if !SESSignature.hasItsShape(bytes), (try? SealService.sealSignature(bytes, path: file)) != nil {
+                    return try describe(try SealService.inspectSeal(bytes, path: file))
+                }
                 let inspection = try SealService.inspect(bytes, path: file)
                 if json { return try Console.printJSON(inspection) }
                 Self.describe(inspection)
             }
+        }
+
+        func describe(_ seal: SealInspection) throws {
+            if json { return try Console.printJSON(seal) }
+            print("CAdES seal (detached CMS SignedData)")
+            print("  signer:        \(seal.signer.map(Self.describe) ?? "no certificate carried")")
+            for certificate in seal.intermediates { print("  intermediate:  \(Self.describe(certificate))") }
+            print("  digest:        \(seal.digestAlgorithm ?? "not accepted") \(seal.messageDigest ?? "")")
+            print("  signing time:  \(seal.signingTime ?? "not stated") (the signer's claim)")
+            print("  time-stamp:    " + (seal.timeStamp.map { "\($0.time.rfc3339) by \($0.authority ?? "?"), serial \($0.serialNumber)" } ?? "none"))
+            print("  receipt:       " + (seal.receipt.map { "archive entry \($0.index) of a tree of \($0.treeSize)" } ?? "none"))
         }
 
         func describe(_ document: DocumentInspection) throws {

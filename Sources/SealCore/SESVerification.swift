@@ -35,7 +35,7 @@ extension SealVerifier {
             return
         }
         report.signer = SignerSummary(signer)
-        report.append(Self.certificateListCheck(seal, signer: signer))
+        report.append(Self.certificateListCheck(seal, signer: signer, version: signature.version))
         report.append(Self.sm2Verifies(signature.signature, over: signature.signedBytes, by: signer, algorithm: signature.signatureAlgorithm)
             ? .passed(.signature, "the signer's SM2 signature over TBS_Sign verifies")
             : .failed(.signature, .totalFailed, .sigCryptoFailure, "the signer's signature over TBS_Sign does not verify (signature altered)"))
@@ -89,7 +89,7 @@ extension SealVerifier {
 
     /// Versions 4 and 5 leave the signer's certificate outside TBS_Sign: only the seal's
     /// certificate list binds it (type 1 by the certificate's bytes, type 2 by its hash).
-    static func certificateListCheck(_ seal: ElectronicSeal, signer: Certificate) -> VerificationCheck {
+    static func certificateListCheck(_ seal: ElectronicSeal, signer: Certificate, version: ElectronicSeal.Version) -> VerificationCheck {
         let listed: Bool
         switch seal.property.certificates {
         case .certificates(let certificates): listed = certificates.contains(signer.der)
@@ -99,10 +99,12 @@ extension SealVerifier {
             }
         case .identifiers: listed = false
         }
-        return listed
-            ? .passed(.signingCertificate, "the signer's certificate is in the seal's certificate list")
-            : .failed(.signingCertificate, .totalFailed, .sigConstraintsFailure,
-                      "the signer's certificate is not in the seal's certificate list (another's seal)")
+        if listed { return .passed(.signingCertificate, "the signer's certificate is in the seal's certificate list") }
+        // Version 1 signs the signer's certificate inside TBS_Sign, and its lists often hold
+        // only identifiers: the signature itself binds the certificate.
+        if version == .v1 { return .skipped(.signingCertificate, "a version 1 signature covers its signer's certificate itself; the seal does not list it") }
+        return .failed(.signingCertificate, .totalFailed, .sigConstraintsFailure,
+                       "the signer's certificate is not in the seal's certificate list (another's seal)")
     }
 
     /// The seal's own validity period at the signing time.

@@ -194,4 +194,18 @@ import SealTestSupport
         #expect(report.indication == .indeterminate)
         #expect(!report.checks.contains { $0.indication == .totalFailed })
     }
+
+    /// Version 4 leaves the signer's certificate outside what is signed, so the seal's list must
+    /// bind it; version 1 signs it, and its lists may hold identifiers only.
+    @Test func theCertificateListBindsTheSignerOnlyWhereNothingElseDoes() throws {
+        let seal = try ElectronicSeal(der: ElectronicSealTests.vector("seal_v1_ofdrw.esl"))
+        let stranger = try TestAuthority(algorithm: .sm2).root
+        #expect(SealVerifier.certificateListCheck(seal, signer: stranger, version: .v4).outcome == .failed)
+        #expect(SealVerifier.certificateListCheck(seal, signer: stranger, version: .v1).outcome == .skipped)
+        guard case .certificates(let listed) = seal.property.certificates, let first = listed.first else {
+            Issue.record("the version 1 vector lists certificates")
+            return
+        }
+        #expect(SealVerifier.certificateListCheck(seal, signer: try Certificate(der: first), version: .v1).outcome == .passed)
+    }
 }

@@ -117,9 +117,16 @@ extension DERWriter {
 
     /// GeneralizedTime "YYYYMMDDhhmmssZ", as GB/T 38540 seals write it (no fraction).
     mutating func generalizedTime(_ date: Date) {
+        primitive(0x18, Array(ElectronicSeal.timeText(date).utf8))
+    }
+}
+
+extension ElectronicSeal {
+    /// "YYYYMMDDhhmmssZ" in UTC, whole seconds: the time GB/T 38540 structures carry, and what
+    /// an OFD's SignatureDateTime says beside them.
+    public static func timeText(_ date: Date) -> String {
         let parts = CalendarParts(date)
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let text = "\(parts.year)" + [parts.month, parts.day, parts.hour, parts.minute, parts.second].map(two).joined() + "Z"
-        primitive(0x18, Array(text.utf8))
+        return "\(parts.year)" + [parts.month, parts.day, parts.hour, parts.minute, parts.second].map(two).joined() + "Z"
     }
 }

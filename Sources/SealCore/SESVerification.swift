@@ -8,6 +8,13 @@ extension SealVerifier {
     /// a detached signature; an OFD signature's Signature.xml).
     public func verify(ses der: [UInt8], content: [UInt8],
                        then further: (SESSignature, inout VerificationReport) -> Void = { _, _ in }) -> VerificationReport {
+        verify(ses: der, contentHash: DigestAlgorithm.sm3.hash(content), then: further)
+    }
+
+    /// The same, given the SM3 hash of the content: a caller that needs the hash again (the
+    /// archive check binds it) hashes a large file once.
+    public func verify(ses der: [UInt8], contentHash: [UInt8],
+                       then further: (SESSignature, inout VerificationReport) -> Void = { _, _ in }) -> VerificationReport {
         var report = VerificationReport(validationTime: clock())
         let signature: SESSignature
         do {
@@ -16,13 +23,13 @@ extension SealVerifier {
             report.append(.failed(.format, .totalFailed, .formatFailure, "not an SES signature: \(error)"))
             return report
         }
-        verify(signature, content: content, into: &report)
+        verify(signature, contentHash: contentHash, into: &report)
         further(signature, &report)
         return report
     }
 
     /// Verifies an already-parsed SES_Signature, appending to `report`.
-    public func verify(_ signature: SESSignature, content: [UInt8], into report: inout VerificationReport) {
+    public func verify(_ signature: SESSignature, contentHash: [UInt8], into report: inout VerificationReport) {
         report.append(.passed(.format, "\(signature.version.standard) SES_Signature carrying a version \(signature.seal.version.rawValue) seal"))
         report.signingTime = signature.signingTime
         let seal = signature.seal
@@ -39,7 +46,7 @@ extension SealVerifier {
         report.append(Self.sm2Verifies(signature.signature, over: signature.signedBytes, by: signer, algorithm: signature.signatureAlgorithm)
             ? .passed(.signature, "the signer's SM2 signature over TBS_Sign verifies")
             : .failed(.signature, .totalFailed, .sigCryptoFailure, "the signer's signature over TBS_Sign does not verify (signature altered)"))
-        report.append(constantTimeEqual(signature.dataHash, DigestAlgorithm.sm3.hash(content))
+        report.append(constantTimeEqual(signature.dataHash, contentHash)
             ? .passed(.messageDigest, "the SM3 hash of \(signature.propertyInfo) matches the signed dataHash")
             : .failed(.messageDigest, .totalFailed, .hashFailure, "\(signature.propertyInfo) was changed after signing (SM3 mismatch)"))
 

@@ -124,7 +124,7 @@ public struct OFDSealing: Sendable {
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ofd:Signature xmlns:ofd=\"\(Self.namespace)\"><ofd:SignedInfo>"
         xml += "<ofd:Provider ProviderName=\"\(XMLText.escaped(provider.name))\" Version=\"\(XMLText.escaped(provider.version))\"/>"
         xml += "<ofd:SignatureMethod>1.2.156.10197.1.501</ofd:SignatureMethod>"
-        xml += "<ofd:SignatureDateTime>\(Self.timeText(time))</ofd:SignatureDateTime>"
+        xml += "<ofd:SignatureDateTime>\(ElectronicSeal.timeText(time))</ofd:SignatureDateTime>"
         xml += "<ofd:References CheckMethod=\"1.2.156.10197.1.401\">\(references)</ofd:References>"
         for stamp in stamps {
             xml += "<ofd:StampAnnot ID=\"\(stamp.id)\" PageRef=\"\(XMLText.escaped(stamp.1))\" Boundary=\"\(stamp.2)\""
@@ -190,14 +190,6 @@ public struct OFDSealing: Sendable {
 
     static func number(in id: String) -> Int? {
         Int(id.drop { !$0.isNumber })
-    }
-
-    static func timeText(_ date: Date) -> String {
-        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        return String(format: "%04d%02d%02d%02d%02d%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec)
     }
 
     /// Signatures.xml with one more Signature element before its closing tag, in the file's own

@@ -67,9 +67,10 @@ extension SealService.OfflineVerifier {
             return report
         }
         let receipt = package.contains(description.receiptName) ? try? package.file(description.receiptName) : nil
-        return verifier.verify(ses: signedValue, content: description.bytes) { parsed, report in
+        let descriptionHash = DigestAlgorithm.sm3.hash(description.bytes)
+        return verifier.verify(ses: signedValue, contentHash: descriptionHash) { parsed, report in
             report.append(Self.referencesCheck(description.checkReferences(in: package)))
-            archive.check(SealSigner.Sealed(parsed), documentDigest: DigestAlgorithm.sm3.hash(description.bytes), receipt: receipt, into: &report)
+            archive.check(SealSigner.Sealed(parsed), documentDigest: descriptionHash, receipt: receipt, into: &report)
         }
     }
 

@@ -74,8 +74,9 @@ extension SealService {
                     archive.check(parsed, document: document, into: &report)
                 }
             }
-            return verifier.verify(ses: seal, content: document) { parsed, report in
-                archive.check(SealSigner.Sealed(parsed), documentDigest: DigestAlgorithm.sm3.hash(document), receipt: receipt, into: &report)
+            let documentHash = DigestAlgorithm.sm3.hash(document)
+            return verifier.verify(ses: seal, contentHash: documentHash) { parsed, report in
+                archive.check(SealSigner.Sealed(parsed), documentDigest: documentHash, receipt: receipt, into: &report)
             }
         }
     }

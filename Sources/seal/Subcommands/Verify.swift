@@ -89,8 +89,7 @@ extension SealCommand {
         }
 
         func verifySeal(_ document: [UInt8], crls: [RevocationList]) throws(ServiceError) -> VerificationReport {
-            let sealPath = signature ?? (FileManager.default.fileExists(atPath: file + ".p7s") || !FileManager.default.fileExists(atPath: file + ".ses")
-                ? file + ".p7s" : file + ".ses")
+            let sealPath = signature ?? [file + ".p7s", file + ".ses"].first { FileManager.default.fileExists(atPath: $0) } ?? file + ".p7s"
             let seal = try AtomicFile.read(URL(fileURLWithPath: sealPath))
             let receiptPath = receipt ?? (FileManager.default.fileExists(atPath: sealPath + ".receipt") ? sealPath + ".receipt" : nil)
             let receiptBytes = try receiptPath.map { path throws(ServiceError) in try AtomicFile.read(path: path) }

@@ -58,11 +58,16 @@ let package = Package(
             dependencies: ["SealCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: swiftSettings
         ),
+        // zlib, for PDF streams (FlateDecode).
+        .systemLibrary(name: "CSealZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // PDF files (ISO 32000): a strict reader and an append-only incremental writer; where a
+        // signature lives and what bytes it covers, never signing.
+        .target(name: "SealPDF", dependencies: ["SealCore", "CSealZlib"], swiftSettings: swiftSettings),
         // cairo, to draw a seal picture when a department gives none (libcairo2-dev).
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         .target(
             name: "SealService",
-            dependencies: ["SealCore", "SealOFD", "SealArchive", "CCairo", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["SealCore", "SealOFD", "SealPDF", "SealArchive", "CCairo", .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         // The HTTP client of seald's API and its wire types (`seal --socket`).
@@ -134,6 +139,11 @@ let package = Package(
         .testTarget(
             name: "SealOFDTests",
             dependencies: ["SealOFD", "SealCore", "SealTestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SealPDFTests",
+            dependencies: ["SealPDF", "SealCore", "SealTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -2,32 +2,6 @@ public import Foundation
 public import SealCore
 import ZIPFoundation
 
-/// Where a seal goes on the page, in millimetres from the page's top-left corner.
-public struct StampPlacement: Sendable, Equatable, Codable {
-    /// 1-based page number; nil: the last page.
-    public var page: Int?
-    /// The seal's top-left corner; nil: 20 mm from the right edge and 30 mm from the bottom (a
-    /// riding seal: centred vertically on the right edge).
-    public var position: Position?
-    /// A riding seal (骑缝章) across every page's right edge, one slice per page.
-    public var riding: Bool
-
-    public struct Position: Sendable, Equatable, Codable {
-        public var x: Double
-        public var y: Double
-        public init(x: Double, y: Double) {
-            self.x = x
-            self.y = y
-        }
-    }
-
-    public init(page: Int? = nil, position: Position? = nil, riding: Bool = false) {
-        self.page = page
-        self.position = position
-        self.riding = riding
-    }
-}
-
 /// One new signature being added to an OFD document: its Signature.xml, written and hashed
 /// first (the signer signs its SM3 hash), then the package with the signature's files added.
 /// Files Seal did not write are never re-serialised: unchanged zip entries stay byte for byte,

@@ -1,0 +1,46 @@
+/// A form field of the document's AcroForm (§12.7.3), with what it inherits from its parents.
+public struct PDFField: Sendable {
+    public let reference: PDFReference
+    public let dictionary: PDFDictionary
+    /// The fully qualified name: partial names (`/T`) joined by periods.
+    public let name: String
+    /// The field type (`/FT`), inherited: "Sig" for a signature field.
+    public let type: String?
+    /// The value (`/V`), inherited: a signature field's signature dictionary.
+    public let value: PDFObject?
+}
+
+extension PDFObjectTable {
+    /// The catalog's AcroForm, if any.
+    public func acroForm(root: PDFReference) throws(PDFError) -> PDFDictionary? {
+        try dictionary(try dictionary(.reference(root))?["AcroForm"])
+    }
+
+    /// Every terminal field of the AcroForm, depth first. A loop among fields is refused.
+    public func fields(root: PDFReference, limit: Int = 100_000) throws(PDFError) -> [PDFField] {
+        guard let form = try acroForm(root: root), let top = try resolve(form["Fields"]).array else { return [] }
+        var fields: [PDFField] = []
+        var visited = Set<PDFReference>()
+        func walk(_ object: PDFObject, parentName: String?, type: String?, value: PDFObject?, depth: Int) throws(PDFError) {
+            guard let reference = object.reference else { return }
+            guard depth < 32, visited.insert(reference).inserted else { throw .malformed("the form fields loop at \(reference)", offset: nil) }
+            guard fields.count < limit else { throw .refused("the PDF has more than \(limit) form fields") }
+            guard let field = try dictionary(object) else { return }
+            let partial = field["T"]?.text
+            let name = [parentName, partial].compactMap { $0 }.joined(separator: ".")
+            let type = field["FT"]?.name ?? type
+            let value = field["V"] ?? value
+            // Kids with a /T are fields; kids without are only the field's widgets.
+            let kids = try resolve(field["Kids"]).array ?? []
+            var childFields: [PDFObject] = []
+            for kid in kids where try self.dictionary(kid)?["T"] != nil { childFields.append(kid) }
+            if childFields.isEmpty {
+                fields.append(PDFField(reference: reference, dictionary: field, name: name, type: type, value: value))
+            } else {
+                for kid in childFields { try walk(kid, parentName: name.isEmpty ? nil : name, type: type, value: value, depth: depth + 1) }
+            }
+        }
+        for field in top { try walk(field, parentName: nil, type: nil, value: nil, depth: 0) }
+        return fields
+    }
+}

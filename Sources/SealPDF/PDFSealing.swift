@@ -1,0 +1,302 @@
+public import Foundation
+public import SealCore
+
+/// One new PAdES signature being added to a PDF (ETSI EN 319 142-1): the incremental update
+/// that holds its field, widget, appearance and signature dictionary, written with a
+/// `/Contents` placeholder, and the byte ranges its CMS must cover. Signing is the caller's;
+/// `assemble(cms:)` puts the CMS in the placeholder.
+public struct PDFSealing: Sendable {
+    /// What the visible stamp shows: the seal's picture and, beneath it, a caption line.
+    public struct Appearance: Sendable {
+        public var seal: PDFImage
+        public var caption: PDFImage?
+        /// A last line in Helvetica (the time of sealing): printable ASCII only, which the
+        /// standard fonts show without embedding one.
+        public var timeLine: String?
+        /// The stamp's width on the page when the placement gives none.
+        public var widthMillimetres: Double
+        public init(seal: PDFImage, caption: PDFImage?, timeLine: String? = nil, widthMillimetres: Double) {
+            self.seal = seal
+            self.caption = caption
+            self.timeLine = timeLine?.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) == true ? timeLine : nil
+            self.widthMillimetres = widthMillimetres
+        }
+    }
+
+    /// The file with the update, `/ByteRange` set and `/Contents` all zeros.
+    public let prepared: [UInt8]
+    /// [offset, length, offset, length]: everything but the `/Contents` string.
+    public let byteRange: [Int]
+    /// The field the signature went into.
+    public let fieldName: String
+    /// Where the hex digits of `/Contents` are (between its angle brackets).
+    let contentsDigits: Range<Int>
+
+    /// The bytes the signature covers, in order.
+    public var signedParts: [ArraySlice<UInt8>] {
+        [prepared[byteRange[0]..<(byteRange[0] + byteRange[1])], prepared[byteRange[2]..<(byteRange[2] + byteRange[3])]]
+    }
+
+    static let millimetre = 72.0 / 25.4
+    static let byteRangeWidth = 60
+
+    /// Prepares a signature over `file`. `contentsCapacity` is the most bytes the CMS may take.
+    public init(_ file: PDFFile, placement: StampPlacement, appearance: Appearance?, signerName: String, time: Date,
+                contentsCapacity: Int) throws(PDFError) {
+        let objects = file.objects
+        let root = file.root
+        guard let catalog = try objects.dictionary(.reference(root)) else { throw .missing("a catalog") }
+        try Self.checkPermissions(catalog, objects)
+        let pages = try objects.pages(root: root)
+        let fields = try objects.fields(root: root)
+
+        var update = PDFIncrementalUpdate(file)
+        let signature = update.newReference()
+
+        // The field: an existing empty signature field, or a new one merged with its widget.
+        let widget: PDFReference
+        var widgetDictionary: PDFDictionary
+        let page: PDFPage
+        let isNewField: Bool
+        if let name = placement.field {
+            guard let field = fields.first(where: { $0.name == name }) else { throw .refused("the PDF has no field named '\(name)'") }
+            guard field.type == "Sig" else { throw .refused("field '\(name)' is not a signature field") }
+            guard field.value == nil || field.value == .null else { throw .refused("signature field '\(name)' is already signed") }
+            widget = field.reference
+            widgetDictionary = field.dictionary
+            guard field.dictionary["Subtype"]?.name == "Widget" else {
+                throw .refused("signature field '\(name)' has separate widgets; Seal fills fields that are their own widget")
+            }
+            let pageReference = field.dictionary["P"]?.reference
+            page = pages.first { $0.reference == pageReference } ?? pages[0]
+            isNewField = false
+            fieldName = name
+        } else {
+            let pageNumber = placement.page ?? pages.count
+            guard pageNumber >= 1, pageNumber <= pages.count else { throw .refused("page \(pageNumber) is not in the document (it has \(pages.count))") }
+            page = pages[pageNumber - 1]
+            widget = update.newReference()
+            let taken = Set(fields.map(\.name))
+            let name = (1...).lazy.map { "Seal\($0)" }.first { !taken.contains($0) }!
+            widgetDictionary = PDFDictionary(["Type": .name("Annot"), "Subtype": .name("Widget"), "FT": .name("Sig"),
+                                              "T": .text(name), "F": .integer(132), "P": .reference(page.reference)])
+            isNewField = true
+            fieldName = name
+        }
+        widgetDictionary["V"] = .reference(signature)
+
+        // The appearance: the picture above its caption, or an empty form for an invisible seal.
+        var rect: [Double] = [0, 0, 0, 0]
+        if isNewField, !placement.invisible, let appearance {
+            let box = page.box
+            var width = (placement.width ?? appearance.widthMillimetres) * Self.millimetre
+            var layout = Self.layout(appearance, width: width)
+            let left: Double, top: Double
+            if let position = placement.position {
+                left = box[0] + position.x * Self.millimetre
+                top = box[3] - position.y * Self.millimetre
+            } else {
+                // The default place, 20 mm from the right and 30 mm from the bottom; on a page too
+                // small for that, a stamp scaled to fit its lower right corner.
+                let (pageWidth, pageHeight) = (box[2] - box[0], box[3] - box[1])
+                var margins = (right: 20 * Self.millimetre, bottom: 30 * Self.millimetre)
+                if placement.width == nil, width + margins.right > pageWidth || layout.height + margins.bottom > pageHeight {
+                    margins = (min(margins.right, pageWidth * 0.05), min(margins.bottom, pageHeight * 0.05))
+                    width *= min(1, (pageWidth - margins.right) * 0.5 / width, (pageHeight - margins.bottom) * 0.9 / layout.height)
+                    layout = Self.layout(appearance, width: width)
+                }
+                left = box[2] - margins.right - width
+                top = box[1] + margins.bottom + layout.height
+            }
+            let height = layout.height
+            guard left >= box[0] - 0.01, top <= box[3] + 0.01, left + width <= box[2] + 0.01, top - height >= box[1] - 0.01 else {
+                throw .refused("the seal (\(Self.format(width / Self.millimetre))×\(Self.format(height / Self.millimetre)) mm) does not fit on page at that position")
+            }
+            rect = [left, top - height, left + width, top]
+            widgetDictionary["Rect"] = .array(rect.map { .real(Self.format($0)) })
+            widgetDictionary["AP"] = .dictionary(PDFDictionary(["N": .reference(Self.addStamp(appearance, layout, to: &update))]))
+        } else if isNewField {
+            widgetDictionary["Rect"] = .array(rect.map { .integer(Int($0)) })
+            let empty = update.newReference()
+            update.set(empty, .stream(PDFDictionary(["Type": .name("XObject"), "Subtype": .name("Form"),
+                                                     "BBox": .array([.integer(0), .integer(0), .integer(0), .integer(0)])]), []))
+            widgetDictionary["AP"] = .dictionary(PDFDictionary(["N": .reference(empty)]))
+        }
+        update.set(widget, .dictionary(widgetDictionary))
+
+        // The page's annotations, and the AcroForm's fields, gain the new field.
+        if isNewField {
+            switch page.dictionary["Annots"] {
+            case .reference(let array)?:
+                guard let items = try objects.object(array).array else { throw .malformed("the page's /Annots \(array) is not an array", offset: nil) }
+                update.set(array, .array(items + [.reference(widget)]))
+            case .array(let items)?:
+                var pageDictionary = page.dictionary
+                pageDictionary["Annots"] = .array(items + [.reference(widget)])
+                update.set(page.reference, .dictionary(pageDictionary))
+            case nil, .null?:
+                var pageDictionary = page.dictionary
+                pageDictionary["Annots"] = .array([.reference(widget)])
+                update.set(page.reference, .dictionary(pageDictionary))
+            default:
+                throw .malformed("the page's /Annots is not an array", offset: nil)
+            }
+        }
+        try Self.updateForm(catalog: catalog, root: root, objects: objects, newField: isNewField ? widget : nil, update: &update)
+
+        // The signature dictionary, with placeholders at known places in its bytes.
+        var body = Array("<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached".utf8)
+        body += Array("/M ".utf8) + PDFSerializer.bytes(.string(Array(Self.date(time).utf8)))
+        body += Array("/Name ".utf8) + PDFSerializer.bytes(.text(signerName))
+        body += Array("/ByteRange ".utf8)
+        let byteRangeStart = body.count
+        body += Array(String(repeating: " ", count: Self.byteRangeWidth).utf8)
+        body += Array("/Contents <".utf8)
+        let digitsStart = body.count
+        body += [UInt8](repeating: UInt8(ascii: "0"), count: contentsCapacity * 2)
+        body += Array(">>>".utf8)
+        update.set(signature, body: body)
+
+        var (bytes, offsets) = update.write()
+        let base = offsets[signature]!
+        let digits = (base + digitsStart)..<(base + digitsStart + contentsCapacity * 2)
+        let range = [0, digits.lowerBound - 1, digits.upperBound + 1, bytes.count - digits.upperBound - 1]
+        let text = Array("[\(range.map(String.init).joined(separator: " "))]".utf8)
+        bytes.replaceSubrange((base + byteRangeStart)..<(base + byteRangeStart + text.count), with: text)
+        prepared = bytes
+        byteRange = range
+        contentsDigits = digits
+    }
+
+    /// The finished file: `cms` (DER) in the placeholder, zero-padded.
+    public func assemble(cms: [UInt8]) throws(PDFError) -> [UInt8] {
+        let hex = PDFSerializer.hex(cms)
+        guard hex.count <= contentsDigits.count else {
+            throw .refused("the signature (\(cms.count) bytes) is larger than the \(contentsDigits.count / 2) bytes reserved for it")
+        }
+        var bytes = prepared
+        bytes.replaceSubrange(contentsDigits.lowerBound..<(contentsDigits.lowerBound + hex.count), with: hex)
+        return bytes
+    }
+
+    /// A certification signature whose author allowed no changes (DocMDP P=1) forbids sealing.
+    static func checkPermissions(_ catalog: PDFDictionary, _ objects: PDFObjectTable) throws(PDFError) {
+        guard let perms = try objects.dictionary(catalog["Perms"]), let docMDP = try objects.dictionary(perms["DocMDP"]) else { return }
+        for reference in try objects.resolve(docMDP["Reference"]).array ?? [] {
+            guard let entry = try objects.dictionary(reference), entry["TransformMethod"]?.name == "DocMDP" else { continue }
+            let permission = try objects.dictionary(entry["TransformParams"])?["P"]?.integer ?? 2
+            if permission == 1 {
+                throw .refused("the PDF is certified with no changes allowed (DocMDP P=1): its author forbade further signatures")
+            }
+        }
+    }
+
+    /// The AcroForm with the new field, `/SigFlags 3` and no `/NeedAppearances`, written where
+    /// it lives: its own object, the catalog, or (a new form) the catalog.
+    static func updateForm(catalog: PDFDictionary, root: PDFReference, objects: PDFObjectTable, newField: PDFReference?,
+                           update: inout PDFIncrementalUpdate) throws(PDFError) {
+        var form = try objects.dictionary(catalog["AcroForm"]) ?? PDFDictionary()
+        let before = form
+        if let newField {
+            switch form["Fields"] {
+            case .reference(let array)?:
+                guard let items = try objects.object(array).array else { throw .malformed("/Fields \(array) is not an array", offset: nil) }
+                update.set(array, .array(items + [.reference(newField)]))
+            case .array(let items)?:
+                form["Fields"] = .array(items + [.reference(newField)])
+            case nil, .null?:
+                form["Fields"] = .array([.reference(newField)])
+            default:
+                throw .malformed("the AcroForm's /Fields is not an array", offset: nil)
+            }
+        }
+        form["SigFlags"] = .integer(3)
+        form["NeedAppearances"] = nil
+        guard form != before || form.count != before.count else { return }
+        if case .reference(let formReference)? = catalog["AcroForm"] {
+            update.set(formReference, .dictionary(form))
+        } else {
+            var newCatalog = catalog
+            newCatalog["AcroForm"] = .dictionary(form)
+            update.set(root, .dictionary(newCatalog))
+        }
+    }
+
+    /// Where the stamp's parts go, in points from its lower left corner.
+    struct Layout {
+        var width: Double
+        var seal: (y: Double, height: Double)
+        /// The caption keeps its proportions, at most an eighth of the width high, centred.
+        var caption: (x: Double, y: Double, width: Double, height: Double)
+        var timeLine: Double
+        var height: Double { seal.y + seal.height }
+    }
+
+    static func layout(_ appearance: Appearance, width: Double) -> Layout {
+        let timeLine = appearance.timeLine == nil ? 0 : width / timeLineRatio
+        var caption = (x: 0.0, y: timeLine, width: 0.0, height: 0.0)
+        if let image = appearance.caption {
+            caption.height = min(width * Double(image.height) / Double(image.width), width / 8)
+            caption.width = caption.height * Double(image.width) / Double(image.height)
+            caption.x = (width - caption.width) / 2
+        }
+        let sealHeight = width * Double(appearance.seal.height) / Double(appearance.seal.width)
+        return Layout(width: width, seal: (timeLine + caption.height, sealHeight), caption: caption, timeLine: timeLine)
+    }
+
+    /// The stamp's form XObject: the picture, the caption beneath it, the time line last.
+    static func addStamp(_ appearance: Appearance, _ layout: Layout, to update: inout PDFIncrementalUpdate) -> PDFReference {
+        var images = PDFDictionary()
+        var resources = PDFDictionary()
+        let width = layout.width
+        var content = "q \(format(width)) 0 0 \(format(layout.seal.height)) 0 \(format(layout.seal.y)) cm /Seal Do Q\n"
+        images["Seal"] = .reference(appearance.seal.add(to: &update))
+        if let caption = appearance.caption {
+            images["Caption"] = .reference(caption.add(to: &update))
+            let box = layout.caption
+            content += "q \(format(box.width)) 0 0 \(format(box.height)) \(format(box.x)) \(format(box.y)) cm /Caption Do Q\n"
+        }
+        if let line = appearance.timeLine {
+            let size = layout.timeLine * 0.8
+            let left = max(0, (width - helveticaWidth(line) * size) / 2)
+            content += "BT 0.85 0.07 0.07 rg /Helv \(format(size)) Tf \(format(left)) \(format(layout.timeLine * 0.22)) Td "
+                + String(decoding: PDFSerializer.bytes(.string(Array(line.utf8))), as: UTF8.self) + " Tj ET\n"
+            resources["Font"] = .dictionary(PDFDictionary(["Helv": .dictionary(PDFDictionary([
+                "Type": .name("Font"), "Subtype": .name("Type1"), "BaseFont": .name("Helvetica"), "Encoding": .name("WinAnsiEncoding"),
+            ]))]))
+        }
+        resources["XObject"] = .dictionary(images)
+        let form = update.newReference()
+        update.set(form, .stream(PDFDictionary([
+            "Type": .name("XObject"), "Subtype": .name("Form"),
+            "BBox": .array([.integer(0), .integer(0), .real(format(width)), .real(format(layout.height))]),
+            "Resources": .dictionary(resources),
+        ]), Array(content.utf8)))
+        return form
+    }
+
+    /// The time line is this many times narrower than the stamp is wide.
+    static let timeLineRatio = 14.0
+
+    /// The width of `text` in Helvetica at size 1 (its AFM widths for what a time line holds).
+    static func helveticaWidth(_ text: String) -> Double {
+        let widths: [Character: Int] = [" ": 278, "-": 333, ":": 278, "+": 584, ".": 278, "U": 722, "T": 611, "C": 722]
+        return Double(text.reduce(0) { $0 + (widths[$1] ?? 556) }) / 1000
+    }
+
+    /// A number as PDF writes reals: at most three decimals, no exponent.
+    static func format(_ value: Double) -> String {
+        var text = String(format: "%.3f", value)
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text == "-0" ? "0" : text
+    }
+
+    /// A PDF date (§7.9.4) in UTC: D:YYYYMMDDHHmmSS+00'00'.
+    public static func date(_ time: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: time)
+        return String(format: "D:%04d%02d%02d%02d%02d%02d+00'00'", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+    }
+}

@@ -1,0 +1,286 @@
+public import Foundation
+
+/// A signature or document time-stamp in a PDF, as found and measured, before any
+/// cryptography: what it claims to cover, whether that claim is sound, and what changed in the
+/// document after the revision it signed.
+public struct PDFSignature: Sendable {
+    public enum Kind: String, Sendable, Codable {
+        /// A CMS signature (`/Type /Sig`).
+        case signature
+        /// An RFC 3161 document time-stamp (`/Type /DocTimeStamp`, SubFilter ETSI.RFC3161).
+        case documentTimeStamp = "document-time-stamp"
+    }
+
+    public let fieldName: String
+    public let kind: Kind
+    public let subFilter: String?
+    public let dictionary: PDFReference
+    /// The `/Contents` bytes without the zero padding after the DER (or BER) element.
+    public let contents: [UInt8]
+    /// `/M`, the claimed signing time, when it parses.
+    public let claimedTime: Date?
+    public let byteRange: [Int]
+    /// Why the byte range does not cover what it must, or nil when it does.
+    public let coverageProblem: String?
+    /// Where the signed revision ends (the end of the byte range).
+    public let signedEnd: Int
+    /// 1-based: the revision the signature signed, of `revisionCount`.
+    public let revision: Int
+    public let revisionCount: Int
+    /// Changes after the signed revision that may change what the document shows, each naming
+    /// its object; empty when there are none.
+    public let disallowedChanges: [String]
+    /// Whether later revisions added validation data (a DSS) or document time-stamps.
+    public let laterDSS: Bool
+    public let laterDocumentTimeStamp: Bool
+
+    /// The signed bytes, in order (empty when the byte range is unusable).
+    public func signedParts(of bytes: [UInt8]) -> [ArraySlice<UInt8>] {
+        guard coverageProblem == nil else { return [] }
+        return [bytes[byteRange[0]..<(byteRange[0] + byteRange[1])], bytes[byteRange[2]..<(byteRange[2] + byteRange[3])]]
+    }
+}
+
+extension PDFFile {
+    /// Every signature and document time-stamp the AcroForm holds, in the order of their
+    /// revisions.
+    public func signatures() throws(PDFError) -> [PDFSignature] {
+        let ends = revisionEnds
+        let sectionEnds = sections.map(\.offset).sorted()
+        var found: [PDFSignature] = []
+        for field in try objects.fields(root: root) where field.type == "Sig" {
+            guard let value = field.value, case .reference(let reference) = value,
+                  let dictionary = try objects.dictionary(value) else { continue }
+            found.append(try signature(field: field.name, reference: reference, dictionary: dictionary, revisionEnds: ends,
+                                       sectionOffsets: sectionEnds))
+        }
+        return found.sorted { $0.signedEnd < $1.signedEnd }
+    }
+
+    private func signature(field: String, reference: PDFReference, dictionary: PDFDictionary, revisionEnds: [Int],
+                           sectionOffsets: [Int]) throws(PDFError) -> PDFSignature {
+        let kind: PDFSignature.Kind = dictionary["Type"]?.name == "DocTimeStamp" || dictionary["SubFilter"]?.name == "ETSI.RFC3161"
+            ? .documentTimeStamp : .signature
+        let rawContents = dictionary["Contents"]?.string ?? []
+        let range = (try objects.resolve(dictionary["ByteRange"]).array ?? []).compactMap(\.integer)
+        let problem = coverageProblem(range, contents: rawContents, dictionary: reference, revisionEnds: revisionEnds)
+        let signedEnd = problem == nil ? range[2] + range[3] : bytes.count
+        let revisionCount = sections.count
+        let revision = sectionOffsets.filter { $0 < signedEnd }.count
+        var disallowed: [String] = []
+        var laterDSS = false, laterTimeStamp = false
+        if problem == nil {
+            (disallowed, laterDSS, laterTimeStamp) = try changes(after: signedEnd)
+        }
+        return PDFSignature(fieldName: field, kind: kind, subFilter: dictionary["SubFilter"]?.name, dictionary: reference,
+                            contents: Self.trimmedContents(rawContents), claimedTime: dictionary["M"]?.text.flatMap(Self.date),
+                            byteRange: range, coverageProblem: problem, signedEnd: signedEnd, revision: max(1, revision),
+                            revisionCount: revisionCount, disallowedChanges: disallowed, laterDSS: laterDSS,
+                            laterDocumentTimeStamp: laterTimeStamp)
+    }
+
+    /// The byte range must be two ranges from the start of the file whose gap is exactly the
+    /// `/Contents` hex string of this signature dictionary, ending where a revision ends.
+    func coverageProblem(_ range: [Int], contents: [UInt8], dictionary: PDFReference, revisionEnds: [Int]) -> String? {
+        guard range.count == 4, range.allSatisfy({ $0 >= 0 }) else { return "/ByteRange is not four non-negative numbers" }
+        let (start, gap, end) = (range[0] + range[1], range[2], range[2] + range[3])
+        guard range[0] == 0, start < gap, end <= bytes.count else { return "/ByteRange does not start at the beginning of the file, or runs past its end" }
+        guard revisionEnds.contains(end) else { return "/ByteRange does not end where a revision of the file ends" }
+        guard bytes[start] == UInt8(ascii: "<"), bytes[gap - 1] == UInt8(ascii: ">") else {
+            return "the gap in /ByteRange is not a hex string"
+        }
+        let digits = bytes[(start + 1)..<(gap - 1)]
+        guard digits.count == contents.count * 2, digits.allSatisfy({ PDFParser.hexValue($0) != nil }) else {
+            return "the gap in /ByteRange is not exactly the /Contents string (it leaves bytes unsigned)"
+        }
+        guard let offset = objects.offset(of: dictionary.number), offset < start else {
+            return "the signature dictionary is not stored where its /Contents can be left out"
+        }
+        var parser = PDFParser(bytes, at: offset)
+        guard (try? parser.indirectObject(dictionary) { length throws(PDFError) in length.integer ?? 0 }) != nil, parser.position >= gap else {
+            return "the gap in /ByteRange lies outside the signature dictionary"
+        }
+        var before = start - 1
+        while before > offset, PDFParser.isWhite(bytes[before]) { before -= 1 }
+        guard before >= offset + 8, bytes[(before - 8)...before].elementsEqual("/Contents".utf8) else {
+            return "the gap in /ByteRange is not the /Contents entry"
+        }
+        return nil
+    }
+
+    /// What changed after the revision ending at `end`: the objects whose change may alter what
+    /// the document shows, and whether validation data or document time-stamps were added.
+    ///
+    /// Allowed (ETSI EN 319 142-1 §5.4, ISO 32000-2 §12.8.2.2): new objects; later signatures
+    /// and their fields, widgets and appearances; form filling (a field's /V, /AP, /AS); the
+    /// AcroForm's field list, /SigFlags and /NeedAppearances; a page's /Annots gaining
+    /// signature widgets; the catalog gaining /AcroForm, /DSS or /Extensions; the DSS itself;
+    /// the document information dictionary and XMP metadata.
+    func changes(after end: Int) throws(PDFError) -> (disallowed: [String], dss: Bool, documentTimeStamp: Bool) {
+        let later = sections.filter { $0.offset >= end }
+        guard !later.isEmpty else { return ([], false, false) }
+        let old = objects(asOfEnd: end), new = objects
+        let oldRoot = old.entries.isEmpty ? root : (sections.first { $0.offset < end }?.trailer["Root"]?.reference ?? root)
+        let oldCatalog = try old.dictionary(.reference(oldRoot)) ?? PDFDictionary()
+        let newCatalog = try new.dictionary(.reference(root)) ?? PDFDictionary()
+        var changed = Set<Int>()
+        for section in later { changed.formUnion(section.entries.keys) }
+        // Which old objects are which: pages and their annotation arrays, the form and its fields.
+        let pages = (try? old.pages(root: oldRoot)) ?? []
+        let pageNumbers = Set(pages.map(\.reference.number))
+        let annotationArrays = Set(pages.compactMap { $0.dictionary["Annots"]?.reference?.number })
+        let oldForm = oldCatalog["AcroForm"]
+        let fieldArrays = Set([try old.dictionary(oldForm)?["Fields"]?.reference?.number].compactMap { $0 })
+        let newDSS = try new.dictionary(newCatalog["DSS"])
+        var dssObjects = Set<Int>([newCatalog["DSS"]?.reference?.number].compactMap { $0 })
+        for key in ["Certs", "CRLs", "OCSPs", "VRI"] { if let number = newDSS?[key]?.reference?.number { dssObjects.insert(number) } }
+        let infoNumber = sections.compactMap { $0.trailer["Info"]?.reference?.number }.first
+        let metadataNumber = oldCatalog["Metadata"]?.reference?.number
+
+        var disallowed: [String] = []
+        var sawDSS = newDSS != nil && oldCatalog["DSS"] != newCatalog["DSS"]
+        var sawTimeStamp = false
+        for number in changed.sorted() {
+            guard new.contains(number) else {
+                if old.contains(number) { disallowed.append("object \(number) was deleted") }
+                continue
+            }
+            let newReference = PDFReference(number, new.generation(of: number))
+            let newObject = try new.object(newReference)
+            if newObject.dictionary?["Type"]?.name == "DocTimeStamp" || newObject.dictionary?["SubFilter"]?.name == "ETSI.RFC3161" {
+                sawTimeStamp = true
+            }
+            guard old.contains(number) else { continue }
+            let oldObject = try old.object(PDFReference(number, old.generation(of: number)))
+            if oldObject == newObject { continue }
+            let allowed: Bool
+            if number == oldRoot.number {
+                allowed = try catalogChangeIsAllowed(oldCatalog, newCatalog, old: old, new: new)
+                if newCatalog["DSS"] != oldCatalog["DSS"] { sawDSS = true }
+            } else if number == oldForm?.reference?.number {
+                allowed = try formChangeIsAllowed(oldObject.dictionary, newObject.dictionary, old: old, new: new)
+            } else if fieldArrays.contains(number) || annotationArrays.contains(number) {
+                allowed = try onlySignatureFieldsAdded(oldObject.array, newObject.array, new: new)
+            } else if pageNumbers.contains(number), let before = oldObject.dictionary, let after = newObject.dictionary {
+                let annotations = (before: try old.resolve(before["Annots"]).array ?? [], after: try new.resolve(after["Annots"]).array)
+                let onlyWidgets = try onlySignatureFieldsAdded(annotations.before, annotations.after, new: new)
+                allowed = before.changedKeys(from: after).isSubset(of: ["Annots"]) && onlyWidgets
+            } else if dssObjects.contains(number) {
+                allowed = true
+                sawDSS = true
+            } else if number == infoNumber || number == metadataNumber {
+                allowed = true
+            } else if let before = oldObject.dictionary, let after = newObject.dictionary, Self.isField(before) {
+                allowed = before.changedKeys(from: after).isSubset(of: ["V", "AP", "AS"])
+            } else {
+                allowed = false
+            }
+            if !allowed { disallowed.append("object \(number) (\(Self.describe(oldObject))) was changed") }
+        }
+        return (disallowed, sawDSS, sawTimeStamp)
+    }
+
+    private func catalogChangeIsAllowed(_ before: PDFDictionary, _ after: PDFDictionary, old: PDFObjectTable, new: PDFObjectTable) throws(PDFError) -> Bool {
+        let keys = before.changedKeys(from: after)
+        guard keys.isSubset(of: ["AcroForm", "DSS", "Extensions"]) else { return false }
+        // A form written directly in the catalog is judged as a form.
+        if keys.contains("AcroForm"), before["AcroForm"]?.reference == nil || after["AcroForm"]?.reference == nil {
+            return try formChangeIsAllowed(try old.dictionary(before["AcroForm"]), try new.dictionary(after["AcroForm"]), old: old, new: new)
+        }
+        return !keys.contains("AcroForm") || before["AcroForm"] == nil
+    }
+
+    private func formChangeIsAllowed(_ before: PDFDictionary?, _ after: PDFDictionary?, old: PDFObjectTable, new: PDFObjectTable) throws(PDFError) -> Bool {
+        let before = before ?? PDFDictionary(), after = after ?? PDFDictionary()
+        guard before.changedKeys(from: after).isSubset(of: ["Fields", "SigFlags", "NeedAppearances", "DR", "DA"]) else { return false }
+        guard before["Fields"] != after["Fields"] else { return true }
+        return try onlySignatureFieldsAdded(try old.resolve(before["Fields"]).array ?? [], try new.resolve(after["Fields"]).array, new: new)
+    }
+
+    /// Whether `after` is `before` with signature fields or their widgets appended.
+    private func onlySignatureFieldsAdded(_ before: [PDFObject]?, _ after: [PDFObject]?, new: PDFObjectTable) throws(PDFError) -> Bool {
+        let before = before ?? [], after = after ?? []
+        guard after.count >= before.count, Array(after.prefix(before.count)) == before else { return false }
+        for added in after.dropFirst(before.count) {
+            guard let dictionary = try new.dictionary(added) else { return false }
+            var type = dictionary["FT"]?.name
+            if type == nil { type = try new.dictionary(dictionary["Parent"])?["FT"]?.name }
+            guard type == "Sig" else { return false }
+        }
+        return true
+    }
+
+    static func isField(_ dictionary: PDFDictionary) -> Bool {
+        dictionary["FT"] != nil || (dictionary["T"] != nil && dictionary["Parent"] != nil)
+    }
+
+    /// A short name for what an object is, for reports.
+    static func describe(_ object: PDFObject) -> String {
+        switch object {
+        case .stream(let dictionary, _):
+            if let subtype = dictionary["Subtype"]?.name { return "a \(subtype) stream" }
+            return dictionary["Type"]?.name.map { "a \($0) stream" } ?? "a content stream"
+        case .dictionary(let dictionary):
+            if let type = dictionary["Type"]?.name { return dictionary["Subtype"]?.name.map { "\(type) \($0)" } ?? type }
+            if let subtype = dictionary["Subtype"]?.name { return subtype }
+            return "a dictionary"
+        case .array: return "an array"
+        default: return "a value"
+        }
+    }
+
+    /// `/Contents` without the zeros after its first element: a DER (or BER) length says where
+    /// it ends; with an indefinite length, trailing zero bytes are trimmed, keeping the two
+    /// end-of-contents zeros.
+    static func trimmedContents(_ contents: [UInt8]) -> [UInt8] {
+        guard contents.count >= 2 else { return contents }
+        let first = contents[1]
+        if first == 0x80 {
+            var end = contents.count
+            while end > 2, contents[end - 1] == 0 { end -= 1 }
+            return Array(contents[0..<min(contents.count, end + 2)])
+        }
+        var length = 0, header = 2
+        if first < 0x80 {
+            length = Int(first)
+        } else {
+            let count = Int(first & 0x7F)
+            guard count <= 4, contents.count >= 2 + count else { return contents }
+            length = contents[2..<(2 + count)].reduce(0) { $0 << 8 | Int($1) }
+            header += count
+        }
+        return header + length <= contents.count ? Array(contents[0..<(header + length)]) : contents
+    }
+
+    /// A PDF date (D:YYYYMMDDHHmmSSOHH'mm'), any precision from the year on.
+    static func date(_ text: String) -> Date? {
+        var scalars = Substring(text)
+        if scalars.hasPrefix("D:") { scalars = scalars.dropFirst(2) }
+        let digits = scalars.prefix { $0.isASCII && $0.isNumber }
+        guard digits.count >= 4 else { return nil }
+        func field(_ start: Int, _ count: Int, _ fallback: Int) -> Int {
+            let chars = Array(digits)
+            guard chars.count >= start + count else { return fallback }
+            return Int(String(chars[start..<(start + count)])) ?? fallback
+        }
+        var components = DateComponents(year: field(0, 4, 0), month: field(4, 2, 1), day: field(6, 2, 1),
+                                        hour: field(8, 2, 0), minute: field(10, 2, 0), second: field(12, 2, 0))
+        var offset = 0
+        let rest = scalars.dropFirst(digits.count)
+        if let sign = rest.first, sign == "+" || sign == "-" {
+            let numbers = rest.dropFirst().split { !$0.isNumber }.compactMap { Int($0) }
+            offset = ((numbers.first ?? 0) * 3600 + (numbers.dropFirst().first ?? 0) * 60) * (sign == "-" ? -1 : 1)
+        }
+        components.timeZone = TimeZone(secondsFromGMT: offset)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar.date(from: components)
+    }
+}
+
+extension PDFObjectTable {
+    func generation(of number: Int) -> Int {
+        if case .offset(_, let generation)? = entries[number] { return generation }
+        return 0
+    }
+}

@@ -1,0 +1,192 @@
+public import Foundation
+
+/// Writes PDF objects in the one spelling Seal uses: names and strings escaped where the syntax
+/// requires, strings as hex when they hold bytes outside printable ASCII.
+enum PDFSerializer {
+    static func write(_ object: PDFObject, to out: inout [UInt8]) {
+        switch object {
+        case .null: out += Array("null".utf8)
+        case .boolean(let value): out += Array((value ? "true" : "false").utf8)
+        case .integer(let value): out += Array(String(value).utf8)
+        case .real(let value): out += Array(value.utf8)
+        case .string(let bytes): writeString(bytes, to: &out)
+        case .name(let name): writeName(name, to: &out)
+        case .reference(let reference): out += Array("\(reference.number) \(reference.generation) R".utf8)
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(0x20) }
+                write(item, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .dictionary(let dictionary): writeDictionary(dictionary, to: &out)
+        case .stream(var dictionary, let data):
+            dictionary["Length"] = .integer(data.count)
+            writeDictionary(dictionary, to: &out)
+            out += Array("\nstream\n".utf8)
+            out += data
+            out += Array("\nendstream".utf8)
+        }
+    }
+
+    static func bytes(_ object: PDFObject) -> [UInt8] {
+        var out: [UInt8] = []
+        write(object, to: &out)
+        return out
+    }
+
+    static func writeDictionary(_ dictionary: PDFDictionary, to out: inout [UInt8]) {
+        out += Array("<<".utf8)
+        for (key, value) in dictionary where value != .null {
+            writeName(key, to: &out)
+            out.append(0x20)
+            write(value, to: &out)
+        }
+        out += Array(">>".utf8)
+    }
+
+    static func writeName(_ name: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "/"))
+        for scalar in name.unicodeScalars {
+            let byte = UInt8(truncatingIfNeeded: scalar.value)
+            if byte > 0x20, byte < 0x7F, byte != UInt8(ascii: "#"), PDFParser.isRegular(byte) {
+                out.append(byte)
+            } else {
+                out += Array(String(format: "#%02X", byte).utf8)
+            }
+        }
+    }
+
+    static func writeString(_ bytes: [UInt8], to out: inout [UInt8]) {
+        if bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+            out.append(UInt8(ascii: "("))
+            for byte in bytes {
+                if byte == UInt8(ascii: "(") || byte == UInt8(ascii: ")") || byte == UInt8(ascii: "\\") {
+                    out.append(UInt8(ascii: "\\"))
+                }
+                out.append(byte)
+            }
+            out.append(UInt8(ascii: ")"))
+        } else {
+            out.append(UInt8(ascii: "<"))
+            out += hex(bytes)
+            out.append(UInt8(ascii: ">"))
+        }
+    }
+
+    static func hex(_ bytes: [UInt8]) -> [UInt8] {
+        let digits = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return out
+    }
+}
+
+/// One incremental update (ISO 32000-1 §7.5.6): new and changed objects appended after the
+/// original bytes, which stay untouched, with a cross-reference section in the form of the
+/// section it chains to (a stream after a stream; a classic table after a table or a hybrid
+/// file, without `/XRefStm`) and a trailer whose `/Prev` is the file's last `startxref`.
+public struct PDFIncrementalUpdate: Sendable {
+    let file: PDFFile
+    private(set) var objects: [(reference: PDFReference, body: [UInt8])] = []
+    private var nextNumber: Int
+
+    public init(_ file: PDFFile) {
+        self.file = file
+        nextNumber = file.size
+    }
+
+    /// A new object number, from the trailer's `/Size` up.
+    public mutating func newReference() -> PDFReference {
+        defer { nextNumber += 1 }
+        return PDFReference(nextNumber)
+    }
+
+    /// Writes `object` as `reference` (new, or replacing the object of that number).
+    public mutating func set(_ reference: PDFReference, _ object: PDFObject) {
+        set(reference, body: PDFSerializer.bytes(object))
+    }
+
+    /// Writes `body`, already serialized, as `reference`: for objects whose bytes the caller
+    /// must find again (a signature's placeholders).
+    mutating func set(_ reference: PDFReference, body: [UInt8]) {
+        objects.removeAll { $0.reference.number == reference.number }
+        objects.append((reference, body))
+    }
+
+    /// The whole file after the update, and where each object's body starts in it.
+    public func write() -> (bytes: [UInt8], bodyOffsets: [PDFReference: Int]) {
+        var out = file.bytes
+        if let last = out.last, last != 0x0A, last != 0x0D { out.append(0x0A) }
+        var offsets: [Int: (offset: Int, generation: Int)] = [:]
+        var bodyOffsets: [PDFReference: Int] = [:]
+        for (reference, body) in objects {
+            offsets[reference.number] = (out.count, reference.generation)
+            out += Array("\(reference.number) \(reference.generation) obj\n".utf8)
+            bodyOffsets[reference] = out.count
+            out += body
+            out += Array("\nendobj\n".utf8)
+        }
+        var trailer = PDFDictionary()
+        for key in ["Root", "Info", "ID"] { trailer[key] = file.trailer[key] }
+        if case .array(let ids)? = file.trailer["ID"], ids.count == 2 {
+            // The first identifier names the document for good; the second changes with each
+            // revision (§14.4).
+            var random = SystemRandomNumberGenerator()
+            trailer["ID"] = .array([ids[0], .string((0..<16).map { _ in UInt8.random(in: 0...255, using: &random) })])
+        }
+        trailer["Prev"] = .integer(file.lastXrefOffset)
+        let xrefOffset = out.count
+        if file.sections[0].form == .stream {
+            let xrefNumber = max(nextNumber, (offsets.keys.max() ?? 0) + 1)
+            offsets[xrefNumber] = (xrefOffset, 0)
+            trailer["Size"] = .integer(max(file.size, xrefNumber + 1))
+            let numbers = offsets.keys.sorted()
+            var rows: [UInt8] = []
+            var index: [PDFObject] = []
+            for run in Self.runs(numbers) {
+                index += [.integer(run.first!), .integer(run.count)]
+                for number in run {
+                    let (offset, generation) = offsets[number]!
+                    rows += [1, UInt8(offset >> 24 & 0xFF), UInt8(offset >> 16 & 0xFF), UInt8(offset >> 8 & 0xFF), UInt8(offset & 0xFF),
+                             UInt8(generation >> 8 & 0xFF), UInt8(generation & 0xFF)]
+                }
+            }
+            precondition(out.count < 1 << 32, "a PDF over 4 GiB cannot be written with 4-byte offsets")
+            var dictionary = PDFDictionary(["Type": .name("XRef"), "W": .array([.integer(1), .integer(4), .integer(2)]),
+                                            "Index": .array(index), "Filter": .name("FlateDecode")])
+            for (key, value) in trailer { dictionary[key] = value }
+            out += Array("\(xrefNumber) 0 obj\n".utf8)
+            PDFSerializer.write(.stream(dictionary, PDFFilters.deflate(rows)), to: &out)
+            out += Array("\nendobj\n".utf8)
+        } else {
+            trailer["Size"] = .integer(max(file.size, (offsets.keys.max() ?? 0) + 1))
+            out += Array("xref\n".utf8)
+            for run in Self.runs(offsets.keys.sorted()) {
+                out += Array("\(run.first!) \(run.count)\n".utf8)
+                for number in run {
+                    let (offset, generation) = offsets[number]!
+                    out += Array(String(format: "%010d %05d n\r\n", offset, generation).utf8)
+                }
+            }
+            out += Array("trailer\n".utf8)
+            PDFSerializer.writeDictionary(trailer, to: &out)
+            out.append(0x0A)
+        }
+        out += Array("startxref\n\(xrefOffset)\n%%EOF\n".utf8)
+        return (out, bodyOffsets)
+    }
+
+    /// Consecutive runs of sorted numbers: one cross-reference subsection each.
+    static func runs(_ numbers: [Int]) -> [[Int]] {
+        var runs: [[Int]] = []
+        for number in numbers {
+            if let last = runs.last?.last, last + 1 == number { runs[runs.count - 1].append(number) } else { runs.append([number]) }
+        }
+        return runs
+    }
+}

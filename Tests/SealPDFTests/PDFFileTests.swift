@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+import SealTestSupport
+import SealCore
+@testable import SealPDF
+
+/// The strict reader against PDFs from several producers, and what it refuses.
+@Suite struct PDFFileTests {
+    static func vector(_ name: String) -> [UInt8] { TestSupport.bytes(ExternalVectors.url("pdf/" + name)) }
+
+    @Test(arguments: [
+        ("01-classic-xref_google-docs-skia.pdf", PDFXrefSection.Form.table, 1, 1),
+        ("03-xref-stream_objstm_acroform_pdftex.pdf", .stream, 1, 1),
+        ("05-xref-stream_objstm_qpdf.pdf", .stream, 1, 1),
+        ("09-incremental-3-revisions_qpdf.pdf", .table, 3, 1),
+        ("11-empty-sigfield_indirect-annots_pyhanko.pdf", .table, 2, 1),
+        ("13-certified_docmdp-perms_pyhanko.pdf", .table, 2, 1),
+        ("14-pades-lta_dss_doctimestamp_pyhanko.pdf", .table, 7, 1),
+    ])
+    func readsEveryProducersFile(name: String, form: PDFXrefSection.Form, revisions: Int, minimumPages: Int) throws {
+        let file = try PDFFile(bytes: Self.vector(name))
+        #expect(file.sections[0].form == form)
+        #expect(file.sections.count == revisions)
+        let pages = try file.objects.pages(root: file.root)
+        #expect(pages.count >= minimumPages)
+        // Every object in use reads.
+        for number in file.objects.numbers {
+            let reference = PDFReference(number, generation(of: number, in: file))
+            _ = try file.objects.object(reference)
+        }
+    }
+
+    func generation(of number: Int, in file: PDFFile) -> Int {
+        if case .offset(_, let generation)? = file.objects.entries[number] { return generation }
+        return 0
+    }
+
+    @Test func refusesEncryptedFiles() throws {
+        #expect(throws: PDFError.refused("the PDF is encrypted; Seal seals and verifies only unencrypted PDFs")) {
+            try PDFFile(bytes: Self.vector("15-encrypted-aes256_sigfields_pyhanko.pdf"))
+        }
+    }
+
+    @Test func readsTheFormOfAPdfTeXFileFromItsObjectStream() throws {
+        let file = try PDFFile(bytes: Self.vector("03-xref-stream_objstm_acroform_pdftex.pdf"))
+        let fields = try file.objects.fields(root: file.root)
+        #expect(fields.count == 3)
+        #expect(try file.objects.acroForm(root: file.root)?["NeedAppearances"] == .boolean(true))
+    }
+
+    @Test func parsesEveryObjectSyntax() throws {
+        var parser = PDFParser(Array("<</A [1 -2 +3.5 .25 (a\\(b\\)\\n\\101) <48 65 6c6> /N#20x true null 4 0 R]>>".utf8))
+        let object = try parser.object()
+        #expect(object == .dictionary(PDFDictionary(["A": .array([
+            .integer(1), .integer(-2), .real("3.5"), .real(".25"), .string(Array("a(b)\nA".utf8)), .string([0x48, 0x65, 0x6C, 0x60]),
+            .name("N x"), .boolean(true), .null, .reference(PDFReference(4)),
+        ])])))
+        // What Seal writes reads back as the same object.
+        var again = PDFParser(PDFSerializer.bytes(object))
+        #expect(try again.object() == object)
+    }
+
+    @Test(arguments: [
+        ("<</A 1 /A 2>>", "the key /A appears twice in a dictionary"),
+        ("[1 2", "unterminated array"),
+        ("<4G>", "a non-hex character in a hex string"),
+        ("(abc", "unterminated string"),
+        (String(repeating: "[", count: 100), "objects nested more than 64 deep"),
+    ])
+    func refusesMalformedObjects(text: String, reason: String) {
+        var parser = PDFParser(Array(text.utf8))
+        #expect {
+            try parser.object()
+        } throws: { error in
+            guard case .malformed(let what, _) = error as? PDFError else { return false }
+            return what == reason
+        }
+    }
+
+    @Test func refusesALoopingPrevChain() throws {
+        let body = "%PDF-1.4\n1 0 obj\n<</Type/Catalog>>\nendobj\n"
+        let xref = body.utf8.count
+        let text = body + "xref\n0 2\n0000000000 65535 f\r\n0000000009 00000 n\r\ntrailer\n<</Size 2/Root 1 0 R/Prev \(xref)>>\nstartxref\n\(xref)\n%%EOF\n"
+        #expect(throws: PDFError.malformed("the /Prev chain loops", offset: xref)) { try PDFFile(bytes: Array(text.utf8)) }
+    }
+}

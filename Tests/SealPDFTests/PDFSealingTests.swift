@@ -1,0 +1,189 @@
+import Foundation
+import Testing
+import SealTestSupport
+import SealCore
+@testable import SealPDF
+
+/// The incremental update a seal goes into, on files from several producers: what it writes,
+/// what it keeps, what it refuses, and how later revisions are judged. The CMS here is a
+/// stand-in (the signing is SealService's); `qpdf --check` judges the structure.
+@Suite struct PDFSealingTests {
+    static let cms: [UInt8] = [0x30, 0x06, 0x02, 0x01, 0x05, 0x02, 0x01, 0x07]
+    static let appearance = PDFSealing.Appearance(seal: PDFImage(rgb: [255, 0, 0, 0, 255, 0, 0, 0, 255, 9, 9, 9], alpha: [255, 128, 0, 255],
+                                                                 width: 2, height: 2),
+                                                  caption: nil, timeLine: "2026-11-30 12:00:00 UTC", widthMillimetres: 30)
+    static let time = Date(timeIntervalSince1970: 1_800_000_000)
+
+    static func seal(_ bytes: [UInt8], placement: StampPlacement = StampPlacement()) throws -> (PDFSealing, [UInt8]) {
+        let sealing = try PDFSealing(try PDFFile(bytes: bytes), placement: placement, appearance: appearance, signerName: "Test Seal",
+                                     time: time, contentsCapacity: 64)
+        return (sealing, try sealing.assemble(cms: cms))
+    }
+
+    static func qpdfCheck(_ bytes: [UInt8]) throws -> TestSupport.Output {
+        let directory = try TestSupport.scratchDirectory("qpdf")
+        defer { TestSupport.cleanUp(directory) }
+        let url = directory.appendingPathComponent("sealed.pdf")
+        try Data(bytes).write(to: url)
+        return try TestSupport.run("qpdf", ["--check", url.path])
+    }
+
+    @Test(arguments: [
+        ("01-classic-xref_google-docs-skia.pdf", PDFXrefSection.Form.table),
+        ("03-xref-stream_objstm_acroform_pdftex.pdf", .stream),
+        ("05-xref-stream_objstm_qpdf.pdf", .stream),
+        ("09-incremental-3-revisions_qpdf.pdf", .table),
+        ("11-empty-sigfield_indirect-annots_pyhanko.pdf", .table),
+        ("14-pades-lta_dss_doctimestamp_pyhanko.pdf", .table),
+    ])
+    func sealsEachProducersFileInOneUpdate(name: String, form: PDFXrefSection.Form) throws {
+        let original = PDFFileTests.vector(name)
+        let before = try PDFFile(bytes: original)
+        let (sealing, sealed) = try Self.seal(original)
+        // The original bytes stay as they were; one revision follows them.
+        #expect(Array(sealed.prefix(original.count)) == original)
+        let after = try PDFFile(bytes: sealed)
+        #expect(after.sections.count == before.sections.count + 1)
+        #expect(after.sections[0].form == form)
+        #expect(after.trailer["Prev"] == .integer(before.lastXrefOffset))
+        #expect(after.root == before.root)
+        if case .array(let ids)? = before.trailer["ID"], case .array(let newIDs)? = after.trailer["ID"] { #expect(newIDs.first == ids.first) }
+        #expect(after.trailer["XRefStm"] == nil)
+        // New objects start at the old /Size.
+        #expect(after.sections[0].objectNumbers.filter { !before.objects.contains($0) }.allSatisfy { $0 >= before.size })
+
+        // The form keeps its fields, gains the seal, and asks readers to trust the appearances.
+        let fieldsBefore = try before.objects.fields(root: before.root).map(\.name)
+        let fieldsAfter = try after.objects.fields(root: after.root).map(\.name)
+        #expect(fieldsAfter == fieldsBefore + [sealing.fieldName])
+        let form = try #require(try after.objects.acroForm(root: after.root))
+        #expect(form["SigFlags"] == .integer(3))
+        #expect(form["NeedAppearances"] == nil)
+
+        // The new signature covers everything but its /Contents, to the end of its revision;
+        // earlier signatures are untouched by it.
+        let signatures = try after.signatures()
+        let seal = try #require(signatures.last)
+        #expect(seal.fieldName == sealing.fieldName)
+        #expect(seal.coverageProblem == nil)
+        #expect(seal.signedEnd == sealed.count)
+        #expect(seal.contents == Self.cms)
+        #expect(seal.claimedTime == Self.time)
+        #expect(seal.disallowedChanges == [])
+        for earlier in signatures.dropLast() {
+            #expect(earlier.coverageProblem == nil && earlier.disallowedChanges == [], "\(earlier.fieldName): \(earlier.disallowedChanges)")
+        }
+        let check = try Self.qpdfCheck(sealed)
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+    }
+
+    @Test func theStampIsAWidgetOnTheChosenPageAtTheChosenPlace() throws {
+        let (_, sealed) = try Self.seal(PDFFileTests.vector("01-classic-xref_google-docs-skia.pdf"),
+                                        placement: StampPlacement(page: 1, position: .init(x: 10, y: 20), width: 50))
+        let file = try PDFFile(bytes: sealed)
+        let page = try file.objects.pages(root: file.root)[0]
+        let annotations = try #require(try file.objects.resolve(page.dictionary["Annots"]).array)
+        let widget = try #require(try file.objects.dictionary(annotations.last))
+        #expect(widget["Subtype"] == .name("Widget") && widget["FT"] == .name("Sig") && widget["F"] == .integer(132))
+        let rect = try #require(try file.objects.rectangle(widget["Rect"]))
+        let mm = 72 / 25.4
+        #expect(abs(rect[0] - (page.box[0] + 10 * mm)) < 0.01)
+        #expect(abs(rect[3] - (page.box[3] - 20 * mm)) < 0.01)
+        #expect(abs(rect[2] - rect[0] - 50 * mm) < 0.01)
+        // The appearance draws the picture with its alpha as a soft mask.
+        let appearance = try #require(try file.objects.dictionary(try file.objects.dictionary(widget["AP"])?["N"]))
+        let images = try #require(try file.objects.dictionary(appearance["Resources"])?["XObject"]?.dictionary)
+        let image = try #require(try file.objects.dictionary(images["Seal"]))
+        #expect(image["Width"] == .integer(2) && image["SMask"]?.reference != nil)
+    }
+
+    @Test func fillsAnExistingEmptySignatureFieldAndUpdatesIndirectArrays() throws {
+        let original = PDFFileTests.vector("11-empty-sigfield_indirect-annots_pyhanko.pdf")
+        let (sealing, sealed) = try Self.seal(original, placement: StampPlacement(field: "SigOld"))
+        #expect(sealing.fieldName == "SigOld")
+        let file = try PDFFile(bytes: sealed)
+        let fields = try file.objects.fields(root: file.root)
+        #expect(fields.map(\.name) == ["SigOld"])
+        #expect(fields[0].value?.reference != nil)
+
+        // A new field on that file goes into its indirect /Annots array, which is re-written.
+        let before = try PDFFile(bytes: original)
+        let page = try before.objects.pages(root: before.root)[0]
+        let annotsArray = try #require(page.dictionary["Annots"]?.reference)
+        let (_, added) = try Self.seal(original)
+        let after = try PDFFile(bytes: added)
+        #expect(after.sections[0].objectNumbers.contains(annotsArray.number))
+        #expect(try after.objects.object(annotsArray).array?.count == (try before.objects.object(annotsArray).array?.count ?? 0) + 1)
+        #expect(throws: PDFError.refused("the PDF has no field named 'Nope'")) { try Self.seal(original, placement: StampPlacement(field: "Nope")) }
+    }
+
+    @Test func refusesADocumentCertifiedAgainstAllChanges() {
+        #expect(throws: PDFError.refused("the PDF is certified with no changes allowed (DocMDP P=1): its author forbade further signatures")) {
+            try Self.seal(PDFFileTests.vector("13-certified_docmdp-perms_pyhanko.pdf"))
+        }
+    }
+
+    @Test func aStampTooLargeForItsPlaceIsRefusedAndTheDefaultShrinksToFit() throws {
+        let small = PDFFileTests.vector("11-empty-sigfield_indirect-annots_pyhanko.pdf")  // 300 × 144 points
+        #expect(throws: PDFError.self) { try Self.seal(small, placement: StampPlacement(position: .init(x: 90, y: 40))) }
+        let (_, sealed) = try Self.seal(small)
+        let file = try PDFFile(bytes: sealed)
+        let page = try file.objects.pages(root: file.root)[0]
+        let widget = try #require(try file.objects.fields(root: file.root).last?.dictionary)
+        let rect = try #require(try file.objects.rectangle(widget["Rect"]))
+        #expect(rect[0] >= page.box[0] && rect[1] >= page.box[1] && rect[2] <= page.box[2] && rect[3] <= page.box[3])
+    }
+
+    @Test func laterRevisionsAreJudgedByWhatTheyChange() throws {
+        let (_, sealed) = try Self.seal(PDFFileTests.vector("01-classic-xref_google-docs-skia.pdf"))
+        let file = try PDFFile(bytes: sealed)
+
+        // Validation data afterwards is allowed, and noticed.
+        let extended = try PDFValidationData.appended(to: file, certificates: [[0x30, 0x00]], revocationLists: [[0x30, 0x00]],
+                                                      signatureContents: Self.cms)
+        let withDSS = try #require(try PDFFile(bytes: extended).signatures().last)
+        #expect(withDSS.disallowedChanges == [] && withDSS.laterDSS)
+
+        // Rewriting the page's content stream is not.
+        let page = try file.objects.pages(root: file.root)[0]
+        let contents = try #require(page.dictionary["Contents"]?.reference)
+        var update = PDFIncrementalUpdate(file)
+        update.set(contents, .stream(PDFDictionary(), Array("BT /F1 24 Tf 72 720 Td (Forged) Tj ET".utf8)))
+        let forged = try #require(try PDFFile(bytes: update.write().bytes).signatures().last)
+        #expect(forged.disallowedChanges == ["object \(contents.number) (a content stream) was changed"])
+
+        // Nor is adding an annotation that is not a signature, or deleting an object.
+        var annotated = PDFIncrementalUpdate(file)
+        var pageDictionary = page.dictionary
+        let note = annotated.newReference()
+        annotated.set(note, .dictionary(PDFDictionary(["Type": .name("Annot"), "Subtype": .name("Text"), "Contents": .text("void")])))
+        pageDictionary["Annots"] = .array((try file.objects.resolve(page.dictionary["Annots"]).array ?? []) + [.reference(note)])
+        annotated.set(page.reference, .dictionary(pageDictionary))
+        let noted = try #require(try PDFFile(bytes: annotated.write().bytes).signatures().last)
+        #expect(noted.disallowedChanges == ["object \(page.reference.number) (Page) was changed"])
+    }
+
+    @Test func aByteRangeThatLeavesBytesUnsignedIsReported() throws {
+        let file = try PDFFile(bytes: PDFFileTests.vector("negative/N2-byterange-gap-too-big_pyhanko.pdf"))
+        let signature = try #require(try file.signatures().first)
+        #expect(signature.coverageProblem != nil)
+        #expect(signature.signedParts(of: file.bytes).isEmpty)
+    }
+
+    @Test func readsTheSignaturesAndTimeStampsOfAPAdESLTAFile() throws {
+        let file = try PDFFile(bytes: PDFFileTests.vector("14-pades-lta_dss_doctimestamp_pyhanko.pdf"))
+        let signatures = try file.signatures()
+        #expect(signatures.map(\.kind) == [.signature, .documentTimeStamp, .signature])
+        #expect(signatures.allSatisfy { $0.coverageProblem == nil && $0.disallowedChanges.isEmpty })
+        #expect(signatures[0].laterDSS && signatures[0].laterDocumentTimeStamp)
+    }
+
+    @Test(arguments: [
+        ("D:20261130120000+08'00'", 1_796_011_200.0),
+        ("D:20261130040000Z", 1_796_011_200.0),
+        ("D:2026", 1_767_225_600.0),
+    ])
+    func readsPDFDates(text: String, seconds: Double) {
+        #expect(PDFFile.date(text) == Date(timeIntervalSince1970: seconds))
+    }
+}

@@ -158,7 +158,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SealCLITests",
-            dependencies: ["seal", "seal-bench", "seal-vectors", "SealService", "SealTestSupport"],
+            dependencies: ["seal", "seal-bench", "seal-vectors", "SealService", "SealPDF", "SealTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -68,10 +68,11 @@ public final class DaemonClient: SealOperations {
         var sealed: [Sealed] = []
         let connection = try HTTPConnection(socketPath: socketPath)
         var target = "/v1/seals/\(Self.escape(name))"
-        if format == .ofd { target += Wire.placementQuery(placement) }
+        let embedded = format == .ofd || format == .pdf
+        if embedded { target += Wire.placementQuery(placement) }
         for document in documents {
             let response = try connection.send("POST", target, body: document,
-                                               contentType: format == .ofd ? DocumentFormat.ofd.mediaType : "application/octet-stream")
+                                               contentType: embedded ? format!.mediaType : "application/octet-stream")
             let bytes = try Self.body(of: response)
             guard let format = DocumentFormat.allCases.first(where: { $0.mediaType == response.header("Content-Type") }),
                   let receipt = response.header("Seal-Receipt").flatMap({ Data(base64Encoded: $0) }).flatMap({ try? Receipt(der: Array($0)) }) else {

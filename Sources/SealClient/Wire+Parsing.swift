@@ -79,6 +79,12 @@ extension Wire {
         if let page = placement.page { items.append("page=\(page)") }
         if let position = placement.position { items += ["x=\(position.x)", "y=\(position.y)"] }
         if placement.riding { items.append("riding=true") }
+        if let width = placement.width { items.append("width=\(width)") }
+        if placement.invisible { items.append("invisible=true") }
+        if let field = placement.field {
+            items.append("field=" + (field.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? field))
+        }
+        if !placement.longTermValidation { items.append("ltv=false") }
         return items.isEmpty ? "" : "?" + items.joined(separator: "&")
     }
 }

@@ -55,14 +55,16 @@ struct SignerParts: Sendable {
 enum SealAssembler {
     // MARK: the seal
 
-    /// A CAdES-B signed SignerInfo without unsigned attributes, for `digest` of a document.
-    static func signSeal(_ parts: SignerParts, key: PrivateKey, documentDigest: [UInt8], at time: Date) throws(OpenSSLError) -> CMSSignerInfo {
-        try signerInfo(parts, key: key, purpose: .seal, attributes: try encode("signed attributes") { [
-            CMSAttribute(.cms.contentType, EncodedDER(encoded: OID.cms.data.der)),
-            try signingTime(time),
-            CMSAttribute(.cms.messageDigest, octetString(documentDigest)),
-            parts.sealCertificateAttribute,
-        ] })
+    /// A CAdES-B signed SignerInfo without unsigned attributes, for `digest` of a document;
+    /// without the signing-time attribute when `time` is nil (PAdES, which claims its time in
+    /// the signature dictionary's `/M`).
+    static func signSeal(_ parts: SignerParts, key: PrivateKey, documentDigest: [UInt8], at time: Date?) throws(OpenSSLError) -> CMSSignerInfo {
+        try signerInfo(parts, key: key, purpose: .seal, attributes: try encode("signed attributes") {
+            var attributes = [CMSAttribute(.cms.contentType, EncodedDER(encoded: OID.cms.data.der))]
+            if let time { attributes.append(try signingTime(time)) }
+            attributes += [CMSAttribute(.cms.messageDigest, octetString(documentDigest)), parts.sealCertificateAttribute]
+            return attributes
+        })
     }
 
     /// The seal's ContentInfo: `signer` with the signer's certificate and `intermediates`.

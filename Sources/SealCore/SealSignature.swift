@@ -40,6 +40,25 @@ public struct SealSignature: Sendable {
 
     private init(checked message: SignedMessage) { self.message = message }
 
+    /// Parses a detached CMS signature another producer made (a PDF signature): BER is
+    /// accepted and re-encoded as DER by OpenSSL, and any version or unsigned attribute is
+    /// allowed; the algorithms must still be ones Seal accepts. What this returns is judged by
+    /// the same `SealVerifier` checks; only Seal's own seals are held to `init(der:)`.
+    public init(foreign bytes: [UInt8]) throws(FormatError) {
+        if let strict = try? SealSignature(der: bytes) {
+            self = strict
+            return
+        }
+        guard let cms = OpenSSLDER.decode(bytes, { d2i_CMS_ContentInfo(nil, $0, $1) }, free: CMS_ContentInfo_free) else { throw .notCMS }
+        let der = try? OpenSSLDER.encode("a signed message", { i2d_CMS_ContentInfo(cms, $0) })
+        CMS_ContentInfo_free(cms)
+        guard let der else { throw .notCMS }
+        let message = try SignedMessage(der: der)
+        guard CMS_is_detached(message.cms) == 1 else { throw .notDetached }
+        try message.checkAlgorithms()
+        self.init(checked: message)
+    }
+
     /// The parts of SignedData that no signature covers must hold the only values the profile
     /// allows (RFC 5652 §5.1, §5.3): versions 1, and the algorithms `SignedMessage` checks.
     private static func checkProfile(_ message: SignedMessage) throws(FormatError) {
@@ -94,6 +113,11 @@ public struct SealSignature: Sendable {
             }
         }
         return nil
+    }
+
+    /// Whether a signing-time signed attribute is present, whatever its value.
+    public var hasSigningTimeAttribute: Bool {
+        CMS_signed_get_attr_by_NID(message.signerInfo, NID_pkcs9_signingTime, -1) >= 0
     }
 
     /// Whether the content-type signed attribute is present and names id-data (RFC 5652 §11.1).

@@ -94,6 +94,15 @@ public final class SealSigner: @unchecked Sendable {
         intermediateParts = intermediates.map { EncodedDER(encoded: $0.der) }
     }
 
+    /// Which signed attributes a seal carries.
+    public enum Profile: Sendable {
+        /// CAdES-B (ETSI EN 319 122-1): content-type, signing-time, message-digest, signing-certificate-v2.
+        case cades
+        /// PAdES baseline (ETSI EN 319 142-1): the same without signing-time; the claimed time
+        /// is the PDF signature dictionary's `/M`.
+        case pades
+    }
+
     /// The digest algorithm the seal's signed attributes use for the document.
     public var documentDigestAlgorithm: DigestAlgorithm { key.algorithm.digest }
 
@@ -107,9 +116,9 @@ public final class SealSigner: @unchecked Sendable {
     /// Seals a document known by its digest (`documentDigestAlgorithm`): the bytes with the
     /// fields the archive needs, without parsing the result (parsing a CMS decodes every
     /// certificate's key).
-    public func sealed(digest: [UInt8]) throws(OpenSSLError) -> Sealed {
+    public func sealed(digest: [UInt8], profile: Profile = .cades) throws(OpenSSLError) -> Sealed {
         try checkDigestLength(digest)
-        var signer = try SealAssembler.signSeal(parts, key: key, documentDigest: digest, at: clock())
+        var signer = try SealAssembler.signSeal(parts, key: key, documentDigest: digest, at: profile == .cades ? clock() : nil)
         let signature = Array(signer.signature.bytes)
         var token: [UInt8]? = nil
         if let timeStampAuthority {

@@ -43,16 +43,47 @@ public struct SealVerifier: Sendable {
 
     /// Verifies an already-parsed seal, appending to `report`.
     public func verify(_ seal: SealSignature, document: [UInt8], into report: inout VerificationReport) {
-        report.signingTime = seal.claimedSigningTime
+        verify(seal, content: [document[...]], profile: .cades, into: &report)
+    }
 
-        // CAdES-B signed attributes (ETSI EN 319 122-1 §5.2).
+    /// The signed attributes a signature must carry.
+    public enum Profile: Sendable {
+        /// CAdES-B (ETSI EN 319 122-1 §5.2): content-type, message-digest, signing-time,
+        /// signing-certificate-v2. Seal's detached seals.
+        case cades
+        /// PAdES baseline (ETSI EN 319 142-1 §6.3): the same without signing-time, whose claimed
+        /// time is the PDF's `/M`.
+        case pades
+        /// A PDF's adbe.pkcs7.detached (ISO 32000-1 §12.8.3.3): content-type and message-digest;
+        /// a signing-certificate attribute is checked when present.
+        case pkcs7
+    }
+
+    /// Verifies an already-parsed seal over `content` (the parts in order: a PDF's byte
+    /// ranges), under `profile`; `claimedTime` is the time a PDF signature claims in `/M`.
+    public func verify(_ seal: SealSignature, content: [ArraySlice<UInt8>], profile: Profile,
+                       claimedTime: Date? = nil, into report: inout VerificationReport) {
         var missing: [String] = []
+        switch profile {
+        case .cades:
+            report.signingTime = seal.claimedSigningTime
+            if report.signingTime == nil { missing.append("signing-time") }
+        case .pades:
+            report.signingTime = claimedTime
+            if seal.hasSigningTimeAttribute { missing.append("no signing-time (PAdES claims its time in /M)") }
+        case .pkcs7:
+            report.signingTime = seal.claimedSigningTime ?? claimedTime
+        }
         if !seal.contentTypeIsData { missing.append("content-type") }
         if seal.messageDigest == nil { missing.append("message-digest") }
-        if report.signingTime == nil { missing.append("signing-time") }
-        if seal.signingCertificateV2 == nil { missing.append("signing-certificate-v2") }
+        if seal.signingCertificateV2 == nil && profile != .pkcs7 { missing.append("signing-certificate-v2") }
         if missing.isEmpty {
-            report.append(.passed(.signedAttributes, "content-type, message-digest, signing-time and signing-certificate-v2 present"))
+            let names = switch profile {
+            case .cades: "content-type, message-digest, signing-time and signing-certificate-v2 present"
+            case .pades: "content-type, message-digest and signing-certificate-v2 present, no signing-time"
+            case .pkcs7: "content-type and message-digest present"
+            }
+            report.append(.passed(.signedAttributes, names))
         } else {
             report.append(.failed(.signedAttributes, .totalFailed, .formatFailure,
                                   "missing or malformed signed attributes: \(missing.joined(separator: ", "))"))
@@ -64,8 +95,8 @@ public struct SealVerifier: Sendable {
             return
         }
         report.signer = SignerSummary(signer)
-        report.append(signingCertificateCheck(seal, signer: signer))
-        report.append(messageDigestCheck(seal, document: document))
+        if seal.signingCertificateV2 != nil || profile != .pkcs7 { report.append(signingCertificateCheck(seal, signer: signer)) }
+        report.append(messageDigestCheck(seal, content: content))
         report.append(signatureCheck(seal, signer: signer))
 
         // Proof of existence: the time-stamp's time when it holds, otherwise only "now".
@@ -90,7 +121,7 @@ public struct SealVerifier: Sendable {
                       "signing-certificate-v2 does not match the carried signer certificate")
     }
 
-    private func messageDigestCheck(_ seal: SealSignature, document: [UInt8]) -> VerificationCheck {
+    private func messageDigestCheck(_ seal: SealSignature, content: [ArraySlice<UInt8>]) -> VerificationCheck {
         guard let algorithm = seal.digestAlgorithm else {
             return .failed(.messageDigest, .indeterminate, .cryptoConstraintsFailure,
                            "the digest algorithm is not accepted (SHA-256, SHA-384 or SHA-512 only)")
@@ -98,7 +129,7 @@ public struct SealVerifier: Sendable {
         guard let claimed = seal.messageDigest else {
             return .failed(.messageDigest, .totalFailed, .formatFailure, "no message-digest attribute")
         }
-        return constantTimeEqual(claimed, algorithm.hash(document))
+        return constantTimeEqual(claimed, algorithm.hash(parts: content))
             ? .passed(.messageDigest, "the document's \(algorithm.rawValue) matches the sealed digest")
             : .failed(.messageDigest, .totalFailed, .hashFailure, "the document was changed after sealing (digest mismatch)")
     }
@@ -122,6 +153,13 @@ public struct SealVerifier: Sendable {
         report.timestamp = verdict.summary
         verdict.checks.forEach { report.append($0) }
         return verdict.time
+    }
+
+    /// Checks a document time-stamp (a PDF's ETSI.RFC3161 signature): the token over `content`.
+    public func verifyDocumentTimeStamp(_ tokenDER: [UInt8], content: [ArraySlice<UInt8>], into report: inout VerificationReport) {
+        let verdict = verifyTimeStamp(tokenDER) { algorithm in algorithm.hash(parts: content) }
+        report.timestamp = verdict.summary
+        verdict.checks.forEach { report.append($0) }
     }
 
     /// The outcome of checking one RFC 3161 token: its checks, and the time when all passed.

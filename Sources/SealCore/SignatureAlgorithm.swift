@@ -173,6 +173,20 @@ public enum DigestAlgorithm: String, Codable, Sendable, CaseIterable {
     }
 
     /// The digest of `bytes`.
+    /// The digest of `parts` one after the other, without joining them (a PDF's byte ranges).
+    public func hash(parts: [ArraySlice<UInt8>]) -> [UInt8] {
+        let context = DigestContext.current
+        var output = [UInt8](repeating: 0, count: byteCount)
+        var length: UInt32 = 0
+        var ok = EVP_DigestInit_ex(context, evp, nil) == 1
+        for part in parts where ok {
+            ok = part.withUnsafeBufferPointer { EVP_DigestUpdate(context, $0.baseAddress, $0.count) == 1 }
+        }
+        ok = ok && EVP_DigestFinal_ex(context, &output, &length) == 1
+        precondition(ok && Int(length) == byteCount, "digest failed")
+        return output
+    }
+
     public func hash(_ bytes: [UInt8]) -> [UInt8] {
         let context = DigestContext.current
         var output = [UInt8](repeating: 0, count: byteCount)

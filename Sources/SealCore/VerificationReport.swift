@@ -43,6 +43,9 @@ public enum SubIndication: String, Codable, Sendable, CaseIterable {
     /// The receipt is present but does not prove archiving: malformed, for another seal or
     /// document, a wrong inclusion proof, or a checkpoint whose signature fails.
     case archiveProofFailure = "ARCHIVE_PROOF_FAILURE"
+    /// A later revision of a PDF changes what the signed revision showed (its pages, content,
+    /// annotations or form beyond filling and signing).
+    case modifiedAfterSealing = "MODIFIED_AFTER_SEALING"
 }
 
 /// One check that verification ran, with its outcome and the reason in words. Checks are values:
@@ -68,6 +71,10 @@ public struct VerificationCheck: Codable, Sendable, Equatable {
         case sealValidity = "seal-validity"
         /// An OFD signature's References: every file it protects, hashed again.
         case references
+        /// A PDF signature's /ByteRange: everything but its own /Contents, to a revision's end.
+        case byteRange = "byte-range"
+        /// A PDF's revisions after the signed one: only changes that leave what it shows alone.
+        case changesAfterSigning = "changes-after-signing"
     }
 
     public enum Outcome: String, Codable, Sendable {
@@ -292,11 +299,15 @@ public struct DocumentVerificationReport: Codable, Sendable, Equatable {
         /// Its Signature.xml location as the list gives it.
         public let location: String
         public let report: VerificationReport
+        /// A PDF signature's PAdES baseline level (B-B, B-T, B-LT, B-LTA), or "document
+        /// time-stamp"; nil for other formats.
+        public let level: String?
 
-        public init(id: String, location: String, report: VerificationReport) {
+        public init(id: String, location: String, report: VerificationReport, level: String? = nil) {
             self.id = id
             self.location = location
             self.report = report
+            self.level = level
         }
     }
 

@@ -168,11 +168,13 @@ public final class SealDaemonApp: Sendable {
         let type = request.headers[.contentType]?.lowercased() ?? ""
         let isJSON = type.hasPrefix("application/json")
         let document: DocumentInput = isJSON ? .digest(try Wire.decode(Wire.DigestSealRequest.self, payload).bytes()) : .content(payload)
-        // An OFD is sealed in place; anything else gets the seal's detached format.
-        let isOFD = type.hasPrefix(DocumentFormat.ofd.mediaType)
-        let placement = isOFD ? try StampPlacement.checked(page: try query(request, "page"), x: try query(request, "x"), y: try query(request, "y"),
-                                                   riding: try query(request, "riding")) : StampPlacement()
-        let sealed = try await service.seal(document, with: name, format: isOFD ? .ofd : nil, placement: placement, by: .peer(peer))
+        // A PDF or an OFD is sealed in place; anything else gets the seal's detached format.
+        let embedded = [DocumentFormat.pdf, .ofd].first { type.hasPrefix($0.mediaType) }
+        let placement = embedded == nil ? StampPlacement() : try StampPlacement.checked(
+            page: try query(request, "page"), x: try query(request, "x"), y: try query(request, "y"), riding: try query(request, "riding"),
+            width: try query(request, "width"), invisible: try query(request, "invisible"),
+            field: request.uri.queryParameters["field"].map(String.init), longTermValidation: try query(request, "ltv"))
+        let sealed = try await service.seal(document, with: name, format: embedded, placement: placement, by: .peer(peer))
         metrics.seals.increment()
         var headers: HTTPFields = [.contentType: sealed.format.mediaType]
         headers[HTTPField.Name("Seal-Archive-Index")!] = String(sealed.receipt.index)

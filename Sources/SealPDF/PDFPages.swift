@@ -40,7 +40,7 @@ extension PDFObjectTable {
     }
 
     /// A rectangle [llx lly urx ury], normalized so that ll is the lower left.
-    func rectangle(_ object: PDFObject?) throws(PDFError) -> [Double]? {
+    public func rectangle(_ object: PDFObject?) throws(PDFError) -> [Double]? {
         guard let object, let items = try resolve(object).array else { return nil }
         var values: [Double] = []
         for item in items {

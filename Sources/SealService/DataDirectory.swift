@@ -10,6 +10,7 @@ public import SealCore
 ///     DATA/archive.sqlite           the archive (entries, tree, checkpoints)
 ///     DATA/seals/NAME/certificate.pem, key.pem, seal.json  one department seal
 ///     DATA/seals/NAME/seal.esl      its GB/T 38540 seal object (SM2 seals)
+///     DATA/seals/NAME/picture.png   its picture on PDF pages (other seals; .jpg for a JPEG)
 public struct DataDirectory: Sendable {
     public let url: URL
 
@@ -41,6 +42,8 @@ public struct DataDirectory: Sendable {
     func sealCertificate(_ name: SealName) -> URL { sealFolder(name).appendingPathComponent("certificate.pem") }
     func sealKey(_ name: SealName) -> URL { sealFolder(name).appendingPathComponent("key.pem") }
     func sealRecord(_ name: SealName) -> URL { sealFolder(name).appendingPathComponent("seal.json") }
+    /// The seal's picture for seals without a GB/T 38540 seal object: `picture.png` or `picture.jpg`.
+    func sealPicture(_ name: SealName, type: String) -> URL { sealFolder(name).appendingPathComponent("picture." + type.lowercased()) }
     /// The GB/T 38540 seal object of an SM2 seal.
     func electronicSeal(_ name: SealName) -> URL { sealFolder(name).appendingPathComponent("seal.esl") }
 
@@ -82,6 +85,8 @@ public struct SealRecord: Codable, Sendable {
     public var organizationIdentifier: String?
     public var algorithm: SignatureAlgorithm
     public var createdAt: Date
+    /// The picture's size in millimetres, [width, height], for seals that keep it in `picture.*`.
+    public var pictureSize: [Int]?
 }
 
 public enum JSON {

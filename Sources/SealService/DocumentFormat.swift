@@ -16,11 +16,37 @@ public enum DocumentFormat: String, CaseIterable, Codable, Sendable, CustomStrin
     /// seal: dataHash is SM3 of the new Signature.xml, and the receipt travels in the package
     /// (`OFDSealing.receiptFileName`, outside every References).
     case ofd = "ofd"
+    /// A PDF with one more PAdES signature inside (ETSI EN 319 142-1, SubFilter
+    /// ETSI.CAdES.detached), made with an RSA, ECDSA or Ed25519 seal, its receipt an unsigned
+    /// attribute of the CMS as in `.p7s` seals, then a B-LT revision with the validation data.
+    case pdf = "pdf"
 
     /// The detached format of a seal: SES for an SM2 seal with its GB/T 38540 seal object,
     /// CAdES for the others.
     public static func detached(for signer: SealSigner) -> DocumentFormat {
         signer.electronicSeal != nil ? .detachedSES : .detachedCAdES
+    }
+
+    /// The format a document is sealed in by its content: a PDF or an OFD package in place,
+    /// anything else (nil) detached in the seal's own format. `requested` overrides ("detached",
+    /// "pdf", "ofd"); a file named .pdf or .ofd that is not one is refused, since sealing it
+    /// detached is rarely what was meant.
+    public static func forDocument(_ bytes: [UInt8], path: String, requested: String? = nil) throws(ServiceError) -> DocumentFormat? {
+        let content: DocumentFormat? = SealService.isPDF(bytes) ? .pdf : SealService.isOFD(bytes) ? .ofd : nil
+        switch requested {
+        case nil:
+            for format in [DocumentFormat.pdf, .ofd] where path.lowercased().hasSuffix("." + format.rawValue) && content != format {
+                throw .badDocument("\(path) is named .\(format.rawValue) but is not a \(format.rawValue.uppercased()) file (seal it with --format detached)")
+            }
+            return content
+        case "detached"?: return nil
+        case "pdf"?, "ofd"?:
+            let format = DocumentFormat(rawValue: requested!)!
+            guard content == format else { throw .badDocument("\(path) is not a \(format.rawValue.uppercased()) file") }
+            return format
+        case let other?:
+            throw .invalidArgument("--format is detached, pdf or ofd, not '\(other)'")
+        }
     }
 
     /// What `propertyInfo` says a detached SES signature covers.
@@ -34,6 +60,7 @@ public enum DocumentFormat: String, CaseIterable, Codable, Sendable, CustomStrin
         case .detachedCAdES: "application/pkcs7-signature"
         case .detachedSES: "application/vnd.gbt38540.ses"
         case .ofd: "application/ofd"
+        case .pdf: "application/pdf"
         }
     }
 
@@ -43,6 +70,7 @@ public enum DocumentFormat: String, CaseIterable, Codable, Sendable, CustomStrin
         case .detachedCAdES: path + ".p7s"
         case .detachedSES: path + ".ses"
         case .ofd: (path.lowercased().hasSuffix(".ofd") ? String(path.dropLast(4)) : path) + ".sealed.ofd"
+        case .pdf: (path.lowercased().hasSuffix(".pdf") ? String(path.dropLast(4)) : path) + ".sealed.pdf"
         }
     }
 
@@ -50,7 +78,7 @@ public enum DocumentFormat: String, CaseIterable, Codable, Sendable, CustomStrin
     /// carry it (nil: inside the result).
     public func receiptPath(forOutput output: String) -> String? {
         switch self {
-        case .detachedCAdES, .ofd: nil
+        case .detachedCAdES, .ofd, .pdf: nil
         case .detachedSES: output + ".receipt"
         }
     }
@@ -60,14 +88,18 @@ public enum DocumentFormat: String, CaseIterable, Codable, Sendable, CustomStrin
     public var sealsDigests: Bool {
         switch self {
         case .detachedCAdES, .detachedSES: true
-        case .ofd: false
+        case .ofd, .pdf: false
         }
     }
 
     /// The seal over `document`, ready to archive, and how the result is finished once the
     /// archive answers with its receipt: the one step a format adds around signing.
-    func prepare(_ document: DocumentInput, with signer: SealSigner, placement: StampPlacement) throws(ServiceError) -> Preparation {
+    func prepare(_ document: DocumentInput, with signer: SealSigner, placement: StampPlacement,
+                 assets: () throws(ServiceError) -> PDFSealingAssets) throws(ServiceError) -> Preparation {
         switch self {
+        case .pdf:
+            guard case .content(let bytes) = document else { throw .invalidArgument("a PDF seal needs the document, not its digest") }
+            return try preparePDF(bytes, with: signer, placement: placement, assets: try assets())
         case .detachedCAdES:
             let digest = document.digest(signer.documentDigestAlgorithm)
             guard digest.count == signer.documentDigestAlgorithm.byteCount else {
@@ -148,14 +180,23 @@ public struct Sealed: Sendable {
 
 extension StampPlacement {
     /// A placement from the CLI's options or a request's query, checked.
-    public static func checked(page: Int?, x: Double?, y: Double?, riding: Bool?) throws(ServiceError) -> StampPlacement {
+    public static func checked(page: Int?, x: Double?, y: Double?, riding: Bool?, width: Double? = nil,
+                               invisible: Bool? = nil, field: String? = nil, longTermValidation: Bool? = nil) throws(ServiceError) -> StampPlacement {
         if let page, page < 1 { throw .invalidArgument("page counts from 1") }
+        if let width, !(10...200).contains(width) { throw .invalidArgument("the stamp's width is 10 to 200 millimetres") }
+        if invisible == true, x != nil || width != nil || riding == true {
+            throw .invalidArgument("an invisible seal has no position, width or riding stamp")
+        }
+        if let field, field.isEmpty || field.count > 256 { throw .invalidArgument("a field name is 1 to 256 characters") }
+        let position: Position?
         switch (x, y) {
-        case (nil, nil): return StampPlacement(page: page, position: nil, riding: riding ?? false)
+        case (nil, nil): position = nil
         case (let x?, let y?):
             guard x >= 0, y >= 0, x.isFinite, y.isFinite else { throw .invalidArgument("x and y are millimetres from the page's top-left corner") }
-            return StampPlacement(page: page, position: .init(x: x, y: y), riding: riding ?? false)
+            position = Position(x: x, y: y)
         default: throw .invalidArgument("give both x and y, or neither")
         }
+        return StampPlacement(page: page, position: position, riding: riding ?? false, width: width, invisible: invisible ?? false,
+                              field: field, longTermValidation: longTermValidation ?? true)
     }
 }

@@ -111,6 +111,11 @@ enum SealPicture {
         guard cairo_status(context) == CAIRO_STATUS_SUCCESS else {
             throw .io("cairo: drawing the seal failed: \(String(cString: cairo_status_to_string(cairo_status(context))))")
         }
+        return try png(surface)
+    }
+
+    /// `surface` as PNG.
+    static func png(_ surface: OpaquePointer) throws(ServiceError) -> [UInt8] {
         let sink = PNGSink()
         let status = cairo_surface_write_to_png_stream(surface, { closure, data, length in
             guard let closure, let data else { return CAIRO_STATUS_WRITE_ERROR }
@@ -124,5 +129,83 @@ enum SealPicture {
     /// Collects cairo's PNG stream.
     private final class PNGSink {
         var bytes: [UInt8] = []
+    }
+
+    /// Feeds cairo a PNG from memory.
+    private final class PNGSource {
+        let bytes: [UInt8]
+        var offset = 0
+        init(_ bytes: [UInt8]) { self.bytes = bytes }
+    }
+
+    /// A PNG decoded by cairo into an ARGB32 surface (the caller destroys it).
+    static func surface(png: [UInt8]) throws(ServiceError) -> OpaquePointer {
+        let source = PNGSource(png)
+        let surface = withExtendedLifetime(source) {
+            cairo_image_surface_create_from_png_stream({ closure, data, length in
+                guard let closure, let data else { return CAIRO_STATUS_READ_ERROR }
+                let source = Unmanaged<PNGSource>.fromOpaque(closure).takeUnretainedValue()
+                guard source.offset + Int(length) <= source.bytes.count else { return CAIRO_STATUS_READ_ERROR }
+                source.bytes.withUnsafeBufferPointer { data.update(from: $0.baseAddress! + source.offset, count: Int(length)) }
+                source.offset += Int(length)
+                return CAIRO_STATUS_SUCCESS
+            }, Unmanaged.passUnretained(source).toOpaque())
+        }
+        guard let surface, cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS else {
+            if let surface { cairo_surface_destroy(surface) }
+            throw .invalidArgument("the seal image is not a PNG cairo can read")
+        }
+        return surface
+    }
+
+    /// The pixels of an ARGB32 surface as 8-bit RGB with alpha apart, un-premultiplied.
+    static func pixels(_ surface: OpaquePointer) -> (rgb: [UInt8], alpha: [UInt8], width: Int, height: Int) {
+        cairo_surface_flush(surface)
+        let width = Int(cairo_image_surface_get_width(surface)), height = Int(cairo_image_surface_get_height(surface))
+        let stride = Int(cairo_image_surface_get_stride(surface))
+        var rgb = [UInt8](repeating: 0, count: width * height * 3), alpha = [UInt8](repeating: 0, count: width * height)
+        guard let data = cairo_image_surface_get_data(surface) else { return (rgb, alpha, width, height) }
+        for y in 0..<height {
+            let row = data + y * stride
+            for x in 0..<width {
+                // ARGB32 is a native-endian 32-bit word: B, G, R, A in memory on little-endian machines.
+                let pixel = row.advanced(by: x * 4).withMemoryRebound(to: UInt32.self, capacity: 1) { $0.pointee }
+                let a = UInt8(pixel >> 24 & 0xFF)
+                let channels = [UInt8(pixel >> 16 & 0xFF), UInt8(pixel >> 8 & 0xFF), UInt8(pixel & 0xFF)]
+                let index = y * width + x
+                alpha[index] = a
+                for (offset, value) in channels.enumerated() {
+                    rgb[index * 3 + offset] = a == 0 ? 0 : UInt8(min(255, (Int(value) * 255 + Int(a) / 2) / Int(a)))
+                }
+            }
+        }
+        return (rgb, alpha, width, height)
+    }
+
+    /// One line of `text` in the seal's red, `height` pixels high, as wide as it needs.
+    static func caption(_ text: String, height: Int) throws(ServiceError) -> OpaquePointer {
+        let fontSize = Double(height) * 0.8
+        // Measure on a scratch surface, then draw on one of the right width.
+        guard let scratch = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1) else { throw .io("cairo: no surface") }
+        defer { cairo_surface_destroy(scratch) }
+        guard let measure = cairo_create(scratch) else { throw .io("cairo: no drawing context") }
+        cairo_select_font_face(measure, fontFamily, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD)
+        cairo_set_font_size(measure, fontSize)
+        var extents = cairo_text_extents_t()
+        cairo_text_extents(measure, text, &extents)
+        cairo_destroy(measure)
+        let width = Int32(max(1, min(8192, extents.x_advance.rounded(.up) + 2)))
+        guard let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, Int32(height)) else { throw .io("cairo: no surface") }
+        guard let context = cairo_create(surface) else {
+            cairo_surface_destroy(surface)
+            throw .io("cairo: no drawing context")
+        }
+        defer { cairo_destroy(context) }
+        cairo_select_font_face(context, fontFamily, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD)
+        cairo_set_font_size(context, fontSize)
+        cairo_set_source_rgba(context, 0.85, 0.07, 0.07, 1)
+        cairo_move_to(context, 1, Double(height) * 0.8)
+        cairo_show_text(context, text)
+        return surface
     }
 }

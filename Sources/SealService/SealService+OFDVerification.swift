@@ -6,22 +6,29 @@ public import SealOFD
 /// Verifying an OFD document: every signature it lists, each as received, with its References
 /// and the receipt it carries in the package.
 extension SealService {
-    /// Verifies an OFD online, against this authority (see `verify(seal:document:…)`).
+    /// Verifies a document with its seals inside (an OFD or a PDF) online, against this
+    /// authority (see `verify(seal:document:…)`).
     public func verifyDocument(_ document: [UInt8], revocationLists: [RevocationList] = [],
                                statusList: DocumentStatusList? = nil) throws(ServiceError) -> DocumentVerificationReport {
         let online = revocationLists.isEmpty
         let crls = online ? (try latestRevocationList()).map { [$0.crl] } ?? [] : revocationLists
         let verifier = try OfflineVerifier(trust: trustBundle(), revocationLists: crls, revocationListsAreCurrent: online,
                                            statusList: statusList, clock: clock, caches: runtime.verificationCaches)
-        return try withArchive { store in verifier.verify(ofd: document, lookup: Archive(store: store)) }
+        return try withArchive { store in verifier.verify(document: document, lookup: Archive(store: store)) }
     }
 
-    /// Verifies an OFD offline against a trust bundle.
+    /// Verifies an OFD or a PDF offline against a trust bundle.
     public static func verifyDocument(_ document: [UInt8], trust: TrustBundle, revocationLists: [RevocationList] = [],
                                       statusList: DocumentStatusList? = nil,
                                       clock: @escaping @Sendable () -> Date = { Date() }) throws(ServiceError) -> DocumentVerificationReport {
-        try OfflineVerifier(trust: trust, revocationLists: revocationLists, statusList: statusList, clock: clock).verify(ofd: document)
+        try OfflineVerifier(trust: trust, revocationLists: revocationLists, statusList: statusList, clock: clock).verify(document: document)
     }
+
+    /// Whether `bytes` are a PDF, by its header.
+    public static func isPDF(_ bytes: [UInt8]) -> Bool { bytes.starts(with: Array("%PDF-".utf8)) }
+
+    /// Whether `bytes` are a document that carries its seals inside (PDF or OFD).
+    public static func carriesItsSeals(_ bytes: [UInt8]) -> Bool { isPDF(bytes) || isOFD(bytes) }
 
     /// Whether `bytes` look like an OFD package (a zip), for front ends that take any document.
     public static func isOFD(_ bytes: [UInt8]) -> Bool { bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) }
@@ -30,9 +37,16 @@ extension SealService {
 extension SealService.OfflineVerifier {
     public func verify(ofd bytes: [UInt8]) -> DocumentVerificationReport { verify(ofd: bytes, archive: archive) }
 
-    func verify(ofd bytes: [UInt8], lookup: any ArchiveLookup) -> DocumentVerificationReport {
-        verify(ofd: bytes, archive: ArchiveVerifier(logKeys: archive.logKeys, lookup: lookup, statusList: archive.statusList,
-                                                    checkpoints: archive.checkpoints))
+    /// Verifies a PDF or an OFD, told apart by their content.
+    public func verify(document bytes: [UInt8]) -> DocumentVerificationReport { verify(document: bytes, archive: archive) }
+
+    func verify(document bytes: [UInt8], lookup: any ArchiveLookup) -> DocumentVerificationReport {
+        verify(document: bytes, archive: ArchiveVerifier(logKeys: archive.logKeys, lookup: lookup, statusList: archive.statusList,
+                                                         checkpoints: archive.checkpoints))
+    }
+
+    private func verify(document bytes: [UInt8], archive: ArchiveVerifier) -> DocumentVerificationReport {
+        SealService.isPDF(bytes) ? verify(pdf: bytes, archive: archive) : verify(ofd: bytes, archive: archive)
     }
 
     private func verify(ofd bytes: [UInt8], archive: ArchiveVerifier) -> DocumentVerificationReport {

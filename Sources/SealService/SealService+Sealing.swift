@@ -96,7 +96,10 @@ extension SealService {
                  placement: StampPlacement) throws(ServiceError) -> Prepared {
         if case .digest = document, !format.sealsDigests { throw .invalidArgument("a \(format) seal needs the document, not its digest") }
         let signer = try runtime.signers.signer(for: sealName, load: signer(for:))
-        return Prepared(preparation: try format.prepare(document, with: signer, placement: placement), writer: try writer())
+        let preparation = try format.prepare(document, with: signer, placement: placement) { () throws(ServiceError) in
+            try pdfAssets(for: sealName, signer: signer)
+        }
+        return Prepared(preparation: preparation, writer: try writer())
     }
 
     /// Stage two: `unit` archived together through the writer, then each result with its

@@ -136,10 +136,11 @@ public final class SealService: Sendable {
         if algorithm == .sm2 && authority.algorithm != .sm2 {
             throw .invalidArgument("an SM2 seal needs an SM2 authority (seal init --algorithm sm2): the authority signs its GB/T 38540 seal object")
         }
-        let picture = algorithm == .sm2 ? try appearance.picture(name: department) : nil
+        let picture = try appearance.picture(name: department)
         let now = clock()
         let record = SealRecord(name: name.value, department: department,
-                                organizationIdentifier: organizationIdentifier, algorithm: algorithm, createdAt: now)
+                                organizationIdentifier: organizationIdentifier, algorithm: algorithm, createdAt: now,
+                                pictureSize: algorithm == .sm2 ? nil : [picture.widthMillimetres, picture.heightMillimetres])
 
         var issued: Certificate? = nil
         try AtomicFile.createDirectory(folder, occupied: .sealExists(name.value)) { staging in
@@ -151,7 +152,10 @@ public final class SealService: Sendable {
             try AtomicFile.write(Array(certificate.pem.utf8), to: staging.appendingPathComponent("certificate.pem"))
             try AtomicFile.write(try key.pem(passphrase: passphrase), to: staging.appendingPathComponent("key.pem"), mode: 0o600)
             try AtomicFile.write(try JSON.encode(record), to: staging.appendingPathComponent("seal.json"))
-            if let picture {
+            if algorithm != .sm2 {
+                let file = directory.sealPicture(name, type: picture.type == "JPG" ? "jpg" : "png").lastPathComponent
+                try AtomicFile.write(picture.data, to: staging.appendingPathComponent(file))
+            } else {
                 let making = ElectronicSeal.Making(identifier: UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased(),
                                                    name: department, certificates: [certificate], createDate: now,
                                                    validStart: certificate.notBefore, validEnd: certificate.notAfter, picture: picture)

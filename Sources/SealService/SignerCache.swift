@@ -14,6 +14,9 @@ final class SignerCache: @unchecked Sendable {
     private let lifetime: TimeInterval
     private let lock = NSLock()
     private var entries: [String: Entry] = [:]
+    /// Each seal's PDF assets, made once per `lifetime`: deflating a seal picture costs more
+    /// than signing, and the CRL they carry is renewed like the signer's.
+    private var assets: [String: (assets: PDFSealingAssets, loaded: Date)] = [:]
 
     init(lifetime: TimeInterval) { self.lifetime = lifetime }
 
@@ -33,10 +36,24 @@ final class SignerCache: @unchecked Sendable {
         return signer
     }
 
+    func assets(for name: String, make: () throws(ServiceError) -> PDFSealingAssets) throws(ServiceError) -> PDFSealingAssets {
+        let now = Date()
+        if let cached = lock.withLock({ assets[name] }), now.timeIntervalSince(cached.loaded) < lifetime { return cached.assets }
+        let made = try make()
+        lock.withLock { assets[name] = (made, now) }
+        return made
+    }
+
     /// Forgets one seal's signer (or all), so the next use re-checks it.
     func invalidate(_ name: String? = nil) {
         lock.lock()
-        if let name { entries[name] = nil } else { entries.removeAll() }
+        if let name {
+            entries[name] = nil
+            assets[name] = nil
+        } else {
+            entries.removeAll()
+            assets.removeAll()
+        }
         lock.unlock()
     }
 }

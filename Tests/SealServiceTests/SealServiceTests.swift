@@ -313,7 +313,7 @@ final class ScratchAuthority {
         var commit: GroupCommit? = GroupCommit(writer: try service.archiveWriter())
         // The writer thread holds the worker until its loop ends.
         weak let worker = commit?.worker
-        let item = try DocumentFormat.detachedCAdES.prepare(.content([1, 2, 3]), with: signer, placement: StampPlacement()).item
+        let item = try DocumentFormat.detachedCAdES.prepare(.content([1, 2, 3]), with: signer, placement: StampPlacement()) { () throws(ServiceError) in throw .invalidArgument("not a PDF") }.item
         guard case .receipt(let receipt)? = try await commit?.submit(.seal(item)) else {
             Issue.record("a seal was not answered with a receipt")
             return

@@ -5,12 +5,14 @@ import SealService
 extension SealCommand {
     struct Sign: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Seal and archive documents: FILE.p7s beside each FILE (CAdES-T, with its receipt); with an SM2 seal, FILE.ses and FILE.ses.receipt, or DOC.sealed.ofd for an OFD.",
+            abstract: "Seal and archive documents: DOC.sealed.pdf for a PDF (PAdES), DOC.sealed.ofd for an OFD (SM2 seals), FILE.p7s beside any other FILE (CAdES-T), or FILE.ses and FILE.ses.receipt with an SM2 seal.",
             discussion: """
             The files of one call are archived in their order, each 256 in one transaction under one new signed \
             checkpoint, while the next ones are signed; a result is written only once its transaction is durable. \
-            An OFD document (.ofd) is sealed in place with an SM2 seal: one more GB/T 38540 signature with a \
-            visible stamp, every earlier signature left valid; the input is never overwritten unless -o names it.
+            The format follows each file's content: a PDF is sealed in place with a PAdES-B-LT signature and a \
+            visible stamp (RSA, ECDSA or Ed25519 seals); an OFD package in place with one more GB/T 38540 \
+            signature (SM2 seals); every earlier signature stays valid, and the input is never overwritten unless \
+            -o names it. --format detached seals any file beside it instead.
             """)
 
         @OptionGroup var global: GlobalOptions
@@ -28,12 +30,27 @@ extension SealCommand {
         @Option(name: .shortAndLong, help: ArgumentHelp("Output file (only with a single document).", valueName: "OUT"))
         var output: String?
 
-        @Option(help: ArgumentHelp("OFD: the page to stamp, from 1 (default: the last).", valueName: "N"))
+        @Option(help: ArgumentHelp("detached, pdf or ofd (default: by each file's content).", valueName: "FORMAT"))
+        var format: String?
+
+        @Option(help: ArgumentHelp("PDF, OFD: the page to stamp, from 1 (default: the last).", valueName: "N"))
         var page: Int?
 
-        @Option(help: ArgumentHelp("OFD: the stamp's top-left corner in millimetres from the page's top-left (default: 20 mm from the right, 30 mm from the bottom).",
+        @Option(help: ArgumentHelp("PDF, OFD: the stamp's top-left corner in millimetres from the page's top-left (default: 20 mm from the right, 30 mm from the bottom).",
                                    valueName: "X,Y"))
         var at: String?
+
+        @Option(help: ArgumentHelp("PDF: the stamp's width in millimetres (default: the seal picture's).", valueName: "MM"))
+        var width: Double?
+
+        @Flag(help: "PDF: a signature with no stamp on the page.")
+        var invisible = false
+
+        @Option(help: ArgumentHelp("PDF: fill this existing empty signature field instead of adding one.", valueName: "NAME"))
+        var field: String?
+
+        @Flag(inversion: .prefixedNo, help: "PDF: add a revision with the chain and the current CRL (PAdES-B-LT), so the PDF verifies years later without the authority.")
+        var ltv = true
 
         @Flag(help: "OFD: a riding seal (骑缝章) across the right edge of every page.")
         var riding = false
@@ -57,7 +74,8 @@ extension SealCommand {
                 }
                 (x, y) = (first, second)
             }
-            return try StampPlacement.checked(page: page, x: x, y: y, riding: riding)
+            return try StampPlacement.checked(page: page, x: x, y: y, riding: riding, width: width, invisible: invisible, field: field,
+                                                longTermValidation: ltv)
         }
 
         /// The arguments, then the paths --files-from lists (NUL-separated if it holds a NUL).
@@ -85,11 +103,14 @@ extension SealCommand {
                 // Chunks bound memory on large runs and pace the progress bar; each 256 seals are one
                 // archive transaction.
                 var written: [Written] = []
-                // OFD documents are sealed in place, the others beside them: one call for each kind.
-                let ofd = documents.filter { $0.0.lowercased().hasSuffix(".ofd") }
-                let others = documents.filter { !$0.0.lowercased().hasSuffix(".ofd") }
-                let batches = [(DocumentFormat?.some(.ofd), ofd), (nil, others)].flatMap { format, list in
-                    stride(from: 0, to: list.count, by: 4096).map { (format, list[$0..<min($0 + 4096, list.count)]) }
+                // PDF and OFD documents are sealed in place, the others beside them: one call for each kind.
+                var byFormat: [DocumentFormat?: [(String, [UInt8])]] = [:]
+                for document in documents {
+                    byFormat[try DocumentFormat.forDocument(document.1, path: document.0, requested: format), default: []].append(document)
+                }
+                let batches = [DocumentFormat?.some(.pdf), .some(.ofd), nil].flatMap { format in
+                    let list = byFormat[format] ?? []
+                    return stride(from: 0, to: list.count, by: 4096).map { (format, list[$0..<min($0 + 4096, list.count)]) }
                 }
                 for (format, batch) in batches {
                     let sealed = try authority.seal(batch.map(\.1), sealName: seal, format: format, placement: placement)

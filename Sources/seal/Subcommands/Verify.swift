@@ -9,9 +9,10 @@ extension SealCommand {
             discussion: """
                 Offline with --trust BUNDLE (from `seal trust export`): the seal's embedded archive receipt is \
                 checked against the bundle's log key. Online with --data DIR: against the authority's own root \
-                and log, and a seal without a receipt is looked up in the archive. An OFD document is verified \
-                signature by signature, each with its References and its receipt in the package; the document's \
-                verdict is the worst of them.
+                and log, and a seal without a receipt is looked up in the archive. A PDF or OFD document is verified \
+                signature by signature (a PDF's with its byte range, the changes made after it and its PAdES level; \
+                an OFD's with its References and its receipt in the package); the document's verdict is the worst \
+                of them.
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -44,12 +45,17 @@ extension SealCommand {
                 let crls = try crl.map { path throws(ServiceError) in
                     try SealService.revocationList(try AtomicFile.read(URL(fileURLWithPath: path)))
                 }
-                // An OFD carries its signatures: every one is checked, unless a detached one is named.
-                if signature == nil && SealService.isOFD(document) {
+                // A PDF or an OFD carries its signatures: every one is checked, unless a detached
+                // seal is named or lies beside it.
+                let detachedBeside = [file + ".p7s", file + ".ses"].contains { FileManager.default.fileExists(atPath: $0) }
+                if signature == nil && !detachedBeside && SealService.carriesItsSeals(document) {
                     let report = try verifyDocument(document, crls: crls)
                     if json { try Console.printJSON(report) } else {
                         print(report.summary)
-                        for signature in report.signatures { print("  \(signature.id) \(signature.location): \(signature.report.summary)") }
+                        for signature in report.signatures {
+                            let level = signature.level.map { " [\($0)]" } ?? ""
+                            print("  \(signature.id) \(signature.location)\(level): \(signature.report.summary)")
+                        }
                     }
                     indication = report.indication
                 } else {

@@ -1,0 +1,111 @@
+public import Foundation
+public import SealCore
+public import SealPDF
+internal import CCairo
+
+/// What sealing a PDF with one seal needs besides the signer, made once per loaded signer: the
+/// stamp's images, encoded, and the validation data a B-LT revision embeds.
+struct PDFSealingAssets: Sendable {
+    let appearance: PDFSealing.Appearance
+    /// The seal's chain up to the root and the TSA's certificate, DER.
+    let certificates: [[UInt8]]
+    /// The authority's current CRL, DER.
+    let revocationLists: [[UInt8]]
+}
+
+extension SealService {
+    /// The PDF sealing assets of seal `name`, cached beside its signer.
+    func pdfAssets(for name: String, signer: SealSigner) throws(ServiceError) -> PDFSealingAssets {
+        try runtime.signers.assets(for: name) { () throws(ServiceError) -> PDFSealingAssets in
+            let sealName = try SealName(name)
+            let record = try? JSON.decode(SealRecord.self, from: directory.sealRecord(sealName))
+            let department = record?.department ?? signer.certificate.subject.commonName ?? name
+            let picture: (type: String, data: [UInt8], width: Int)
+            if let seal = signer.electronicSeal {
+                picture = (seal.picture.type.uppercased(), seal.picture.data, seal.picture.widthMillimetres)
+            } else if let size = record?.pictureSize, size.count == 2,
+                      let (type, data) = ["png", "jpg"].lazy.compactMap({ type in
+                          FileManager.default.contents(atPath: self.directory.sealPicture(sealName, type: type).path).map { (type.uppercased(), Array($0)) }
+                      }).first {
+                picture = (type, data, size[0])
+            } else {
+                // A seal enrolled before seals kept a picture: the drawn one.
+                picture = ("PNG", try SealPicture.drawn(name: department, widthMillimetres: 40, heightMillimetres: 40), 40)
+            }
+            let image: PDFImage
+            if picture.type == "PNG" {
+                let surface = try SealPicture.surface(png: picture.data)
+                defer { cairo_surface_destroy(surface) }
+                let pixels = SealPicture.pixels(surface)
+                image = PDFImage(rgb: pixels.rgb, alpha: pixels.alpha, width: pixels.width, height: pixels.height)
+            } else if picture.type == "JPG" || picture.type == "JPEG" {
+                do { image = try PDFImage(jpeg: picture.data) } catch { throw .badElectronicSeal("\(error)") }
+            } else {
+                throw .badElectronicSeal("the seal picture is \(picture.type); a PDF stamp shows PNG or JPEG")
+            }
+            let caption = try SealPicture.caption(department, height: 96)
+            defer { cairo_surface_destroy(caption) }
+            let captionPixels = SealPicture.pixels(caption)
+            let appearance = PDFSealing.Appearance(
+                seal: image, caption: PDFImage(rgb: captionPixels.rgb, alpha: captionPixels.alpha, width: captionPixels.width, height: captionPixels.height),
+                widthMillimetres: Double(picture.width))
+            var certificates = [signer.certificate.der] + signer.intermediates.map(\.der) + [try rootCertificate().der]
+            if FileManager.default.fileExists(atPath: directory.tsaCertificate.path) {
+                certificates.append(try loadCertificate(directory.tsaCertificate).der)
+            }
+            let current = try currentRevocationList()
+            let crl: [UInt8]
+            do throws(OpenSSLError) { crl = try current.der } catch { throw ServiceError(error) }
+            return PDFSealingAssets(appearance: appearance, certificates: certificates, revocationLists: [crl])
+        }
+    }
+}
+
+extension DocumentFormat {
+    /// The bytes reserved in a PDF for the CMS: the certificates, a time-stamp token with its
+    /// TSA certificate, the receipt, and room to spare. Unused bytes stay zeros.
+    static func pdfContentsCapacity(for signer: SealSigner) -> Int {
+        signer.certificate.der.count + signer.intermediates.reduce(0) { $0 + $1.der.count } + 16 * 1024
+    }
+
+    /// A PDF sealed in place: the signing revision, then (`assets`) a B-LT revision with the DSS.
+    func preparePDF(_ bytes: [UInt8], with signer: SealSigner, placement: StampPlacement,
+                    assets: PDFSealingAssets) throws(ServiceError) -> Preparation {
+        guard signer.electronicSeal == nil, signer.documentDigestAlgorithm != .sm3 else {
+            throw .invalidArgument("a PDF is sealed with an RSA, ECDSA or Ed25519 seal; SM2 seals seal OFD documents")
+        }
+        let time = Date()
+        var appearance = assets.appearance
+        appearance.timeLine = Self.timeLine(time)
+        let sealing: PDFSealing
+        do {
+            sealing = try PDFSealing(try PDFFile(bytes: bytes), placement: placement, appearance: placement.invisible ? nil : appearance,
+                                     signerName: signer.certificate.subject.commonName ?? "Seal", time: time,
+                                     contentsCapacity: Self.pdfContentsCapacity(for: signer))
+        } catch { throw .badDocument("\(error)") }
+        let digest = signer.documentDigestAlgorithm.hash(parts: sealing.signedParts)
+        let sealed: SealSigner.Sealed
+        do { sealed = try signer.sealed(digest: digest, profile: .pades) } catch { throw ServiceError(error) }
+        return Preparation(item: Archive.Item(sealed: sealed, documentDigest: digest)) { receipt throws(ServiceError) in
+            do {
+                let cms = try sealed.der(settingUnsignedAttribute: SealOID.archiveReceipt, to: receipt.der)
+                let signed = try sealing.assemble(cms: cms)
+                guard placement.longTermValidation else { return signed }
+                return try PDFValidationData.appended(to: try PDFFile(bytes: signed), certificates: assets.certificates,
+                                                      revocationLists: assets.revocationLists, signatureContents: cms)
+            } catch let error as PDFError {
+                throw .badDocument("\(error)")
+            } catch {
+                throw .crypto("\(error)")
+            }
+        }
+    }
+
+    /// The stamp's last line: when it was sealed, in UTC.
+    static func timeLine(_ time: Date) -> String {
+        let text = PDFSealing.date(time)  // D:YYYYMMDDHHmmSS+00'00'
+        let digits = Array(text.dropFirst(2).prefix(14)).map(String.init)
+        return "\(digits[0..<4].joined())-\(digits[4..<6].joined())-\(digits[6..<8].joined()) "
+            + "\(digits[8..<10].joined()):\(digits[10..<12].joined()):\(digits[12..<14].joined()) UTC"
+    }
+}

@@ -112,7 +112,8 @@ public final class DaemonClient: SealOperations {
     public func refreshReceipts(_ bytes: [UInt8], receipt: [UInt8]?) throws(ServiceError) -> [UInt8] {
         // The daemon takes the salt from its archive; an earlier receipt is not needed.
         try call("POST", "/v1/receipts", body: bytes,
-                 contentType: SealService.isOFD(bytes) ? DocumentFormat.ofd.mediaType : DocumentFormat.detachedSES.mediaType)
+                 contentType: SealService.isPDF(bytes) ? DocumentFormat.pdf.mediaType
+                    : SealService.isOFD(bytes) ? DocumentFormat.ofd.mediaType : DocumentFormat.detachedSES.mediaType)
     }
 
     public func trustBundle() throws(ServiceError) -> TrustBundle {

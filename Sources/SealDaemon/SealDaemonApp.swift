@@ -117,10 +117,11 @@ public final class SealDaemonApp: Sendable {
             return bytes(Array(try await service.run { () throws(ServiceError) in try service.documentStatusList() }.utf8), type: "text/plain; charset=utf-8")
         case (.post, "/v1/receipts"):
             let type = request.headers[.contentType]?.lowercased() ?? ""
-            if type.hasPrefix(DocumentFormat.ofd.mediaType) || type.hasPrefix(DocumentFormat.detachedSES.mediaType) {
+            let document = [DocumentFormat.pdf, .ofd].first { type.hasPrefix($0.mediaType) }
+            if document != nil || type.hasPrefix(DocumentFormat.detachedSES.mediaType) {
                 let payload = try await body(request)
                 let renewed = try await service.run { () throws(ServiceError) in try service.refreshReceipts(payload, receipt: nil) }
-                return bytes(renewed, type: type.hasPrefix(DocumentFormat.ofd.mediaType) ? DocumentFormat.ofd.mediaType : "application/octet-stream")
+                return bytes(renewed, type: document?.mediaType ?? "application/octet-stream")
             }
             let seal = try SealService.sealSignature(try await body(request), path: "the request body")
             return bytes(try await service.run { () throws(ServiceError) in try service.refreshReceipt(seal).der }, type: "application/pkcs7-signature")

@@ -23,19 +23,25 @@ public struct PDFSealing: Sendable {
         }
     }
 
-    /// The file with the update, `/ByteRange` set and `/Contents` all zeros.
-    public let prepared: [UInt8]
-    /// [offset, length, offset, length]: everything but the `/Contents` string.
+    /// The file as it was (shared, not copied).
+    let original: [UInt8]
+    /// The update appended to it, `/ByteRange` set and `/Contents` all zeros.
+    let tail: [UInt8]
+    /// [offset, length, offset, length] in the whole file: everything but the `/Contents` string.
     public let byteRange: [Int]
     /// The field the signature went into.
     public let fieldName: String
-    /// Where the hex digits of `/Contents` are (between its angle brackets).
+    /// Where the hex digits of `/Contents` are in the whole file (between its angle brackets).
     let contentsDigits: Range<Int>
 
-    /// The bytes the signature covers, in order.
+    /// The bytes the signature covers, in order: the original file, then the update around
+    /// `/Contents`. Hashed as they lie, without joining them.
     public var signedParts: [ArraySlice<UInt8>] {
-        [prepared[byteRange[0]..<(byteRange[0] + byteRange[1])], prepared[byteRange[2]..<(byteRange[2] + byteRange[3])]]
+        [original[...], tail[0..<(byteRange[1] - original.count)], tail[(byteRange[2] - original.count)...]]
     }
+
+    /// The whole prepared file (for tests and tools; sealing hashes `signedParts`).
+    public var prepared: [UInt8] { original + tail }
 
     static let millimetre = 72.0 / 25.4
     static let byteRangeWidth = 60
@@ -157,24 +163,30 @@ public struct PDFSealing: Sendable {
         body += Array(">>>".utf8)
         update.set(signature, body: body)
 
-        var (bytes, offsets) = update.write()
-        let base = offsets[signature]!
-        let digits = (base + digitsStart)..<(base + digitsStart + contentsCapacity * 2)
-        let range = [0, digits.lowerBound - 1, digits.upperBound + 1, bytes.count - digits.upperBound - 1]
+        var (tail, offsets) = update.appended()
+        let base = offsets[signature]! - file.bytes.count
+        let digits = (file.bytes.count + base + digitsStart)..<(file.bytes.count + base + digitsStart + contentsCapacity * 2)
+        let total = file.bytes.count + tail.count
+        let range = [0, digits.lowerBound - 1, digits.upperBound + 1, total - digits.upperBound - 1]
         let text = Array("[\(range.map(String.init).joined(separator: " "))]".utf8)
-        bytes.replaceSubrange((base + byteRangeStart)..<(base + byteRangeStart + text.count), with: text)
-        prepared = bytes
+        tail.replaceSubrange((base + byteRangeStart)..<(base + byteRangeStart + text.count), with: text)
+        original = file.bytes
+        self.tail = tail
         byteRange = range
         contentsDigits = digits
     }
 
-    /// The finished file: `cms` (DER) in the placeholder, zero-padded.
-    public func assemble(cms: [UInt8]) throws(PDFError) -> [UInt8] {
+    /// The finished file: `cms` (DER) in the placeholder, zero-padded; with `spare` bytes of
+    /// capacity for a further revision, so appending one does not copy the file again.
+    public func assemble(cms: [UInt8], spare: Int = 0) throws(PDFError) -> [UInt8] {
         let hex = PDFSerializer.hex(cms)
         guard hex.count <= contentsDigits.count else {
             throw .refused("the signature (\(cms.count) bytes) is larger than the \(contentsDigits.count / 2) bytes reserved for it")
         }
-        var bytes = prepared
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(original.count + tail.count + spare)
+        bytes += original
+        bytes += tail
         bytes.replaceSubrange(contentsDigits.lowerBound..<(contentsDigits.lowerBound + hex.count), with: hex)
         return bytes
     }

@@ -279,7 +279,8 @@ extension PDFFile {
 }
 
 extension PDFObjectTable {
-    func generation(of number: Int) -> Int {
+    /// The generation of object `number` as stored (0 for objects in object streams).
+    public func generation(of number: Int) -> Int {
         if case .offset(_, let generation)? = entries[number] { return generation }
         return 0
     }

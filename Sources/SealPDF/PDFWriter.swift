@@ -94,6 +94,8 @@ public struct PDFIncrementalUpdate: Sendable {
     let file: PDFFile
     private(set) var objects: [(reference: PDFReference, body: [UInt8])] = []
     private var nextNumber: Int
+    /// The document information dictionary the new trailer names (default: the file's).
+    public var info: PDFReference?
 
     public init(_ file: PDFFile) {
         self.file = file
@@ -118,10 +120,14 @@ public struct PDFIncrementalUpdate: Sendable {
         objects.append((reference, body))
     }
 
-    /// The whole file after the update, and where each object's body starts in it.
-    public func write() -> (bytes: [UInt8], bodyOffsets: [PDFReference: Int]) {
-        var out = file.bytes
-        if let last = out.last, last != 0x0A, last != 0x0D { out.append(0x0A) }
+    /// The whole file after the update.
+    public func write() -> [UInt8] { file.bytes + appended().tail }
+
+    /// What the update appends to the file's bytes, and where each object's body starts in the
+    /// whole file: the caller joins them once, so a large file is not copied per step.
+    public func appended() -> (tail: [UInt8], bodyOffsets: [PDFReference: Int]) {
+        var out = Appender(base: file.bytes.count)
+        if let last = file.bytes.last, last != 0x0A, last != 0x0D { out.append(0x0A) }
         var offsets: [Int: (offset: Int, generation: Int)] = [:]
         var bodyOffsets: [PDFReference: Int] = [:]
         for (reference, body) in objects {
@@ -133,6 +139,7 @@ public struct PDFIncrementalUpdate: Sendable {
         }
         var trailer = PDFDictionary()
         for key in ["Root", "Info", "ID"] { trailer[key] = file.trailer[key] }
+        if let info { trailer["Info"] = .reference(info) }
         if case .array(let ids)? = file.trailer["ID"], ids.count == 2 {
             // The first identifier names the document for good; the second changes with each
             // revision (§14.4).
@@ -161,7 +168,7 @@ public struct PDFIncrementalUpdate: Sendable {
                                             "Index": .array(index), "Filter": .name("FlateDecode")])
             for (key, value) in trailer { dictionary[key] = value }
             out += Array("\(xrefNumber) 0 obj\n".utf8)
-            PDFSerializer.write(.stream(dictionary, PDFFilters.deflate(rows)), to: &out)
+            PDFSerializer.write(.stream(dictionary, PDFFilters.deflate(rows)), to: &out.bytes)
             out += Array("\nendobj\n".utf8)
         } else {
             trailer["Size"] = .integer(max(file.size, (offsets.keys.max() ?? 0) + 1))
@@ -174,11 +181,20 @@ public struct PDFIncrementalUpdate: Sendable {
                 }
             }
             out += Array("trailer\n".utf8)
-            PDFSerializer.writeDictionary(trailer, to: &out)
+            PDFSerializer.writeDictionary(trailer, to: &out.bytes)
             out.append(0x0A)
         }
         out += Array("startxref\n\(xrefOffset)\n%%EOF\n".utf8)
-        return (out, bodyOffsets)
+        return (out.bytes, bodyOffsets)
+    }
+
+    /// Bytes appended after `base` bytes of file, counting offsets in the whole file.
+    struct Appender {
+        let base: Int
+        var bytes: [UInt8] = []
+        var count: Int { base + bytes.count }
+        mutating func append(_ byte: UInt8) { bytes.append(byte) }
+        static func += (appender: inout Appender, more: [UInt8]) { appender.bytes += more }
     }
 
     /// Consecutive runs of sorted numbers: one cross-reference subsection each.

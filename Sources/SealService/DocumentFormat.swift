@@ -36,18 +36,21 @@ public enum DocumentFormat: String, CaseIterable, Codable, Sendable, CustomStrin
         switch requested {
         case nil:
             for format in [DocumentFormat.pdf, .ofd] where path.lowercased().hasSuffix("." + format.rawValue) && content != format {
-                throw .badDocument("\(path) is named .\(format.rawValue) but is not a \(format.rawValue.uppercased()) file (seal it with --format detached)")
+                throw .badDocument("\(path) is named .\(format.rawValue) but is not \(format.article) file (seal it with --format detached)")
             }
             return content
         case "detached"?: return nil
         case "pdf"?, "ofd"?:
             let format = DocumentFormat(rawValue: requested!)!
-            guard content == format else { throw .badDocument("\(path) is not a \(format.rawValue.uppercased()) file") }
+            guard content == format else { throw .badDocument("\(path) is not \(format.article) file") }
             return format
         case let other?:
             throw .invalidArgument("--format is detached, pdf or ofd, not '\(other)'")
         }
     }
+
+    /// "a PDF", "an OFD": for messages.
+    var article: String { (self == .ofd ? "an " : "a ") + rawValue.uppercased() }
 
     /// What `propertyInfo` says a detached SES signature covers.
     static let detachedPropertyInfo = "the signed file"

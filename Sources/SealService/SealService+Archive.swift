@@ -56,9 +56,11 @@ extension SealService {
     }
 
     /// Fresh receipts for what Seal archived of a sealed file: a detached SES signature (the
-    /// receipt DER, beside it) or an OFD (the document with every archived signature's
-    /// `SealReceipt.der` renewed; signatures made elsewhere are left as they are).
+    /// receipt DER, beside it), an OFD (the document with every archived signature's
+    /// `SealReceipt.der` renewed) or a PDF (one more revision with the renewed receipts);
+    /// signatures made elsewhere are left as they are.
     public func refreshReceipts(_ bytes: [UInt8], receipt: [UInt8]?) throws(ServiceError) -> [UInt8] {
+        if Self.isPDF(bytes) { return try refreshPDFReceipts(bytes) }
         if Self.isOFD(bytes) {
             let document: OFDDocument
             var renewed: [(name: String, bytes: [UInt8])] = []
@@ -190,14 +192,14 @@ extension SealService {
     }
 
     /// Each signature of an OFD document with the receipt its folder holds, if any.
-    public static func receipts(ofOFD bytes: [UInt8]) throws(ServiceError) -> [OFDSignatureReceipt] {
+    public static func receipts(ofOFD bytes: [UInt8]) throws(ServiceError) -> [DocumentSignatureReceipt] {
         do {
             let document = try OFDDocument(package: try OFDPackage(bytes: bytes))
             return try document.signatures().map { entry throws(OFDError) in
                 let description = try OFDSignatureDescription(name: entry.descriptionName, package: document.package)
                 let receipt = document.package.contains(description.receiptName)
                     ? try? Receipt(der: try document.package.file(description.receiptName)) : nil
-                return OFDSignatureReceipt(signature: entry.location, receipt: receipt?.json)
+                return DocumentSignatureReceipt(signature: entry.location, receipt: receipt?.json)
             }
         } catch { throw .badDocument(error.description) }
     }
@@ -211,9 +213,9 @@ extension SealService {
 /// The archive's receipt type, by a name that does not clash with front ends' own.
 public typealias ArchiveReceipt = Receipt
 
-/// One OFD signature's receipt, as `seal receipt DOC.ofd` shows it.
-public struct OFDSignatureReceipt: Encodable, Sendable {
-    /// The signature's Signature.xml location.
+/// One signature's receipt in a document, as `seal receipt DOC.ofd|DOC.pdf` shows it.
+public struct DocumentSignatureReceipt: Encodable, Sendable {
+    /// The signature: an OFD's Signature.xml location, a PDF's field name.
     public let signature: String
     public let receipt: Receipt.JSONForm?
 }

@@ -89,10 +89,14 @@ extension DocumentFormat {
         return Preparation(item: Archive.Item(sealed: sealed, documentDigest: digest)) { receipt throws(ServiceError) in
             do {
                 let cms = try sealed.der(settingUnsignedAttribute: SealOID.archiveReceipt, to: receipt.der)
-                let signed = try sealing.assemble(cms: cms)
-                guard placement.longTermValidation else { return signed }
-                return try PDFValidationData.appended(to: try PDFFile(bytes: signed), certificates: assets.certificates,
-                                                      revocationLists: assets.revocationLists, signatureContents: cms)
+                guard placement.longTermValidation else { return try sealing.assemble(cms: cms) }
+                // One copy of the document: the signed file, with room for its DSS revision.
+                let dssSize = (assets.certificates + assets.revocationLists).reduce(4096) { $0 + $1.count + 256 }
+                var signed = try sealing.assemble(cms: cms, spare: dssSize)
+                let update = try PDFValidationData.update(try PDFFile(bytes: signed), certificates: assets.certificates,
+                                                          revocationLists: assets.revocationLists, signatureContents: cms)
+                signed += update
+                return signed
             } catch let error as PDFError {
                 throw .badDocument("\(error)")
             } catch {
@@ -107,5 +111,52 @@ extension DocumentFormat {
         let digits = Array(text.dropFirst(2).prefix(14)).map(String.init)
         return "\(digits[0..<4].joined())-\(digits[4..<6].joined())-\(digits[6..<8].joined()) "
             + "\(digits[8..<10].joined()):\(digits[10..<12].joined()):\(digits[12..<14].joined()) UTC"
+    }
+}
+
+/// Receipts of the seals in a PDF: each in its CMS as sealed, renewed in DSS revisions.
+extension SealService {
+    /// The PDF with a revision holding a receipt against the newest checkpoint for each of
+    /// Seal's signatures in it (signatures made elsewhere are left as they are).
+    func refreshPDFReceipts(_ bytes: [UInt8]) throws(ServiceError) -> [UInt8] {
+        let file: PDFFile
+        let signatures: [PDFSignature]
+        do {
+            file = try PDFFile(bytes: bytes)
+            signatures = try file.signatures()
+        } catch { throw .badDocument(error.description) }
+        var renewed: [(signatureContents: [UInt8], receipt: [UInt8])] = []
+        for signature in signatures where signature.kind == .signature {
+            guard let seal = try? SealSignature(foreign: signature.contents) else { continue }
+            let old = Self.newestReceipt(of: signature, seal: seal, in: file).flatMap { try? Receipt(der: $0) }?.salt
+            if let fresh = try freshReceipt(signatureValue: seal.signatureValue, salt: old) {
+                renewed.append((signature.contents, fresh.der))
+            }
+        }
+        guard !renewed.isEmpty else { throw .archive("the archive holds none of this document's signatures") }
+        do {
+            return bytes + (try PDFSealReceipts.update(file, receipts: renewed))
+        } catch { throw .badDocument(error.description) }
+    }
+
+    /// The newest receipt of a PDF signature: renewed in a later revision, else the one in its CMS.
+    static func newestReceipt(of signature: PDFSignature, seal: SealSignature, in file: PDFFile) -> [UInt8]? {
+        PDFSealReceipts.renewed(in: file, signatureContents: signature.contents) ?? seal.unsignedAttribute(SealOID.archiveReceipt)
+    }
+
+    /// Each signature of a PDF with its newest receipt, as `seal receipt DOC.pdf` shows them.
+    public static func receipts(ofPDF bytes: [UInt8]) throws(ServiceError) -> [DocumentSignatureReceipt] {
+        do {
+            let file = try PDFFile(bytes: bytes)
+            return try file.signatures().map { signature in
+                let receipt = (try? SealSignature(foreign: signature.contents)).flatMap { newestReceipt(of: signature, seal: $0, in: file) }
+                return DocumentSignatureReceipt(signature: signature.fieldName, receipt: receipt.flatMap { try? Receipt(der: $0) }?.json)
+            }
+        } catch { throw .badDocument(error.description) }
+    }
+
+    /// The receipts of a PDF or an OFD, by content.
+    public static func receipts(ofDocument bytes: [UInt8]) throws(ServiceError) -> [DocumentSignatureReceipt] {
+        isPDF(bytes) ? try receipts(ofPDF: bytes) : try receipts(ofOFD: bytes)
     }
 }

@@ -54,10 +54,11 @@ extension SealService.OfflineVerifier {
             let profile: SealVerifier.Profile = signature.subFilter == "ETSI.CAdES.detached" ? .pades : .pkcs7
             verifier.verify(seal, content: parts, profile: profile, claimedTime: signature.claimedTime, into: &report)
             // Seal's own seals carry their receipt; others' are not Seal's to have archived.
-            if seal.unsignedAttribute(SealOID.archiveReceipt) != nil || report.checks.contains(where: { $0.name == .certificateChain && $0.outcome == .passed }) {
+            // The newest receipt: renewed in a later revision, else the one sealed in the CMS.
+            let receipt = SealService.newestReceipt(of: signature, seal: seal, in: file)
+            if receipt != nil || report.checks.contains(where: { $0.name == .certificateChain && $0.outcome == .passed }) {
                 if let algorithm = seal.digestAlgorithm, let sealed = try? SealSigner.Sealed(seal) {
-                    archive.check(sealed, documentDigest: algorithm.hash(parts: parts),
-                                  receipt: seal.unsignedAttribute(SealOID.archiveReceipt), into: &report)
+                    archive.check(sealed, documentDigest: algorithm.hash(parts: parts), receipt: receipt, into: &report)
                 } else {
                     archive.check(seal, document: [], into: &report)
                 }

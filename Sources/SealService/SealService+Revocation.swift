@@ -1,5 +1,6 @@
 public import Foundation
 public import SealCore
+import SealPDF
 public import SealArchive
 
 /// Who revokes a document: the department that sealed it (by seal name), or the authority.
@@ -273,8 +274,16 @@ public struct SealedItem: Sendable {
         }
     }
 
-    /// What a file holds: one seal, or every SES signature of an OFD document.
+    /// What a file holds: one seal, every SES signature of an OFD document, or every CMS
+    /// signature of a PDF, in the order they were added.
     public static func all(in bytes: [UInt8], path: String) throws(ServiceError) -> [SealedItem] {
+        if SealService.isPDF(bytes) {
+            do {
+                return try PDFFile(bytes: bytes).signatures().filter { $0.kind == .signature }.compactMap { signature in
+                    (try? SealSignature(foreign: signature.contents)).map(SealedItem.init)
+                }
+            } catch { throw .badDocument("\(path): \(error)") }
+        }
         guard SealService.isOFD(bytes) else { return [try SealedItem(der: bytes, path: path)] }
         do {
             let document = try OFDDocument(package: try OFDPackage(bytes: bytes))

@@ -144,7 +144,7 @@ import SealPDF
         let contents = try #require(page.dictionary["Contents"]?.reference)
         var update = PDFIncrementalUpdate(file)
         update.set(contents, .stream(PDFDictionary(), Array("BT /F1 24 Tf 72 720 Td (Void) Tj ET".utf8)))
-        try fixture.write(update.write().bytes, "forged.pdf")
+        try fixture.write(update.write(), "forged.pdf")
         let verified = try TestSupport.seal(["verify", "forged.pdf", "--trust", "trust.pem", "--json"], in: fixture.base)
         #expect(verified.status == 1)
         let report = try JSON.decoder().decode(DocumentVerificationReport.self, from: Data(verified.stdout.utf8))
@@ -178,6 +178,49 @@ import SealPDF
         let levels = try JSON.decoder().decode(DocumentVerificationReport.self, from: Data(lta.stdout.utf8)).signatures.map(\.level)
         #expect(levels == ["B-LTA", "document time-stamp", "B-LT"])
         #expect(lta.status == 2, "their roots are not trusted here: INDETERMINATE")
+    }
+
+    @Test func aRenewedReceiptGoesInALaterRevisionThatValidatorsAccept() throws {
+        let fixture = try Self.fixture.get()
+        try fixture.write(fixture.bytes("plain.sealed.pdf"), "renewed.pdf")
+        try fixture.write(Array("grow the log".utf8), "grow.txt")
+        try Fixture.require(TestSupport.seal(["sign", "--data", "data", "--seal", "civil", "grow.txt"], environment: Self.environment, in: fixture.base))
+        let before = try TestSupport.seal(["receipt", "renewed.pdf", "--json"], in: fixture.base)
+        let refreshed = try TestSupport.seal(["receipt", "renewed.pdf", "--refresh", "--data", "data", "--json"], in: fixture.base)
+        #expect(refreshed.status == 0, "\(refreshed.stderr)")
+        struct Item: Decodable { let signature: String; let receipt: Tree? }
+        struct Tree: Decodable { let index: Int; let treeSize: Int }
+        let old = try JSONDecoder().decode([Item].self, from: Data(before.stdout.utf8))
+        let new = try JSONDecoder().decode([Item].self, from: Data(refreshed.stdout.utf8))
+        #expect(new.map(\.signature) == ["Seal1"])
+        #expect(new[0].receipt?.index == old[0].receipt?.index)
+        #expect((new[0].receipt?.treeSize ?? 0) > (old[0].receipt?.treeSize ?? .max))
+        #expect(Array(fixture.bytes("renewed.pdf").prefix(fixture.bytes("plain.sealed.pdf").count)) == fixture.bytes("plain.sealed.pdf"))
+
+        let verified = try TestSupport.seal(["verify", "renewed.pdf", "--trust", "trust.pem", "--json"], in: fixture.base)
+        #expect(verified.status == 0, "\(verified.stdout)")
+        let report = try JSON.decoder().decode(DocumentVerificationReport.self, from: Data(verified.stdout.utf8))
+        #expect(report.signatures.first?.report.archive.treeSize == new[0].receipt?.treeSize)
+        let line = try Self.pyHanko("renewed.pdf", field: "Seal1", in: fixture)
+        #expect(line.contains(":INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>,") && line.hasSuffix(",ACCEPTABLE_MODIFICATIONS"), "\(line)")
+    }
+
+    /// A sealed PDF is revoked like any seal: online, its seal then fails as revoked.
+    @Test func aSealedPDFIsRevokedByItsNewestSeal() throws {
+        let fixture = try Self.fixture.get()
+        try Fixture.require(TestSupport.seal(["sign", "--data", "data", "--seal", "civil", "--invisible", "-o", "withdrawn.pdf",
+                                              "05-xref-stream_objstm_qpdf.pdf"], environment: Self.environment, in: fixture.base))
+        let revoked = try TestSupport.seal(["revoke", "withdrawn.pdf", "--data", "data", "--reason", "withdrawn"], environment: Self.environment, in: fixture.base)
+        #expect(revoked.status == 0, "\(revoked.stderr)")
+        #expect(revoked.stdout.hasPrefix("Revoked withdrawn.pdf (withdrawn) as archive entry "))
+        let verified = try TestSupport.seal(["verify", "withdrawn.pdf", "--data", "data", "--json"], in: fixture.base)
+        #expect(verified.status == 1)
+        let report = try JSON.decoder().decode(DocumentVerificationReport.self, from: Data(verified.stdout.utf8))
+        #expect(report.signatures.last?.report.subIndication == .revoked)
+        // A PDF with no seal of Seal's names what is missing.
+        let none = try TestSupport.seal(["revoke", "05-xref-stream_objstm_qpdf.pdf", "--data", "data", "--reason", "withdrawn"],
+                                        environment: Self.environment, in: fixture.base)
+        #expect(none.stderr == "seal: error: 05-xref-stream_objstm_qpdf.pdf carries no seal\n")
     }
 
     @Test(arguments: [

@@ -149,7 +149,7 @@ import SealCore
         let contents = try #require(page.dictionary["Contents"]?.reference)
         var update = PDFIncrementalUpdate(file)
         update.set(contents, .stream(PDFDictionary(), Array("BT /F1 24 Tf 72 720 Td (Forged) Tj ET".utf8)))
-        let forged = try #require(try PDFFile(bytes: update.write().bytes).signatures().last)
+        let forged = try #require(try PDFFile(bytes: update.write()).signatures().last)
         #expect(forged.disallowedChanges == ["object \(contents.number) (a content stream) was changed"])
 
         // Nor is adding an annotation that is not a signature, or deleting an object.
@@ -159,7 +159,7 @@ import SealCore
         annotated.set(note, .dictionary(PDFDictionary(["Type": .name("Annot"), "Subtype": .name("Text"), "Contents": .text("void")])))
         pageDictionary["Annots"] = .array((try file.objects.resolve(page.dictionary["Annots"]).array ?? []) + [.reference(note)])
         annotated.set(page.reference, .dictionary(pageDictionary))
-        let noted = try #require(try PDFFile(bytes: annotated.write().bytes).signatures().last)
+        let noted = try #require(try PDFFile(bytes: annotated.write()).signatures().last)
         #expect(noted.disallowedChanges == ["object \(page.reference.number) (Page) was changed"])
     }
 

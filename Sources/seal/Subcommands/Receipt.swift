@@ -7,17 +7,18 @@ extension SealCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a seal's archive receipt, or refresh it against the newest checkpoint.",
             discussion: """
-            A CAdES seal (.p7s) carries its receipt; a detached SES signature (.ses) has it beside it \\
-            (SIG.receipt); an OFD document keeps each signature's receipt in the package \\
-            (Sign_N/SealReceipt.der). --refresh writes them back in the same place.
+            A CAdES seal (.p7s) carries its receipt; a detached SES signature (.ses) has it beside it \
+            (SIG.receipt); an OFD document keeps each signature's receipt in the package \
+            (Sign_N/SealReceipt.der); a PDF seal carries it in its CMS. --refresh writes them back in the \
+            same place, and for a PDF appends a revision that holds the renewed receipts.
             """)
 
         @OptionGroup var global: GlobalOptions
 
-        @Argument(help: ArgumentHelp("The seal file (.p7s or .ses) or sealed OFD document.", valueName: "SIG"))
+        @Argument(help: ArgumentHelp("The seal file (.p7s or .ses) or sealed OFD or PDF document.", valueName: "SIG"))
         var signature: String
 
-        @Flag(help: "Print the receipt as JSON: index, treeSize, leafHash, proof, checkpoint (for an OFD, one per signature).")
+        @Flag(help: "Print the receipt as JSON: index, treeSize, leafHash, proof, checkpoint (for an OFD or a PDF, one per signature).")
         var json = false
 
         @Flag(help: "Replace the receipt with one against the archive's newest checkpoint (needs --data or --socket).")
@@ -27,13 +28,13 @@ extension SealCommand {
             try Console.run {
                 let url = URL(fileURLWithPath: signature)
                 let bytes = try AtomicFile.read(url)
-                if SealService.isOFD(bytes) {
+                if SealService.carriesItsSeals(bytes) {
                     var document = bytes
                     if refresh {
                         document = try global.operations().refreshReceipts(bytes, receipt: nil)
                         try AtomicFile.write(document, to: url)
                     }
-                    let receipts = try SealService.receipts(ofOFD: document)
+                    let receipts = try SealService.receipts(ofDocument: document)
                     if json { return try Console.printJSON(receipts) }
                     for item in receipts {
                         print("\(item.signature): " + (item.receipt.map { "entry \($0.index) of a tree of \($0.treeSize)" } ?? "no receipt"))

@@ -129,7 +129,7 @@ let package = Package(
         .target(name: "SealTestSupport", dependencies: ["SealService"], path: "Tests/SealTestSupport", swiftSettings: swiftSettings),
         // Fuzzing: the targets live in a library so the suite replays the corpus and findings; the
         // libFuzzer executable is built by Scripts/fuzz.sh with --sanitize=fuzzer.
-        .target(name: "SealFuzzTargets", dependencies: ["SealCore", "SealService", "SealClient"], swiftSettings: swiftSettings),
+        .target(name: "SealFuzzTargets", dependencies: ["SealCore", "SealService", "SealClient", "SealPDF"], swiftSettings: swiftSettings),
         .executableTarget(name: "seal-fuzz", dependencies: ["SealFuzzTargets"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SealCoreTests",

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 runs=${1:-200000}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(seal receipt checkpoint trust-bundle crl status-list verifier-key request ses ofd)
+[ ${#targets[@]} -gt 0 ] || targets=(seal receipt checkpoint trust-bundle crl status-list verifier-key request ses ofd pdf)
 
 swift build -c release --sanitize=fuzzer --sanitize=address --scratch-path .build-fuzz --product seal-fuzz >&2
 binary=$(find .build-fuzz -path '*release/seal-fuzz' -type f | head -1)

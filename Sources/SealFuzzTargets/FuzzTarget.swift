@@ -2,6 +2,7 @@ import Foundation
 import SealCore
 import SealService
 import SealClient
+import SealPDF
 
 /// Every parser of outside input, as a fuzz target. Each run must return (any verdict or error is
 /// fine) and never crash, hang or pass a mutated seal.
@@ -13,6 +14,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case ses
     /// OFD packages: zip, XML, signature lists and descriptions, verified whole.
     case ofd
+    /// PDF files: cross-reference tables and streams, object streams, dictionaries, the page
+    /// tree and form, signatures verified whole, and a seal's update written over them.
+    case pdf
 
     /// $SEAL_FUZZ_TARGET, default `seal`.
     public static var selected: FuzzTarget {
@@ -47,7 +51,25 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             if let signature = try? SESSignature(der: bytes) { _ = (signature.signedBytes, signature.seal.signedBytes, signature.dataHash) }
         case .ofd:
             _ = try? SealService.verifyDocument(bytes, trust: Self.fixture.trust)
+        case .pdf:
+            Self.pdf(bytes)
         }
+    }
+
+    static func pdf(_ bytes: [UInt8]) {
+        guard let file = try? PDFFile(bytes: bytes) else { return }
+        for number in file.objects.numbers.prefix(512) {
+            _ = try? file.objects.object(PDFReference(number, file.objects.generation(of: number)))
+        }
+        _ = try? file.objects.pages(root: file.root)
+        _ = try? file.signatures()
+        if let sealing = try? PDFSealing(file, placement: StampPlacement(), appearance: nil, signerName: "Fuzz", time: Date(),
+                                         contentsCapacity: 16),
+           let sealed = try? sealing.assemble(cms: [0x30, 0x00]) {
+            // What Seal writes over any file it accepts reads back.
+            precondition((try? PDFFile(bytes: sealed)) != nil, "a sealed PDF does not read back")
+        }
+        _ = try? SealService.verifyDocument(bytes, trust: fixture.trust)
     }
 
     /// Each body the daemon reads, parsed as the daemon parses it; a verification body is also

@@ -17,7 +17,7 @@ struct SealBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seal-bench",
         abstract: "Seal's throughput as ratios to the raw primitive rates measured in the same run (build with -c release).",
-        subcommands: [CoreBench.self, OFDBench.self, ArchiveBench.self, DaemonBench.self, BatchBench.self, ProfileBench.self],
+        subcommands: [CoreBench.self, OFDBench.self, PDFBench.self, ArchiveBench.self, DaemonBench.self, BatchBench.self, ProfileBench.self],
         defaultSubcommand: CoreBench.self)
 
     struct Figure: Encodable {
@@ -45,6 +45,11 @@ struct SealBench: ParsableCommand {
 
     /// A report as pretty JSON with sorted keys on standard output.
     /// The figures as a table: name, rate, limit and ratio.
+    /// This process's peak resident memory so far (VmHWM), in bytes.
+    static func peakResidentBytes() -> Int {
+        Int(DaemonBench.peakResidentMebibytes(getpid()) * 1_048_576)
+    }
+
     static func printTable(_ figures: [Figure]) {
         print("figure                                       per second      limit     ratio")
         for figure in figures {

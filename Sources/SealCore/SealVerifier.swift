@@ -280,7 +280,10 @@ public struct SealVerifier: Sendable {
         }
         guard let issuerRoot = trust.roots.first(where: { root in
                   X509_check_issued(root.pointer, signer.pointer) == X509_V_OK }),
-              let crl = revocationLists.first(where: { $0.isIssued(by: issuerRoot) }) else {
+              let crl = revocationLists.first(where: { crl in
+                  guard let der = try? crl.der else { return false }
+                  return cache.issuedLists.value(for: ByteString(der + issuerRoot.der)) { crl.isIssued(by: issuerRoot) }
+              }) else {
             report.revocation = RevocationSummary(status: .notChecked, source: "crl")
             return .failed(.revocation, .indeterminate, .tryLater, "no CRL given was issued by the seal certificate's issuer")
         }

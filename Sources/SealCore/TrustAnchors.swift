@@ -128,6 +128,9 @@ enum PathCache {
 public final class VerificationCache: Sendable {
     let paths = BoundedCache<PathCache.Key, ClosedRange<Date>>(capacity: 4096)
     let bindings = BoundedCache<ESSBinding.Key, Bool>(capacity: 1024)
+    /// Whether a CRL (its DER, then the issuer's) is signed by that issuer: a PDF carries its CRL
+    /// in every copy, and checking its signature was a third of verifying one.
+    let issuedLists = BoundedCache<ByteString, Bool>(capacity: 256)
 
     public init() {}
 }

@@ -39,6 +39,51 @@ extension PDFObjectTable {
         return pages
     }
 
+    /// Page `number` (1-based; nil: the last) and how many pages there are, reading only the
+    /// nodes on the way down: a node whose `/Count` equals its number of kids has one page per
+    /// kid, so the right kid is known without reading its siblings. A `/Count` that lies is
+    /// caught where it stops adding up.
+    public func page(root: PDFReference, number: Int?) throws(PDFError) -> (page: PDFPage, count: Int) {
+        guard let catalog = try dictionary(.reference(root)), let tree = catalog["Pages"]?.reference,
+              let top = try dictionary(.reference(tree)) else { throw .missing("a page tree (/Pages in the catalog)") }
+        guard let total = try resolve(top["Count"]).integer, total > 0 else { throw .missing("pages (the page tree's /Count)") }
+        let wanted = number ?? total
+        guard wanted >= 1, wanted <= total else { throw .refused("page \(wanted) is not in the document (it has \(total))") }
+        var (reference, node, remaining, attributes) = (tree, top, wanted, PDFDictionary())
+        var visited = Set<PDFReference>()
+        while true {
+            guard visited.insert(reference).inserted, visited.count < 64 else { throw .malformed("the page tree loops at \(reference)", offset: nil) }
+            for key in ["MediaBox", "CropBox", "Rotate", "Resources"] where node[key] != nil { attributes[key] = node[key] }
+            guard node["Type"]?.name == "Pages" || (node["Type"] == nil && node["Kids"] != nil) else { break }
+            guard let kids = try resolve(node["Kids"]).array, !kids.isEmpty else { throw .malformed("page tree node \(reference) has no /Kids", offset: nil) }
+            let count = try resolve(node["Count"]).integer
+            var next: (PDFReference, PDFDictionary)? = nil
+            if count == kids.count, let kid = kids[remaining - 1].reference, let child = try dictionary(.reference(kid)) {
+                next = (kid, child)
+                remaining = 1
+            } else {
+                for kid in kids {
+                    guard let kidReference = kid.reference, let child = try dictionary(.reference(kidReference)) else {
+                        throw .malformed("a /Kids entry of \(reference) is not a page tree node", offset: nil)
+                    }
+                    let leaves = child["Type"]?.name == "Page" ? 1 : (try resolve(child["Count"]).integer ?? 0)
+                    if remaining <= leaves {
+                        next = (kidReference, child)
+                        break
+                    }
+                    remaining -= leaves
+                }
+            }
+            guard let (kid, child) = next else { throw .malformed("the page tree's /Count does not add up", offset: nil) }
+            (reference, node) = (kid, child)
+        }
+        guard remaining == 1 else { throw .malformed("the page tree's /Count does not add up", offset: nil) }
+        var box = try rectangle(attributes["CropBox"])
+        if box == nil { box = try rectangle(attributes["MediaBox"]) }
+        guard let box else { throw .malformed("page \(wanted) has no /MediaBox", offset: nil) }
+        return (PDFPage(reference: reference, dictionary: node, box: box), total)
+    }
+
     /// A rectangle [llx lly urx ury], normalized so that ll is the lower left.
     public func rectangle(_ object: PDFObject?) throws(PDFError) -> [Double]? {
         guard let object, let items = try resolve(object).array else { return nil }

@@ -168,7 +168,16 @@ struct PDFParser {
 
     mutating func name() throws(PDFError) -> String {
         position += 1
-        var out: [UInt8] = []
+        // Most names are plain ASCII without escapes: read them in one step.
+        let start = position
+        while position < bytes.count, Self.isRegular(bytes[position]), bytes[position] != UInt8(ascii: "#"), bytes[position] < 0x80 {
+            position += 1
+        }
+        if position == bytes.count || !Self.isRegular(bytes[position]) {
+            guard position - start <= 127 else { throw fail("a name longer than 127 bytes") }
+            return String(decoding: bytes[start..<position], as: UTF8.self)
+        }
+        var out = Array(bytes[start..<position])
         while position < bytes.count, Self.isRegular(bytes[position]) {
             let byte = bytes[position]
             if byte == UInt8(ascii: "#") {
@@ -183,6 +192,7 @@ struct PDFParser {
             }
         }
         guard out.count <= 127 else { throw fail("a name longer than 127 bytes") }
+        // Names are bytes; Seal keeps each as one character (Latin-1), so any name round-trips.
         return String(out.map { Character(Unicode.Scalar($0)) })
     }
 
@@ -198,6 +208,12 @@ struct PDFParser {
     mutating func hexString() throws(PDFError) -> [UInt8] {
         position += 1
         var out: [UInt8] = []
+        // Pairs of hex digits without white space, as a signature's /Contents is written: read
+        // two at a time (the general loop below handles the rest).
+        while position + 1 < bytes.count, let high = Self.hexValue(bytes[position]), let low = Self.hexValue(bytes[position + 1]) {
+            out.append(high << 4 | low)
+            position += 2
+        }
         var high: UInt8? = nil
         while position < bytes.count {
             let byte = bytes[position]

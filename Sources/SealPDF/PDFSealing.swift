@@ -23,8 +23,9 @@ public struct PDFSealing: Sendable {
         }
     }
 
-    /// The file as it was (shared, not copied).
-    let original: [UInt8]
+    /// The file as it was, parsed (its bytes shared, not copied).
+    public let file: PDFFile
+    var original: [UInt8] { file.bytes }
     /// The update appended to it, `/ByteRange` set and `/Contents` all zeros.
     let tail: [UInt8]
     /// [offset, length, offset, length] in the whole file: everything but the `/Contents` string.
@@ -53,7 +54,6 @@ public struct PDFSealing: Sendable {
         let root = file.root
         guard let catalog = try objects.dictionary(.reference(root)) else { throw .missing("a catalog") }
         try Self.checkPermissions(catalog, objects)
-        let pages = try objects.pages(root: root)
         let fields = try objects.fields(root: root)
 
         var update = PDFIncrementalUpdate(file)
@@ -74,13 +74,12 @@ public struct PDFSealing: Sendable {
                 throw .refused("signature field '\(name)' has separate widgets; Seal fills fields that are their own widget")
             }
             let pageReference = field.dictionary["P"]?.reference
+            let pages = try objects.pages(root: root)
             page = pages.first { $0.reference == pageReference } ?? pages[0]
             isNewField = false
             fieldName = name
         } else {
-            let pageNumber = placement.page ?? pages.count
-            guard pageNumber >= 1, pageNumber <= pages.count else { throw .refused("page \(pageNumber) is not in the document (it has \(pages.count))") }
-            page = pages[pageNumber - 1]
+            page = try objects.page(root: root, number: placement.page).page
             widget = update.newReference()
             let taken = Set(fields.map(\.name))
             let name = (1...).lazy.map { "Seal\($0)" }.first { !taken.contains($0) }!
@@ -170,7 +169,7 @@ public struct PDFSealing: Sendable {
         let range = [0, digits.lowerBound - 1, digits.upperBound + 1, total - digits.upperBound - 1]
         let text = Array("[\(range.map(String.init).joined(separator: " "))]".utf8)
         tail.replaceSubrange((base + byteRangeStart)..<(base + byteRangeStart + text.count), with: text)
-        original = file.bytes
+        self.file = file
         self.tail = tail
         byteRange = range
         contentsDigits = digits
@@ -297,18 +296,47 @@ public struct PDFSealing: Sendable {
     }
 
     /// A number as PDF writes reals: at most three decimals, no exponent.
+    /// (Formatting with `String(format:)` was a tenth of preparing a seal in `perf`.)
     static func format(_ value: Double) -> String {
-        var text = String(format: "%.3f", value)
-        while text.hasSuffix("0") { text.removeLast() }
-        if text.hasSuffix(".") { text.removeLast() }
-        return text == "-0" ? "0" : text
+        let thousandths = Int((abs(value) * 1000).rounded())
+        var text = (value < 0 && thousandths != 0 ? "-" : "") + String(thousandths / 1000)
+        var fraction = thousandths % 1000
+        if fraction != 0 {
+            var digits = 3
+            while fraction % 10 == 0 { fraction /= 10; digits -= 1 }
+            let padded = String(fraction)
+            text += "." + String(repeating: "0", count: digits - padded.count) + padded
+        }
+        return text
     }
 
     /// A PDF date (§7.9.4) in UTC: D:YYYYMMDDHHmmSS+00'00'.
     public static func date(_ time: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: time)
-        return String(format: "D:%04d%02d%02d%02d%02d%02d+00'00'", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+        let t = utc(time)
+        return "D:" + digits(t.year, 4) + digits(t.month, 2) + digits(t.day, 2) + digits(t.hour, 2) + digits(t.minute, 2)
+            + digits(t.second, 2) + "+00'00'"
+    }
+
+    /// `value` with leading zeros to `count` digits.
+    public static func digits(_ value: Int, _ count: Int) -> String {
+        let text = String(value)
+        return text.count >= count ? text : String(repeating: "0", count: count - text.count) + text
+    }
+
+    /// The UTC calendar fields of `time`, by arithmetic on days (H. Hinnant's civil_from_days):
+    /// a Calendar per seal cost more than the arithmetic by two orders of magnitude.
+    public static func utc(_ time: Date) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
+        let seconds = Int(time.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day, secondOfDay / 3600, secondOfDay % 3600 / 60, secondOfDay % 60)
     }
 }

@@ -90,14 +90,20 @@ extension PDFFile {
             return "the gap in /ByteRange is not a hex string"
         }
         let digits = bytes[(start + 1)..<(gap - 1)]
-        guard digits.count == contents.count * 2, digits.allSatisfy({ PDFParser.hexValue($0) != nil }) else {
+        guard digits.count == contents.count * 2,
+              zip(stride(from: digits.startIndex, to: digits.endIndex, by: 2), contents).allSatisfy({ index, byte in
+                  guard let high = PDFParser.hexValue(digits[index]), let low = PDFParser.hexValue(digits[index + 1]) else { return false }
+                  return high << 4 | low == byte
+              }) else {
             return "the gap in /ByteRange is not exactly the /Contents string (it leaves bytes unsigned)"
         }
         guard let offset = objects.offset(of: dictionary.number), offset < start else {
             return "the signature dictionary is not stored where its /Contents can be left out"
         }
-        var parser = PDFParser(bytes, at: offset)
-        guard (try? parser.indirectObject(dictionary) { length throws(PDFError) in length.integer ?? 0 }) != nil, parser.position >= gap else {
+        // The gap lies inside the signature dictionary's object: no object ends between where it
+        // starts and the gap (hex digits cannot spell endobj).
+        let objectEnd = Self.find(Array("endobj".utf8), in: bytes, from: offset)
+        guard let objectEnd, objectEnd >= gap else {
             return "the gap in /ByteRange lies outside the signature dictionary"
         }
         var before = start - 1

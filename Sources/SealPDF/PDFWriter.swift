@@ -7,11 +7,15 @@ enum PDFSerializer {
         switch object {
         case .null: out += Array("null".utf8)
         case .boolean(let value): out += Array((value ? "true" : "false").utf8)
-        case .integer(let value): out += Array(String(value).utf8)
-        case .real(let value): out += Array(value.utf8)
+        case .integer(let value): out.append(contentsOf: String(value).utf8)
+        case .real(let value): out.append(contentsOf: value.utf8)
         case .string(let bytes): writeString(bytes, to: &out)
         case .name(let name): writeName(name, to: &out)
-        case .reference(let reference): out += Array("\(reference.number) \(reference.generation) R".utf8)
+        case .reference(let reference):
+            out.append(contentsOf: String(reference.number).utf8)
+            out.append(0x20)
+            out.append(contentsOf: String(reference.generation).utf8)
+            out.append(contentsOf: [0x20, UInt8(ascii: "R")])
         case .array(let items):
             out.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
@@ -47,6 +51,10 @@ enum PDFSerializer {
 
     static func writeName(_ name: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "/"))
+        if name.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "#") && PDFParser.isRegular($0) }) {
+            out.append(contentsOf: name.utf8)
+            return
+        }
         for scalar in name.unicodeScalars {
             let byte = UInt8(truncatingIfNeeded: scalar.value)
             if byte > 0x20, byte < 0x7F, byte != UInt8(ascii: "#"), PDFParser.isRegular(byte) {
@@ -144,7 +152,8 @@ public struct PDFIncrementalUpdate: Sendable {
             // The first identifier names the document for good; the second changes with each
             // revision (§14.4).
             var random = SystemRandomNumberGenerator()
-            trailer["ID"] = .array([ids[0], .string((0..<16).map { _ in UInt8.random(in: 0...255, using: &random) })])
+            let halves = [random.next(), random.next()]
+            trailer["ID"] = .array([ids[0], .string(halves.flatMap { half in (0..<8).map { UInt8(truncatingIfNeeded: half >> ($0 * 8)) } })])
         }
         trailer["Prev"] = .integer(file.lastXrefOffset)
         let xrefOffset = out.count

@@ -62,10 +62,12 @@ extension SealService {
 }
 
 extension DocumentFormat {
-    /// The bytes reserved in a PDF for the CMS: the certificates, a time-stamp token with its
-    /// TSA certificate, the receipt, and room to spare. Unused bytes stay zeros.
-    static func pdfContentsCapacity(for signer: SealSigner) -> Int {
-        signer.certificate.der.count + signer.intermediates.reduce(0) { $0 + $1.der.count } + 16 * 1024
+    /// The bytes reserved in a PDF for the CMS: the certificates it carries (the assets list
+    /// them with the root and the TSA's, which the token carries), and 6 KiB for the signed
+    /// attributes, the token's own fields and the receipt, whose inclusion proof is at most 64
+    /// hashes. Unused bytes stay zeros, hex: every byte reserved is two in the file.
+    static func pdfContentsCapacity(_ assets: PDFSealingAssets) -> Int {
+        assets.certificates.reduce(6 * 1024) { $0 + $1.count }
     }
 
     /// A PDF sealed in place: the signing revision, then (`assets`) a B-LT revision with the DSS.
@@ -81,7 +83,7 @@ extension DocumentFormat {
         do {
             sealing = try PDFSealing(try PDFFile(bytes: bytes), placement: placement, appearance: placement.invisible ? nil : appearance,
                                      signerName: signer.certificate.subject.commonName ?? "Seal", time: time,
-                                     contentsCapacity: Self.pdfContentsCapacity(for: signer))
+                                     contentsCapacity: Self.pdfContentsCapacity(assets))
         } catch { throw .badDocument("\(error)") }
         let digest = signer.documentDigestAlgorithm.hash(parts: sealing.signedParts)
         let sealed: SealSigner.Sealed
@@ -93,7 +95,7 @@ extension DocumentFormat {
                 // One copy of the document: the signed file, with room for its DSS revision.
                 let dssSize = (assets.certificates + assets.revocationLists).reduce(4096) { $0 + $1.count + 256 }
                 var signed = try sealing.assemble(cms: cms, spare: dssSize)
-                let update = try PDFValidationData.update(try PDFFile(bytes: signed), certificates: assets.certificates,
+                let update = try PDFValidationData.update(try PDFFile(bytes: signed, extending: sealing.file), certificates: assets.certificates,
                                                           revocationLists: assets.revocationLists, signatureContents: cms)
                 signed += update
                 return signed
@@ -107,10 +109,8 @@ extension DocumentFormat {
 
     /// The stamp's last line: when it was sealed, in UTC.
     static func timeLine(_ time: Date) -> String {
-        let text = PDFSealing.date(time)  // D:YYYYMMDDHHmmSS+00'00'
-        let digits = Array(text.dropFirst(2).prefix(14)).map(String.init)
-        return "\(digits[0..<4].joined())-\(digits[4..<6].joined())-\(digits[6..<8].joined()) "
-            + "\(digits[8..<10].joined()):\(digits[10..<12].joined()):\(digits[12..<14].joined()) UTC"
+        let t = PDFSealing.utc(time), two = { PDFSealing.digits($0, 2) }
+        return "\(PDFSealing.digits(t.year, 4))-\(two(t.month))-\(two(t.day)) \(two(t.hour)):\(two(t.minute)):\(two(t.second)) UTC"
     }
 }
 

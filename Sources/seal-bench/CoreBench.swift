@@ -72,11 +72,14 @@ struct CoreBench: ParsableCommand {
 struct ProfileBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "profile",
-        abstract: "Run one loop alone (for perf): seals, archived or verifications.")
+        abstract: "Run one loop alone (for perf): seals, archived, verifications, pdf-seals or pdf-verifications.")
 
-    enum Loop: String, ExpressibleByArgument, CaseIterable { case seals, archived, verifications }
+    enum Loop: String, ExpressibleByArgument, CaseIterable {
+        case seals, archived, verifications
+        case pdfSeals = "pdf-seals", pdfVerifications = "pdf-verifications"
+    }
 
-    @Argument(help: "The loop to run: seals, archived or verifications.")
+    @Argument(help: "The loop to run: seals, archived, verifications, pdf-seals or pdf-verifications.")
     var loop: Loop = .seals
 
     @Argument(help: "Seconds to run it.")
@@ -95,6 +98,13 @@ struct ProfileBench: ParsableCommand {
             count = try SealBench.rate(seconds: seconds) { _ = try service.seal(batch, sealName: "bench") } * Double(batch.count)
         case .seals:
             count = try SealBench.rate(seconds: seconds) { _ = try signer.sealed(digest: DigestAlgorithm.sha256.hash(document)) }
+        case .pdfSeals:
+            let batch = Array(repeating: DocumentInput.content(PDFBench.document(pages: 12, bytesPerPage: 8_000)), count: 64)
+            count = try SealBench.rate(seconds: seconds) { _ = try service.seal(batch, with: "bench", format: .pdf) } * Double(batch.count)
+        case .pdfVerifications:
+            let offline = try SealService.OfflineVerifier(trust: bench.trust)
+            let sealed = try service.seal([.content(PDFBench.document(pages: 12, bytesPerPage: 8_000))], with: "bench", format: .pdf)[0].bytes
+            count = SealBench.rate(seconds: seconds) { _ = offline.verify(document: sealed) }
         }
         print("\(loop.rawValue): \(Int(count)) per second")
     }

@@ -90,7 +90,8 @@ struct PDFBench: ParsableCommand {
             let xobjects = page == 0 && images > 0 ? "/XObject<<\((0..<images).map { "/Im\($0) \(firstImage + $0) 0 R" }.joined())>>" : ""
             object(Array("<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents \(firstContent + page) 0 R/Resources<</Font<</F1 \(font) 0 R>>\(xobjects)>>>>".utf8))
         }
-        var generator = SystemRandomNumberGenerator()
+        // Random enough and fast: a xorshift generator (the system one costs a system call per draw).
+        var generator = Xorshift(seed: 0x9E37_79B9_7F4A_7C15)
         for page in 0..<pages {
             var text = "BT /F1 9 Tf 50 800 Td 11 TL\n"
             while text.utf8.count < bytesPerPage { text += "(\(String(generator.next(), radix: 36)) \(String(generator.next(), radix: 36))) '\n" }
@@ -100,7 +101,7 @@ struct PDFBench: ParsableCommand {
         let side = Int(Double(imageSize / 3).squareRoot())
         for _ in 0..<images {
             object(stream("/Type/XObject/Subtype/Image/Width \(side)/Height \(side)/ColorSpace/DeviceRGB/BitsPerComponent 8",
-                          (0..<(side * side * 3)).map { _ in UInt8.random(in: 0...255, using: &generator) }))
+                          (0..<(side * side * 3)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }))
         }
         object(Array("<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>".utf8))
         let xref = out.count
@@ -108,5 +109,16 @@ struct PDFBench: ParsableCommand {
         for offset in offsets.dropFirst() { out += Array(String(format: "%010d 00000 n\r\n", offset).utf8) }
         out += Array("trailer\n<</Size \(offsets.count)/Root 1 0 R>>\nstartxref\n\(xref)\n%%EOF\n".utf8)
         return out
+    }
+
+    struct Xorshift: RandomNumberGenerator {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return state
+        }
     }
 }

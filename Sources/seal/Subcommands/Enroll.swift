@@ -24,11 +24,11 @@ extension SealCommand {
         @Option(help: "Validity in days.")
         var days = 730
 
-        @Option(help: ArgumentHelp("SM2 seals: the seal picture, PNG or JPEG (default: a round red seal with the department's name).",
+        @Option(help: ArgumentHelp("The seal picture, PNG or JPEG, in an SM2 seal's seal object and on PDF stamps (default: a round red seal with the department's name).",
                                    valueName: "file"))
         var image: String?
 
-        @Option(help: ArgumentHelp("SM2 seals: the picture's size in millimetres.", valueName: "WxH"))
+        @Option(help: ArgumentHelp("The picture's size in millimetres (a PDF stamp's default width).", valueName: "WxH"))
         var size = "40x40"
 
         @Flag(help: "Print the new seal as JSON.")

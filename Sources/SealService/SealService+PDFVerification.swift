@@ -46,9 +46,12 @@ extension SealService.OfflineVerifier {
             let seal: SealSignature
             do {
                 seal = try SealSignature(foreign: signature.contents)
+                // A seal that carries Seal's receipt claims to be Seal's, and is held to Seal's
+                // own profile: canonical DER, versions and unsigned attributes as Seal writes them.
+                if seal.unsignedAttribute(SealOID.archiveReceipt) != nil { _ = try SealSignature(der: signature.contents) }
                 report.append(.passed(.format, "detached CMS SignedData with one signer (\(signature.subFilter!))"))
             } catch {
-                report.append(.failed(.format, .totalFailed, .formatFailure, "/Contents is not a CMS signature: \(error)"))
+                report.append(.failed(.format, .totalFailed, .formatFailure, "/Contents is not a CMS signature Seal accepts: \(error)"))
                 return report
             }
             let profile: SealVerifier.Profile = signature.subFilter == "ETSI.CAdES.detached" ? .pades : .pkcs7

@@ -9,9 +9,11 @@ import SealPDF
 /// changed after sealing.
 @Suite(.serialized) struct PDFCLITests {
     static let environment = ["SEAL_PASSPHRASE": "pdf cli passphrase"]
-    static let positive = ["01-classic-xref_google-docs-skia.pdf", "03-xref-stream_objstm_acroform_pdftex.pdf",
-                           "05-xref-stream_objstm_qpdf.pdf", "09-incremental-3-revisions_qpdf.pdf",
-                           "11-empty-sigfield_indirect-annots_pyhanko.pdf", "14-pades-lta_dss_doctimestamp_pyhanko.pdf"]
+    static let vectors = ["01-classic-xref_google-docs-skia.pdf", "03-xref-stream_objstm_acroform_pdftex.pdf",
+                          "05-xref-stream_objstm_qpdf.pdf", "09-incremental-3-revisions_qpdf.pdf",
+                          "11-empty-sigfield_indirect-annots_pyhanko.pdf", "14-pades-lta_dss_doctimestamp_pyhanko.pdf"]
+    /// The shared vectors, and a linearized file qpdf makes from the first.
+    static let positive = vectors + ["20-linearized_qpdf.pdf"]
 
     /// An ECDSA authority with seal "civil", every positive vector sealed with B-LT, and one
     /// sealed without it.
@@ -23,10 +25,13 @@ import SealPDF
             try Self.require(TestSupport.seal(["init", "--data", "data", "--name", "Test Province Authority"], environment: env, in: base))
             try Self.require(TestSupport.seal(["enroll", "civil", "--data", "data", "--department", "Civil Registry 民政局"], environment: env, in: base))
             try Self.require(TestSupport.seal(["trust", "export", "--data", "data", "-o", "trust.pem"], in: base))
-            for name in PDFCLITests.positive + ["13-certified_docmdp-perms_pyhanko.pdf", "15-encrypted-aes256_sigfields_pyhanko.pdf",
+            for name in PDFCLITests.vectors + ["13-certified_docmdp-perms_pyhanko.pdf", "15-encrypted-aes256_sigfields_pyhanko.pdf",
                                                 "negative/N2-byterange-gap-too-big_pyhanko.pdf"] {
                 try Data(TestSupport.bytes(ExternalVectors.url("pdf/" + name))).write(to: base.appendingPathComponent(URL(fileURLWithPath: name).lastPathComponent))
             }
+            // qpdf writes a linearized copy: its first-page cross-reference comes first in the file.
+            try Self.require(TestSupport.run("qpdf", ["--linearize", "01-classic-xref_google-docs-skia.pdf", "20-linearized_qpdf.pdf"], in: base))
+            try Self.require(TestSupport.run("qpdf", ["--check-linearization", "20-linearized_qpdf.pdf"], in: base))
             try Self.require(TestSupport.seal(["sign", "--data", "data", "--seal", "civil"] + PDFCLITests.positive, environment: env, in: base))
             try Self.require(TestSupport.seal(["sign", "--data", "data", "--seal", "civil", "--no-ltv", "-o", "plain.sealed.pdf",
                                                "01-classic-xref_google-docs-skia.pdf"], environment: env, in: base))
@@ -233,6 +238,47 @@ import SealPDF
         #expect(refused.status != 0)
         #expect(refused.stderr == message)
         #expect(!FileManager.default.fileExists(atPath: fixture.path(Self.sealed(name))))
+    }
+
+    @Test func aFileWhoseCrossReferencesDoNotReadIsRefusedWithNothingWritten() throws {
+        let fixture = try Self.fixture.get()
+        try fixture.write(Array("%PDF-1.4\n1 0 obj\n<</Type/Catalog>>\nendobj\nstartxref\n999999\n%%EOF\n".utf8), "broken.pdf")
+        let refused = try TestSupport.seal(["sign", "--data", "data", "--seal", "civil", "broken.pdf"], environment: Self.environment, in: fixture.base)
+        #expect(refused.status == 65)
+        #expect(refused.stderr == "seal: error: malformed PDF at byte 42: startxref 999999 is outside the file\n")
+        #expect(!FileManager.default.fileExists(atPath: fixture.path("broken.sealed.pdf")))
+    }
+
+    /// `file` with its first signature's CMS turned into BER: the outer SEQUENCE with an
+    /// indefinite length (two header bytes and two end-of-contents bytes for the four header
+    /// bytes of DER, so it fits in place). No signature covers /Contents.
+    static func withBERContents(_ bytes: [UInt8]) throws -> [UInt8] {
+        let signature = try #require(try PDFFile(bytes: bytes).signatures().first)
+        let der = signature.contents
+        try #require(der[0] == 0x30 && der[1] == 0x82)
+        let ber = [0x30, 0x80] + der[4...] + [0x00, 0x00]
+        var out = bytes
+        let hex = Array(ber.map { String(format: "%02X", $0) }.joined().utf8)
+        out.replaceSubrange((signature.byteRange[1] + 1)..<(signature.byteRange[1] + 1 + hex.count), with: hex)
+        return out
+    }
+
+    @Test func othersBERIsReadButSealsOwnMustBeDER() throws {
+        let fixture = try Self.fixture.get()
+        try fixture.write(try Self.withBERContents(fixture.bytes("13-certified_docmdp-perms_pyhanko.pdf")), "ber.pdf")
+        let foreign = try TestSupport.seal(["verify", "ber.pdf", "--trust", "trust.pem", "--json"], in: fixture.base)
+        let report = try JSON.decoder().decode(DocumentVerificationReport.self, from: Data(foreign.stdout.utf8))
+        let checks = try #require(report.signatures.first?.report.checks)
+        #expect(checks.first { $0.name == .format }?.outcome == .passed)
+        #expect(checks.first { $0.name == .signature }?.outcome == .passed, "\(checks)")
+        #expect(checks.first { $0.name == .messageDigest }?.outcome == .passed)
+
+        try fixture.write(try Self.withBERContents(fixture.bytes("plain.sealed.pdf")), "ber-seal.pdf")
+        let own = try TestSupport.seal(["verify", "ber-seal.pdf", "--trust", "trust.pem", "--json"], in: fixture.base)
+        #expect(own.status == 1)
+        let ownReport = try JSON.decoder().decode(DocumentVerificationReport.self, from: Data(own.stdout.utf8))
+        let format = try #require(ownReport.signatures.first?.report.decidingCheck)
+        #expect(format.name == .format && format.subIndication == .formatFailure, "\(format)")
     }
 
     @Test func aFileNamedPDFThatIsNotOneNamesTheWayOut() throws {

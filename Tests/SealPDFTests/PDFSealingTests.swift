@@ -187,3 +187,49 @@ import SealCore
         #expect(PDFFile.date(text) == Date(timeIntervalSince1970: seconds))
     }
 }
+
+/// A hybrid file (a classic table whose trailer names an xref stream for the objects kept in
+/// object streams), built here since no shared vector is one.
+@Suite struct PDFHybridTests {
+    static func hybrid() -> [UInt8] {
+        var out = Array("%PDF-1.5\n".utf8)
+        var offsets: [Int: Int] = [:]
+        func object(_ number: Int, _ body: [UInt8]) {
+            offsets[number] = out.count
+            out += Array("\(number) 0 obj\n".utf8) + body + Array("\nendobj\n".utf8)
+        }
+        object(1, Array("<</Type/Catalog/Pages 2 0 R>>".utf8))
+        object(2, Array("<</Type/Pages/Count 1/Kids[3 0 R]>>".utf8))
+        object(3, Array("<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R/Resources<</Font<</F1 6 0 R>>>>>>".utf8))
+        let content = Array("BT /F1 24 Tf 72 720 Td (Hybrid) Tj ET".utf8)
+        object(4, Array("<</Length \(content.count)>>\nstream\n".utf8) + content + Array("\nendstream".utf8))
+        // Object 6 lives in object stream 5, which only the xref stream (7) lists.
+        let font = Array("<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>".utf8)
+        let header = Array("6 0 ".utf8)
+        object(5, Array("<</Type/ObjStm/N 1/First \(header.count)/Length \(header.count + font.count)>>\nstream\n".utf8) + header + font
+               + Array("\nendstream".utf8))
+        let rows: [UInt8] = [2, 0, 5, 0]  // W [1 2 1]: type 2, stream 5, index 0
+        object(7, Array("<</Type/XRef/W[1 2 1]/Index[6 1]/Size 8/Length \(rows.count)>>\nstream\n".utf8) + rows + Array("\nendstream".utf8))
+        let table = out.count
+        out += Array("xref\n0 6\n0000000000 65535 f\r\n".utf8)
+        for number in 1...5 { out += Array(String(format: "%010d 00000 n\r\n", offsets[number]!).utf8) }
+        out += Array("7 1\n".utf8) + Array(String(format: "%010d 00000 n\r\n", offsets[7]!).utf8)
+        out += Array("trailer\n<</Size 8/Root 1 0 R/XRefStm \(offsets[7]!)>>\nstartxref\n\(table)\n%%EOF\n".utf8)
+        return out
+    }
+
+    @Test func aHybridFileIsReadWholeAndSealedWithAClassicTable() throws {
+        let original = Self.hybrid()
+        let file = try PDFFile(bytes: original)
+        #expect(file.sections.map(\.form) == [.hybrid])
+        #expect(try file.objects.object(PDFReference(6)).dictionary?["BaseFont"] == .name("Helvetica"))
+        let (_, sealed) = try PDFSealingTests.seal(original)
+        let after = try PDFFile(bytes: sealed)
+        #expect(after.sections.map(\.form) == [.table, .hybrid])
+        #expect(after.trailer["XRefStm"] == nil)
+        #expect(try after.objects.object(PDFReference(6)).dictionary?["BaseFont"] == .name("Helvetica"))
+        #expect(try after.signatures().last?.coverageProblem == nil)
+        let check = try PDFSealingTests.qpdfCheck(sealed)
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+    }
+}

@@ -10,13 +10,10 @@ struct OFDBench: ParsableCommand {
         commandName: "ofd",
         abstract: "Single-core SM2 sealing and verification of OFD documents against raw SM2 sign and verify.")
 
-    @Option(help: "Seconds to measure each figure.")
-    var seconds: Double = 2
-
-    @Flag(help: "Print the figures as JSON.")
-    var json = false
+    @OptionGroup var options: DocumentBenchOptions
 
     func run() throws {
+        let (seconds, json) = (options.seconds, options.json)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("seal-bench-ofd-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -29,36 +26,17 @@ struct OFDBench: ParsableCommand {
         // About 50 KB as a zip; and 10 MB, most of it scanned images (stored, as JPEG would be).
         let document = try Self.document(pages: 8, bytesPerPage: 42_000)
         let large = try Self.document(pages: 10, bytesPerPage: 16_000, images: 10, imageSize: 1_000_000)
-        let sealed = try service.seal([.content(document)], with: "bench", format: .ofd)[0].bytes
-        guard offline.verify(ofd: sealed).indication == .totalPassed else { throw BenchFailure(description: "the benchmark OFD does not verify") }
-
-        let rawKey = try PrivateKey.generate(.sm2)
-        let message = DigestAlgorithm.sm3.hash(document)
-        let signature = try rawKey.sign(message)
-        let publicKey = try PublicKey(spki: try rawKey.publicKeyDER())
-        let rawSign = try SealBench.rate(seconds: seconds) { _ = try rawKey.sign(message) }
-        let rawVerify = SealBench.rate(seconds: seconds) { precondition(publicKey.isValidSignature(signature, for: message)) }
-        let batch = Array(repeating: DocumentInput.content(document), count: 64)
-        let seals = try SealBench.rate(seconds: seconds, warmUp: 1) {
-            _ = try service.seal(batch, with: "bench", format: .ofd)
-        } * Double(batch.count)
-        let verifications = SealBench.rate(seconds: seconds) { _ = offline.verify(ofd: sealed) }
-        let rawSM3 = SealBench.rate(seconds: seconds, warmUp: 2) { _ = DigestAlgorithm.sm3.hash(large) } * Double(large.count)
-        let largeSeals = try SealBench.rate(seconds: seconds, warmUp: 1) { _ = try service.seal([.content(large)], with: "bench", format: .ofd) }
+        let measured = try DocumentBenchFigures(service: service, format: .ofd, algorithm: .sm2, digest: .sm3, document: document, large: large,
+                                                verify: { offline.verify(ofd: $0).indication == .totalPassed ? .passed : .failed },
+                                                seconds: seconds)
 
         typealias Figure = SealBench.Figure
         // Three SM2 verifications per signature: the signer's, the seal maker's and the token's
         // (certificate paths are cached by exact bytes).
-        let figures = [
-            Figure(name: "raw SM2 sign", perSecond: rawSign, limitPerSecond: nil),
-            Figure(name: "raw SM2 verify", perSecond: rawVerify, limitPerSecond: nil),
-            Figure(name: "OFD seals (\(document.count / 1024) KiB, SES + token + archive)", perSecond: seals, limitPerSecond: rawSign / 2),
-            Figure(name: "OFD verifications (offline, receipt)", perSecond: verifications, limitPerSecond: rawVerify / 3),
-            Figure(name: "raw SM3 (bytes)", perSecond: rawSM3, limitPerSecond: nil),
-            Figure(name: "OFD seals (\(large.count / 1024 / 1024) MiB)", perSecond: largeSeals, limitPerSecond: nil),
-        ]
+        let figures = measured.figures(algorithm: "SM2", digest: "SM3", format: "OFD", seal: "SES + token + archive",
+                                       verification: "offline, receipt", document: document, large: large, verificationsPerSeal: 3)
         // The share of a large seal's time that SM3 over its bytes would take at the raw rate.
-        let hashingShare = (Double(large.count) / rawSM3) * largeSeals
+        let hashingShare = measured.hashingShare(of: large)
         if json {
             struct Report: Encodable {
                 let ofd: [Figure]

@@ -11,48 +11,26 @@ struct PDFBench: ParsableCommand {
         commandName: "pdf",
         abstract: "Single-core PAdES sealing and verification of PDFs against raw ECDSA P-256 sign and verify.")
 
-    @Option(help: "Seconds to measure each figure.")
-    var seconds: Double = 2
-
-    @Flag(help: "Print the figures as JSON.")
-    var json = false
+    @OptionGroup var options: DocumentBenchOptions
 
     func run() throws {
+        let (seconds, json) = (options.seconds, options.json)
         let bench = try BenchAuthority()
         let service = bench.service
         let offline = try SealService.OfflineVerifier(trust: bench.trust)
         // About 100 KB of text pages; and 20 MB, most of it scanned images.
         let document = Self.document(pages: 12, bytesPerPage: 8_000)
         let large = Self.document(pages: 4, bytesPerPage: 8_000, images: 20, imageSize: 1_000_000)
-        let sealed = try service.seal([.content(document)], with: "bench", format: .pdf)[0].bytes
-        guard offline.verify(document: sealed).indication == .totalPassed else { throw BenchFailure(description: "the benchmark PDF does not verify") }
-
-        let rawKey = try PrivateKey.generate(.ecdsaP256)
-        let digest = DigestAlgorithm.sha256.hash(document)
-        let signature = try rawKey.sign(digest)
-        let publicKey = try PublicKey(spki: try rawKey.publicKeyDER())
-        let rawSign = try SealBench.rate(seconds: seconds) { _ = try rawKey.sign(digest) }
-        let rawVerify = SealBench.rate(seconds: seconds) { precondition(publicKey.isValidSignature(signature, for: digest)) }
-        let batch = Array(repeating: DocumentInput.content(document), count: 64)
-        let seals = try SealBench.rate(seconds: seconds, warmUp: 1) { _ = try service.seal(batch, with: "bench", format: .pdf) } * Double(batch.count)
-        let verifications = SealBench.rate(seconds: seconds) { _ = offline.verify(document: sealed) }
-        let rawSHA256 = SealBench.rate(seconds: seconds, warmUp: 2) { _ = DigestAlgorithm.sha256.hash(large) } * Double(large.count)
-        let residentBefore = SealBench.peakResidentBytes()
-        let largeSeals = try SealBench.rate(seconds: seconds, warmUp: 1) { _ = try service.seal([.content(large)], with: "bench", format: .pdf) }
-        let residentGrowth = SealBench.peakResidentBytes() - residentBefore
-
-        typealias Figure = SealBench.Figure
+        let measured = try DocumentBenchFigures(service: service, format: .pdf, algorithm: .ecdsaP256, digest: .sha256, document: document,
+                                                large: large, verify: { offline.verify(document: $0).indication == .totalPassed ? .passed : .failed },
+                                                seconds: seconds)
+        let residentGrowth = measured.peakMemoryGrowth
         // Two signatures per seal (the CMS and the token); two verifications per seal likewise
         // (certificate paths are cached by exact bytes).
-        let figures = [
-            Figure(name: "raw ECDSA P-256 sign", perSecond: rawSign, limitPerSecond: nil),
-            Figure(name: "raw ECDSA P-256 verify", perSecond: rawVerify, limitPerSecond: nil),
-            Figure(name: "PDF seals (\(document.count / 1024) KiB, PAdES-B-LT + archive)", perSecond: seals, limitPerSecond: rawSign / 2),
-            Figure(name: "PDF verifications (offline, receipt)", perSecond: verifications, limitPerSecond: rawVerify / 2),
-            Figure(name: "raw SHA-256 (bytes)", perSecond: rawSHA256, limitPerSecond: nil),
-            Figure(name: "PDF seals (\(large.count / 1024 / 1024) MiB)", perSecond: largeSeals, limitPerSecond: nil),
-        ]
-        let hashingShare = (Double(large.count) / rawSHA256) * largeSeals
+        let figures = measured.figures(algorithm: "ECDSA P-256", digest: "SHA-256", format: "PDF", seal: "PAdES-B-LT + archive",
+                                       verification: "offline, receipt", document: document, large: large, verificationsPerSeal: 2)
+        typealias Figure = SealBench.Figure
+        let hashingShare = measured.hashingShare(of: large)
         if json {
             struct Report: Encodable {
                 let pdf: [Figure]

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import SealCore
+import SealService
+
+/// What the document-format benchmarks (OFD, PDF) share: their options, and the figures each
+/// measures the same way in one run: the raw signature rates of the seal's algorithm, sealing a
+/// document in calls of 64, verifying the sealed one, the raw digest rate, and sealing a large
+/// document (with the peak memory it adds).
+struct DocumentBenchOptions: ParsableArguments {
+    @Option(help: "Seconds to measure each figure.")
+    var seconds: Double = 2
+
+    @Flag(help: "Print the figures as JSON.")
+    var json = false
+}
+
+struct DocumentBenchFigures {
+    let rawSign: Double
+    let rawVerify: Double
+    let seals: Double
+    let verifications: Double
+    let rawDigestBytes: Double
+    let largeSeals: Double
+    let peakMemoryGrowth: Int
+
+    /// Measures `format` with seal "bench" of `service`: `algorithm` for the raw rates,
+    /// `digest` for the hashing share of sealing `large`.
+    init(service: SealService, format: DocumentFormat, algorithm: SignatureAlgorithm, digest: DigestAlgorithm,
+         document: [UInt8], large: [UInt8], verify: ([UInt8]) -> VerificationOutcome, seconds: Double) throws {
+        let sealed = try service.seal([.content(document)], with: "bench", format: format)[0].bytes
+        guard verify(sealed) == .passed else { throw BenchFailure(description: "the benchmark \(format) document does not verify") }
+        let rawKey = try PrivateKey.generate(algorithm)
+        let message = digest.hash(document)
+        let signature = try rawKey.sign(message)
+        let publicKey = try PublicKey(spki: try rawKey.publicKeyDER())
+        rawSign = try SealBench.rate(seconds: seconds) { _ = try rawKey.sign(message) }
+        rawVerify = SealBench.rate(seconds: seconds) { precondition(publicKey.isValidSignature(signature, for: message)) }
+        let batch = Array(repeating: DocumentInput.content(document), count: 64)
+        seals = try SealBench.rate(seconds: seconds, warmUp: 1) { _ = try service.seal(batch, with: "bench", format: format) } * Double(batch.count)
+        verifications = SealBench.rate(seconds: seconds) { _ = verify(sealed) }
+        rawDigestBytes = SealBench.rate(seconds: seconds, warmUp: 2) { _ = digest.hash(large) } * Double(large.count)
+        let residentBefore = SealBench.peakResidentBytes()
+        largeSeals = try SealBench.rate(seconds: seconds, warmUp: 1) { _ = try service.seal([.content(large)], with: "bench", format: format) }
+        peakMemoryGrowth = SealBench.peakResidentBytes() - residentBefore
+    }
+
+    enum VerificationOutcome { case passed, failed }
+
+    /// The six figures in order: raw sign and verify, seals (limit: raw sign ÷ 2 signatures),
+    /// verifications (limit: raw verify ÷ `verificationsPerSeal`), the raw digest rate in bytes,
+    /// and large seals.
+    func figures(algorithm: String, digest: String, format: String, seal: String, verification: String,
+                 document: [UInt8], large: [UInt8], verificationsPerSeal: Double) -> [SealBench.Figure] {
+        typealias Figure = SealBench.Figure
+        return [
+            Figure(name: "raw \(algorithm) sign", perSecond: rawSign, limitPerSecond: nil),
+            Figure(name: "raw \(algorithm) verify", perSecond: rawVerify, limitPerSecond: nil),
+            Figure(name: "\(format) seals (\(document.count / 1024) KiB, \(seal))", perSecond: seals, limitPerSecond: rawSign / 2),
+            Figure(name: "\(format) verifications (\(verification))", perSecond: verifications, limitPerSecond: rawVerify / verificationsPerSeal),
+            Figure(name: "raw \(digest) (bytes)", perSecond: rawDigestBytes, limitPerSecond: nil),
+            Figure(name: "\(format) seals (\(large.count / 1024 / 1024) MiB)", perSecond: largeSeals, limitPerSecond: nil),
+        ]
+    }
+
+    /// The share of a large seal's time its digest would take at the raw rate.
+    func hashingShare(of large: [UInt8]) -> Double { Double(large.count) / rawDigestBytes * largeSeals }
+}

@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         // libcrypto from the system (libssl-dev).
@@ -99,7 +101,13 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
             ],
+            // The verification page's templates, stylesheet, script and message catalogues,
+            // compiled into the binary: nothing to find on disk at run time.
+            resources: ["header.mustache", "footer.mustache", "form.mustache", "result.mustache", "seal.css", "seal.js",
+                        "en.json", "zh-CN.json"].map { .embedInCode("Resources/" + $0) },
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -126,7 +134,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Process and file helpers shared by the end-to-end and interop tests.
-        .target(name: "SealTestSupport", dependencies: ["SealService"], path: "Tests/SealTestSupport", swiftSettings: swiftSettings),
+        .target(name: "SealTestSupport", dependencies: ["SealService", "SealOFD"], path: "Tests/SealTestSupport", swiftSettings: swiftSettings),
         // Fuzzing: the targets live in a library so the suite replays the corpus and findings; the
         // libFuzzer executable is built by Scripts/fuzz.sh with --sanitize=fuzzer.
         .target(name: "SealFuzzTargets", dependencies: ["SealCore", "SealService", "SealClient", "SealPDF"], swiftSettings: swiftSettings),
@@ -167,6 +175,7 @@ let package = Package(
                 "SealDaemon", "SealService", "SealClient", "seald", "seal", "SealTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            exclude: ["browser_page.py"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -15,6 +15,8 @@ public final class SealDaemonApp: Sendable {
     let metrics: DaemonMetrics
     let logger: Logger
     let audit: Logger
+    /// The verification page at `/`, on both listeners.
+    let pages: VerificationPages
 
     /// Opens the authority of `configuration` with the daemon's pipeline settings, loads its
     /// signing keys and starts the archive writer: a wrong passphrase stops it here.
@@ -26,6 +28,11 @@ public final class SealDaemonApp: Sendable {
         self.audit = audit
         let metrics = DaemonMetrics()
         self.metrics = metrics
+        // Page verifications at once: one per core, so that uploads on the public listener leave
+        // room for sealing on the socket.
+        do { pages = try VerificationPages(maximumUpload: configuration.maxBodySize, concurrency: max(1, ProcessInfo.processInfo.activeProcessorCount)) } catch {
+            throw .io("the verification page's templates do not parse: \(error)")
+        }
         service = try SealService(directory: configuration.dataDirectory, passphrase: configuration.passphrase, configuration: .init(
             groupCommit: configuration.groupCommit, signerLifetime: configuration.signerLifetime,
             onBatch: { batch in
@@ -51,6 +58,7 @@ public final class SealDaemonApp: Sendable {
                 try await self.handle(route, request, context)
             }
         }
+        pages.register(on: router, service: service)
         return router
     }
 

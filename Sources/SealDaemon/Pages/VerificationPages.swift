@@ -1,0 +1,149 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import Mustache
+import MultipartKit
+import NIOCore
+import SealCore
+import SealService
+
+/// The public verification page at `/` (both listeners): a form that takes a sealed PDF or OFD,
+/// or a document and its seal, and a result a person can read. It works as a plain HTML form;
+/// its script only adds drag and drop, progress and local times. Nothing uploaded is written or
+/// logged. Verification runs on the service's threads, at most `concurrency` at once, so a flood
+/// of uploads cannot starve sealing on the socket.
+final class VerificationPages: Sendable {
+    let library: MustacheLibrary
+    let catalogue = PageCatalogue()
+    let maximumUpload: Int
+    let gate: ConcurrencyGate
+
+    /// Scripts, styles and forms from this origin only; no frames, no plugins.
+    static let contentSecurityPolicy = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
+        + "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+    init(maximumUpload: Int, concurrency: Int) throws {
+        var library = MustacheLibrary()
+        for (name, bytes) in [("header", PackageResources.header_mustache), ("footer", PackageResources.footer_mustache),
+                              ("form", PackageResources.form_mustache), ("result", PackageResources.result_mustache)] {
+            try library.register(String(decoding: bytes, as: UTF8.self), named: name)
+        }
+        self.library = library
+        self.maximumUpload = maximumUpload
+        gate = ConcurrencyGate(limit: concurrency)
+    }
+
+    // MARK: routes
+
+    static let paths = ["/", "/verify", "/assets/seal.css", "/assets/seal.js"]
+
+    func register(on router: Router<SealRequestContext>, service: SealService) {
+        router.get("/") { request, _ in self.form(request) }
+        router.post("/verify") { request, _ in await self.verify(request, service: service) }
+        router.get("/assets/seal.css") { _, _ in Self.asset(PackageResources.seal_css, type: "text/css; charset=utf-8") }
+        router.get("/assets/seal.js") { _, _ in Self.asset(PackageResources.seal_js, type: "text/javascript; charset=utf-8") }
+    }
+
+    static func asset(_ bytes: [UInt8], type: String) -> Response {
+        var headers: HTTPFields = [.contentType: type, .cacheControl: "public, max-age=86400"]
+        headers[.xContentTypeOptions] = "nosniff"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    func form(_ request: Request, error: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
+        let language = PageCatalogue.language(of: request)
+        var context = base(language, title: catalogue.text("page_title", language))
+        if let error { context["error"] = error }
+        return html(library.render(context, withTemplate: "form") ?? "", status: status)
+    }
+
+    func verify(_ request: Request, service: SealService) async -> Response {
+        let language = PageCatalogue.language(of: request)
+        func refuse(_ key: String, _ status: HTTPResponse.Status, _ values: [String: String] = [:]) -> Response {
+            form(request, error: catalogue.text(key, language, values), status: status)
+        }
+        guard gate.enter() else { return refuse("error_busy", .serviceUnavailable) }
+        defer { gate.leave() }
+        guard let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/form-data"),
+              let boundary = Self.boundary(type) else { return refuse("error_no_file", .badRequest) }
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: maximumUpload + 64 * 1024) } catch {
+            return refuse("error_too_large", .contentTooLarge, ["limit": String(maximumUpload / 1024 / 1024)])
+        }
+        let upload: Upload
+        do { upload = try FormDataDecoder().decode(Upload.self, from: body, boundary: boundary) } catch {
+            return refuse("error_no_file", .badRequest)
+        }
+        let document = Array(upload.document)
+        let signature = upload.signature.map { Array($0) }.flatMap { $0.isEmpty ? nil : $0 }
+        guard !document.isEmpty else { return refuse("error_no_file", .badRequest) }
+        let model: ResultModel
+        do {
+            model = try await service.run { () throws(ServiceError) -> ResultModel in
+                if let signature {
+                    return ResultModel(single: try service.verify(seal: signature, document: document))
+                }
+                guard SealService.carriesItsSeals(document) else { throw ServiceError.badDocument("no seal") }
+                return try ResultModel(document: try service.verifyDocument(document))
+            }
+        } catch {
+            return refuse("error_not_document", .badRequest)
+        }
+        var context = base(language, title: catalogue.text("verdict_" + model.verdict.key, language))
+        context["verdict"] = [
+            "kind": model.verdict.key, "icon": model.verdict.icon,
+            "title": catalogue.text("verdict_" + model.verdict.key, language),
+            "explained": catalogue.text("verdict_\(model.verdict.key)_explained", language),
+        ]
+        context["signatures"] = model.signatures.enumerated().map { index, signature in
+            signature.context(index: index + 1, count: model.signatures.count, language: language, catalogue: catalogue)
+        }
+        return html(library.render(context, withTemplate: "result") ?? "", status: .ok)
+    }
+
+    /// What every page gets: its language, the words, and the language switch.
+    func base(_ language: String, title: String) -> [String: Any] {
+        [
+            "lang": language, "title": title, "t": catalogue.messages[language] ?? [:],
+            "languages": PageCatalogue.languages.map { code, _ in
+                ["code": code, "name": catalogue.text("lang_name", code), "current": code == language] as [String: Any]
+            },
+        ]
+    }
+
+    func html(_ text: String, status: HTTPResponse.Status) -> Response {
+        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
+        headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
+        headers[.xContentTypeOptions] = "nosniff"
+        headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// The boundary parameter of a multipart Content-Type.
+    static func boundary(_ type: String) -> String? {
+        for parameter in type.split(separator: ";").dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if pair.count == 2, pair[0].lowercased() == "boundary" {
+                let value = pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                return value.isEmpty || value.count > 70 ? nil : value
+            }
+        }
+        return nil
+    }
+
+    /// The form's two file fields (an empty file field arrives as an empty part).
+    struct Upload: Decodable {
+        let document: Data
+        let signature: Data?
+    }
+}
+
+/// At most `limit` at once; the rest are turned away rather than queued.
+final class ConcurrencyGate: @unchecked Sendable {
+    private let limit: Int
+    private var running = 0
+    private let lock = NSLock()
+    init(limit: Int) { self.limit = limit }
+    func enter() -> Bool { lock.withLock { running < limit ? { running += 1; return true }() : false } }
+    func leave() { lock.withLock { running -= 1 } }
+}

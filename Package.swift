@@ -106,7 +106,8 @@ let package = Package(
             ],
             // The verification page's templates, stylesheet, script and message catalogues,
             // compiled into the binary: nothing to find on disk at run time.
-            resources: ["header.mustache", "footer.mustache", "form.mustache", "result.mustache", "seal.css", "seal.js",
+            resources: ["header.mustache", "footer.mustache", "form.mustache", "result.mustache", "archive.mustache", "entry.mustache",
+                        "text.mustache", "seal.css", "seal.js",
                         "en.json", "zh-CN.json"].map { .embedInCode("Resources/" + $0) },
             swiftSettings: swiftSettings
         ),

@@ -166,10 +166,14 @@ extension SealService {
                 var kind = "unknown"
                 var signer: String? = nil
                 var time: Date? = nil
-                if case .seal(let entry)? = try? ArchiveEntry(decoding: stored.data) {
+                switch try? ArchiveEntry(decoding: stored.data) {
+                case .seal(let entry)?:
                     kind = "seal"
                     signer = (try? Certificate(der: entry.signerCertificate))?.subject.commonName
                     time = TimestampSummary(token: entry.timeStampToken)?.time
+                case .documentRevocation?: kind = "document-revocation"
+                case .revocationList?: kind = "crl"
+                case nil: break
                 }
                 return LogEntryInfo(index: stored.index, kind: kind, leafHash: Data(stored.leafHash).base64EncodedString(),
                                     committedAt: stored.committedAt, signer: signer, timeStamped: time,

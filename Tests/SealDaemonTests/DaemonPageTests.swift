@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SealService
+import SealClient
 import SealTestSupport
 
 /// The verification page in a real browser: Chromium driven by Selenium (`browser_page.py`)
@@ -64,11 +65,54 @@ import SealTestSupport
         #expect(verdict("no-javascript") == "Valid")
         #expect(verdict("phone") == "有效")
         #expect(report["phone-verdict-on-screen"] as? Bool == true)
-        #expect(report["tab-order"] as? [String] == ["skip", "简体中文", "English", "document", "signature", "Verify"])
+        #expect(report["tab-order"] as? [String] == ["skip", "Verify", "Archive log", "简体中文", "English", "document", "signature", "Verify"])
+        let entryPage = report["entry-page"] as? [String: Any]
+        #expect((entryPage?["heading"] as? String)?.hasPrefix("Archive entry ") == true, "\(entryPage ?? [:])")
+        #expect((entryPage?["proof-hashes"] as? Int ?? 0) > 0)
+        let archivePage = report["archive-page"] as? [String: Any]
+        #expect(archivePage?["heading"] as? String == "归档日志")
+        #expect(archivePage?["entries"] as? Int == (try daemon.seal(["log", "checkpoint"]).stdout.split(separator: "\n").dropFirst().first.flatMap { Int($0) }))
+        #expect(report["axe-archive"] as? [String] == [], "serious or critical accessibility violations on the archive page")
         #expect(report["axe-form"] as? [String] == [], "serious or critical accessibility violations on the form")
         #expect(report["axe-result"] as? [String] == [], "serious or critical accessibility violations on a result")
         #expect(TestSupport.bytes(screenshot).starts(with: [0x89, 0x50, 0x4E, 0x47]))
     }
 
     struct Failure: Error, CustomStringConvertible { let description: String }
+}
+
+/// The archive pages answer over plain HTTP: each with its JSON twin, 404 for an entry the
+/// archive does not hold, 400 for a question it cannot answer, and the same on the socket.
+@Suite(.serialized) struct DaemonArchivePageTests {
+    @Test func archivePagesAnswerWithTheirTwins() throws {
+        let port = Int.random(in: 20_000..<60_000)
+        let daemon = try DaemonProcess.withAuthority("archive-pages", seals: ["civil"], arguments: ["--listen", "127.0.0.1:\(port)"])
+        defer { daemon.cleanUp() }
+        for index in 0..<3 { _ = try daemon.request("POST", "/v1/seals/civil", body: Array("document \(index)".utf8)) }
+        func get(_ target: String) throws -> (status: String, body: String) {
+            let output = try TestSupport.run("curl", ["-s", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(target)"])
+            let lines = output.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+            return (String(lines.last ?? ""), lines.dropLast().joined(separator: "\n"))
+        }
+        let archive = try get("/archive?lang=en")
+        #expect(archive.status == "200")
+        #expect(archive.body.contains("The log holds 3 entries."))
+        #expect(archive.body.contains("href=\"/v1/checkpoint\""))
+        #expect(archive.body.contains("<a href=\"/archive/entries/2?lang=en\">2</a>"))
+        let entry = try get("/archive/entries/1?lang=zh-CN")
+        #expect(entry.status == "200")
+        #expect(entry.body.contains("<h1>归档记录 1</h1>") && entry.body.contains("<dd>seal</dd>") && entry.body.contains("Department civil"))
+        #expect(entry.body.contains("href=\"/v1/proofs/inclusion?index=1\""))
+        #expect(try get("/archive/entries/3").status == "404")
+        #expect(try get("/archive/entries/x").status == "404")
+        let consistency = try get("/archive/consistency?from=1&to=3&lang=en")
+        #expect(consistency.status == "200" && consistency.body.contains("extends the log of 1 entries"))
+        #expect(try get("/archive/consistency?from=3&to=1").status == "400")
+        #expect(try get("/archive/crl?lang=en").body.contains("0 revoked seal certificates"))
+        #expect(try get("/archive/status?lang=en").body.contains("seal-document-status/v1"))
+        // The socket serves the same pages; the log has grown by the CRL the CRL page issued
+        // (the authority had none yet), as GET /v1/crl would have.
+        let overSocket = try daemon.request("GET", "/archive?lang=en")
+        #expect(overSocket.status == 200 && String(decoding: overSocket.body, as: UTF8.self).contains("The log holds 4 entries."), "\(String(decoding: overSocket.body, as: UTF8.self).prefix(3000))")
+    }
 }

@@ -84,11 +84,22 @@ try:
     report["revoked"] = verify(browser, "en", "revoked.pdf")
     report["foreign"] = verify(browser, "en", "foreign.pdf")
     report["axe-result"] = serious(browser)
+    # The result links its archive entry; the entry page shows its proof.
+    browser.get(f"{base}/?lang=en")
+    verify(browser, "en", "sealed.pdf")
+    browser.find_element(By.CSS_SELECTOR, "section.signature dd a[href^='/archive/entries/']").click()
+    WebDriverWait(browser, 30).until(lambda page: page.find_elements(By.ID, "proof"))
+    report["entry-page"] = {"heading": browser.find_element(By.TAG_NAME, "h1").text,
+                            "proof-hashes": len(browser.find_elements(By.CSS_SELECTOR, "ol.hashes li"))}
+    browser.get(f"{base}/archive?lang=zh-CN")
+    report["archive-page"] = {"heading": browser.find_element(By.TAG_NAME, "h1").text,
+                              "entries": len(browser.find_elements(By.CSS_SELECTOR, "tbody tr"))}
+    report["axe-archive"] = serious(browser)
     browser.get(f"{base}/?lang=en")
     report["axe-form"] = serious(browser)
     # Keyboard: Tab goes through the page in reading order.
     order = []
-    for _ in range(6):
+    for _ in range(8):
         ActionChains(browser).send_keys(Keys.TAB).perform()
         element = browser.switch_to.active_element
         order.append(element.get_attribute("id") or element.get_attribute("class") or element.text)

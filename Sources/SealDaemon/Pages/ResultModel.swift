@@ -74,6 +74,7 @@ extension ResultModel.Signature {
         } else if let claimed = report.signingTime {
             context["claimed"] = Self.time(claimed)
         }
+        if report.archive.status == .archived, let index = report.archive.index { context["archiveIndex"] = String(index) }
         context["archive"] = report.archive.status == .archived
             ? catalogue.text("archived_entry", language, ["index": String(report.archive.index ?? 0)])
             : catalogue.text("not_archived", language)

@@ -25,7 +25,9 @@ final class VerificationPages: Sendable {
     init(maximumUpload: Int, concurrency: Int) throws {
         var library = MustacheLibrary()
         for (name, bytes) in [("header", PackageResources.header_mustache), ("footer", PackageResources.footer_mustache),
-                              ("form", PackageResources.form_mustache), ("result", PackageResources.result_mustache)] {
+                              ("form", PackageResources.form_mustache), ("result", PackageResources.result_mustache),
+                              ("archive", PackageResources.archive_mustache), ("entry", PackageResources.entry_mustache),
+                              ("text", PackageResources.text_mustache)] {
             try library.register(String(decoding: bytes, as: UTF8.self), named: name)
         }
         self.library = library
@@ -35,13 +37,13 @@ final class VerificationPages: Sendable {
 
     // MARK: routes
 
-    static let paths = ["/", "/verify", "/assets/seal.css", "/assets/seal.js"]
 
     func register(on router: Router<SealRequestContext>, service: SealService) {
         router.get("/") { request, _ in self.form(request) }
         router.post("/verify") { request, _ in await self.verify(request, service: service) }
         router.get("/assets/seal.css") { _, _ in Self.asset(PackageResources.seal_css, type: "text/css; charset=utf-8") }
         router.get("/assets/seal.js") { _, _ in Self.asset(PackageResources.seal_js, type: "text/javascript; charset=utf-8") }
+        registerArchive(on: router, service: service)
     }
 
     static func asset(_ bytes: [UInt8], type: String) -> Response {
@@ -52,7 +54,7 @@ final class VerificationPages: Sendable {
 
     func form(_ request: Request, error: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
         let language = PageCatalogue.language(of: request)
-        var context = base(language, title: catalogue.text("page_title", language))
+        var context = base(language, title: catalogue.text("page_title", language), path: "/")
         if let error { context["error"] = error }
         return html(library.render(context, withTemplate: "form") ?? "", status: status)
     }
@@ -89,7 +91,7 @@ final class VerificationPages: Sendable {
         } catch {
             return refuse("error_not_document", .badRequest)
         }
-        var context = base(language, title: catalogue.text("verdict_" + model.verdict.key, language))
+        var context = base(language, title: catalogue.text("verdict_" + model.verdict.key, language), path: "/")
         context["verdict"] = [
             "kind": model.verdict.key, "icon": model.verdict.icon,
             "title": catalogue.text("verdict_" + model.verdict.key, language),
@@ -101,10 +103,10 @@ final class VerificationPages: Sendable {
         return html(library.render(context, withTemplate: "result") ?? "", status: .ok)
     }
 
-    /// What every page gets: its language, the words, and the language switch.
-    func base(_ language: String, title: String) -> [String: Any] {
+    /// What every page gets: its language, the words, and the language switch (to `path`).
+    func base(_ language: String, title: String, path: String) -> [String: Any] {
         [
-            "lang": language, "title": title, "t": catalogue.messages[language] ?? [:],
+            "lang": language, "title": title, "t": catalogue.messages[language] ?? [:], "switchPath": path,
             "languages": PageCatalogue.languages.map { code, _ in
                 ["code": code, "name": catalogue.text("lang_name", code), "current": code == language] as [String: Any]
             },

@@ -32,6 +32,32 @@ public final class HTTPConnection {
         descriptor = try Self.connect(socketPath, timeout: timeout)
     }
 
+    /// A connection to seald's public TCP listener on this machine (for benchmarks and tests).
+    public init(loopbackPort port: UInt16, timeout: TimeInterval = 120) throws(ServiceError) {
+        socketPath = "127.0.0.1:\(port)"
+        #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw .io("cannot create a socket: \(String(cString: strerror(errno)))") }
+        var interval = timeval(tv_sec: Int(timeout), tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        let result = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else {
+            close(fd)
+            throw .remote(.unavailable, "cannot connect to 127.0.0.1:\(port)")
+        }
+        descriptor = fd
+    }
+
     deinit { if descriptor >= 0 { close(descriptor) } }
 
     private static func connect(_ path: String, timeout: TimeInterval) throws(ServiceError) -> Int32 {

@@ -28,11 +28,6 @@ public final class SealDaemonApp: Sendable {
         self.audit = audit
         let metrics = DaemonMetrics()
         self.metrics = metrics
-        // Page verifications at once: one per core, so that uploads on the public listener leave
-        // room for sealing on the socket.
-        do { pages = try VerificationPages(maximumUpload: configuration.maxBodySize, concurrency: max(1, ProcessInfo.processInfo.activeProcessorCount)) } catch {
-            throw .io("the verification page's templates do not parse: \(error)")
-        }
         service = try SealService(directory: configuration.dataDirectory, passphrase: configuration.passphrase, configuration: .init(
             groupCommit: configuration.groupCommit, signerLifetime: configuration.signerLifetime,
             onBatch: { batch in
@@ -40,6 +35,15 @@ public final class SealDaemonApp: Sendable {
                 metrics.commitDuration.recordNanoseconds(Int64(batch.seconds * 1e9))
                 if let size = batch.treeSize { metrics.treeSize.set(Double(size)) }
             }))
+        // Page verifications at once: one per core, half of them while sealing calls arrive, so
+        // that uploads on the public listener leave room for sealing on the socket.
+        let service = self.service
+        do {
+            pages = try VerificationPages(maximumUpload: configuration.maxBodySize, concurrency: max(1, ProcessInfo.processInfo.activeProcessorCount),
+                                          reserving: { service.isSealing })
+        } catch {
+            throw .io("the verification page's templates do not parse: \(error)")
+        }
         try service.checkKeys()
         try service.startWriter()
         if let size = try? service.withArchive({ try $0.size }) { metrics.treeSize.set(Double(size)) }

@@ -57,6 +57,7 @@ extension SealService {
     func startSealing(_ documents: [DocumentInput], with sealName: String, format requested: DocumentFormat?,
                       placement: StampPlacement, by caller: Caller,
                       inFlight: Int, then done: @escaping @Sendable (Result<[Sealed], ServiceError>) -> Void) {
+        runtime.noteSealing()
         runtime.threads.submit { [self] state in
             guard case .active = state else { return done(.failure(.remote(.unavailable, "the service is shutting down"))) }
             do throws(ServiceError) {

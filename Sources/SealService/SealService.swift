@@ -179,3 +179,9 @@ public final class SealService: Sendable {
         }
     }
 }
+
+extension SealService {
+    /// Whether sealing calls are arriving now (one started in the last quarter second): the
+    /// verification page then uses only half the service's threads.
+    public var isSealing: Bool { runtime.sealingRecently() }
+}

@@ -36,6 +36,16 @@ final class ServiceRuntime: @unchecked Sendable {
     private let lock = NSLock()
     private var writer: GroupCommit?
     private var idleReaders: [ArchiveStore] = []
+    private var lastSealing = ContinuousClock.now - .seconds(3600)
+
+    /// Records that a sealing call started (what `sealingRecently` reports).
+    func noteSealing() { lock.withLock { lastSealing = .now } }
+
+    /// Whether a sealing call started within `window`: front ends that run other heavy work
+    /// on these threads (the verification page) then leave room for sealing.
+    func sealingRecently(within window: Duration = .milliseconds(250)) -> Bool {
+        lock.withLock { ContinuousClock.now - lastSealing < window }
+    }
 
     /// The data directory's access file, re-read when it changes.
     let access: AccessFile

@@ -22,7 +22,7 @@ final class VerificationPages: Sendable {
     static let contentSecurityPolicy = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
         + "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
-    init(maximumUpload: Int, concurrency: Int) throws {
+    init(maximumUpload: Int, concurrency: Int, reserving: @escaping @Sendable () -> Bool = { false }) throws {
         var library = MustacheLibrary()
         for (name, bytes) in [("header", PackageResources.header_mustache), ("footer", PackageResources.footer_mustache),
                               ("form", PackageResources.form_mustache), ("result", PackageResources.result_mustache),
@@ -32,7 +32,7 @@ final class VerificationPages: Sendable {
         }
         self.library = library
         self.maximumUpload = maximumUpload
-        gate = ConcurrencyGate(limit: concurrency)
+        gate = ConcurrencyGate(limit: concurrency, queue: 16 * concurrency, reserving: reserving)
     }
 
     // MARK: routes
@@ -64,7 +64,7 @@ final class VerificationPages: Sendable {
         func refuse(_ key: String, _ status: HTTPResponse.Status, _ values: [String: String] = [:]) -> Response {
             form(request, error: catalogue.text(key, language, values), status: status)
         }
-        guard gate.enter() else { return refuse("error_busy", .serviceUnavailable) }
+        guard await gate.enter() else { return refuse("error_busy", .serviceUnavailable) }
         defer { gate.leave() }
         guard let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/form-data"),
               let boundary = Self.boundary(type) else { return refuse("error_no_file", .badRequest) }
@@ -140,12 +140,59 @@ final class VerificationPages: Sendable {
     }
 }
 
-/// At most `limit` at once; the rest are turned away rather than queued.
+/// At most `limit` at once (half of it while `reserving`: sealing is arriving and needs the
+/// other threads), up to `queue` more waiting their turn in order; beyond that, turned away.
+/// (Turning every extra request away at once made clients retry in a loop: the page then
+/// verified at 42% of the API's rate in `seal-bench page`.)
 final class ConcurrencyGate: @unchecked Sendable {
     private let limit: Int
+    private let queue: Int
+    private let reserving: @Sendable () -> Bool
     private var running = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
     private let lock = NSLock()
-    init(limit: Int) { self.limit = limit }
-    func enter() -> Bool { lock.withLock { running < limit ? { running += 1; return true }() : false } }
-    func leave() { lock.withLock { running -= 1 } }
+
+    init(limit: Int, queue: Int, reserving: @escaping @Sendable () -> Bool = { false }) {
+        self.limit = limit
+        self.queue = queue
+        self.reserving = reserving
+    }
+
+    /// How many may run now.
+    private var allowed: Int { reserving() ? max(1, limit / 2) : limit }
+
+    /// Whether the caller may go ahead (after waiting its turn); false when the queue is full.
+    func enter() async -> Bool {
+        enum Decision { case go, wait, refuse }
+        let allowed = self.allowed
+        let decision: Decision = lock.withLock {
+            if running < allowed { running += 1; return .go }
+            return waiting.count < queue ? .wait : .refuse
+        }
+        switch decision {
+        case .go: return true
+        case .refuse: return false
+        case .wait:
+            await withCheckedContinuation { continuation in
+                let admitted: Bool = lock.withLock {
+                    // A slot may have freed between the decision and now.
+                    if running < limit { running += 1; return true }
+                    waiting.append(continuation)
+                    return false
+                }
+                if admitted { continuation.resume() }
+            }
+            return true
+        }
+    }
+
+    /// Hands the slot to the next in line, or frees it (also while sealing reserves it).
+    func leave() {
+        let allowed = self.allowed
+        let next: CheckedContinuation<Void, Never>? = lock.withLock {
+            if waiting.isEmpty || running > allowed { running -= 1; return nil }
+            return waiting.removeFirst()
+        }
+        next?.resume()
+    }
 }

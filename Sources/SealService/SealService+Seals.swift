@@ -173,3 +173,26 @@ public struct SealInfo: Sendable, Codable {
         }
     }
 }
+
+extension SealService {
+    /// The picture of this authority's seal whose certificate has SHA-256 `fingerprint` (hex),
+    /// as its media type and bytes: what the verification page shows beside a verdict. Nil for a
+    /// seal this authority did not enrol.
+    public func sealPicture(certificateSHA256 fingerprint: String) -> (mediaType: String, data: [UInt8])? {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory.sealsFolder.path)) ?? []).filter { !$0.hasPrefix(".") }
+        for raw in names {
+            guard let name = try? SealName(raw), let certificate = try? loadCertificate(directory.sealCertificate(name)),
+                  certificate.fingerprint == fingerprint.lowercased() else { continue }
+            if let seal = try? storedElectronicSeal(name) {
+                let type = seal.picture.type.uppercased()
+                guard type == "PNG" || type == "JPG" || type == "JPEG" else { return nil }
+                return (type == "PNG" ? "image/png" : "image/jpeg", seal.picture.data)
+            }
+            for (file, mediaType) in [("png", "image/png"), ("jpg", "image/jpeg")] {
+                if let data = FileManager.default.contents(atPath: directory.sealPicture(name, type: file).path) { return (mediaType, Array(data)) }
+            }
+            return nil
+        }
+        return nil
+    }
+}

@@ -53,6 +53,12 @@ import SealTestSupport
             #expect(departments("ofd-\(lang)").first?.hasPrefix("Department gov") == true)
             #expect(verdict("p7s-\(lang)") == valid)
         }
+        // The authority's own seals show their pictures (drawn at 300 dpi: 472 pixels for 40 mm);
+        // a foreign seal has none here.
+        for key in ["pdf-en", "ofd-zh-CN", "p7s-en"] {
+            #expect((report[key] as? [String: Any])?["pictures"] as? [Int] == [472], "\(key)")
+        }
+        #expect((report["foreign"] as? [String: Any])?["pictures"] as? [Int] == [])
         #expect(verdict("tampered") == "Not valid")
         #expect(verdict("revoked") == "Not valid")
         #expect((report["revoked"] as? [String: Any])?["revoked"] as? Bool == true)

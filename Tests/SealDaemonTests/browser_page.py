@@ -46,7 +46,9 @@ def verify(browser, lang, document, signature=None):
     verdict = found[0].text.replace("✔", "").replace("✘", "").replace("?", "").strip()
     departments = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "dd.department")]
     body = browser.find_element(By.TAG_NAME, "body").text
+    pictures = [image.get_attribute("naturalWidth") for image in browser.find_elements(By.CSS_SELECTOR, "img.seal-picture")]
     return {"verdict": verdict, "departments": departments, "revoked": ("Revoked" in body) or ("已撤销" in body),
+            "pictures": [int(width or 0) for width in pictures],
             "signatures": len(browser.find_elements(By.CSS_SELECTOR, "section.signature"))}
 
 

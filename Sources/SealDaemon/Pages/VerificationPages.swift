@@ -97,8 +97,18 @@ final class VerificationPages: Sendable {
             "title": catalogue.text("verdict_" + model.verdict.key, language),
             "explained": catalogue.text("verdict_\(model.verdict.key)_explained", language),
         ]
+        // Each seal of this authority is shown with its picture, inline (the page loads nothing
+        // from elsewhere).
+        let pictures = await (try? service.run { () throws(ServiceError) -> [String?] in
+            model.signatures.map { signature in
+                signature.report.signer.flatMap { service.sealPicture(certificateSHA256: $0.certificateSHA256) }
+                    .map { "data:\($0.mediaType);base64," + Data($0.data).base64EncodedString() }
+            }
+        }) ?? []
         context["signatures"] = model.signatures.enumerated().map { index, signature in
-            signature.context(index: index + 1, count: model.signatures.count, language: language, catalogue: catalogue)
+            var values = signature.context(index: index + 1, count: model.signatures.count, language: language, catalogue: catalogue)
+            if index < pictures.count, let picture = pictures[index] { values["picture"] = picture }
+            return values
         }
         return html(library.render(context, withTemplate: "result") ?? "", status: .ok)
     }

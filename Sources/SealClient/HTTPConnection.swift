@@ -35,15 +35,7 @@ public final class HTTPConnection {
     /// A connection to seald's public TCP listener on this machine (for benchmarks and tests).
     public init(loopbackPort port: UInt16, timeout: TimeInterval = 120) throws(ServiceError) {
         socketPath = "127.0.0.1:\(port)"
-        #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
-        guard fd >= 0 else { throw .io("cannot create a socket: \(String(cString: strerror(errno)))") }
-        var interval = timeval(tv_sec: Int(timeout), tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
+        let fd = try Self.streamSocket(AF_INET, timeout: timeout)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
@@ -60,6 +52,20 @@ public final class HTTPConnection {
 
     deinit { if descriptor >= 0 { close(descriptor) } }
 
+    /// A stream socket of `family` whose reads and writes give up after `timeout`.
+    private static func streamSocket(_ family: Int32, timeout: TimeInterval) throws(ServiceError) -> Int32 {
+        #if canImport(Glibc)
+        let fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(family, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw .io("cannot create a socket: \(String(cString: strerror(errno)))") }
+        var interval = timeval(tv_sec: Int(timeout), tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
+        return fd
+    }
+
     private static func connect(_ path: String, timeout: TimeInterval) throws(ServiceError) -> Int32 {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -71,15 +77,7 @@ public final class HTTPConnection {
             raw.copyBytes(from: bytes)
             raw[bytes.count] = 0
         }
-        #if canImport(Glibc)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let fd = socket(AF_UNIX, SOCK_STREAM, 0)
-        #endif
-        guard fd >= 0 else { throw .io("cannot create a socket: \(String(cString: strerror(errno)))") }
-        var interval = timeval(tv_sec: Int(timeout), tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
+        let fd = try streamSocket(AF_UNIX, timeout: timeout)
         let result = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 Foundation.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))

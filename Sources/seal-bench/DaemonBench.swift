@@ -60,25 +60,8 @@ struct DaemonBench: ParsableCommand {
 
         let rawSign = try SealBench.rawSignRate()
 
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("seal-bench-daemon-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let data = DataDirectory(scratch.appendingPathComponent("authority"))
-        try SealService.initialize(directory: data, name: "Bench Authority", algorithm: .ecdsaP256, passphrase: nil)
-        try SealService(directory: data, passphrase: nil).enroll(name: "bench", department: "Bench Office",
-                                                                 organizationIdentifier: nil, algorithm: nil, days: 30)
-        let socket = scratch.appendingPathComponent("seald.sock").path
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("seald")
-        daemon.arguments = ["--data", data.url.path, "--socket", socket, "--log-level", "warning"]
-        daemon.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try daemon.run()
-        defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
-        let deadline = Date().addingTimeInterval(60)
-        while (try? HTTPConnection(socketPath: socket, timeout: 2).send("GET", "/healthz").status) != 200 {
-            guard Date() < deadline, daemon.isRunning else { throw BenchFailure(description: "seald did not start") }
-            usleep(50_000)
-        }
+        let bench = try BenchDaemon(label: "daemon")
+        let (socket, daemon) = (bench.socket, bench.process)
 
         let document = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         _ = Self.load(socket: socket, clients: clients, seconds: 1, document: document, rate: nil)  // warm-up

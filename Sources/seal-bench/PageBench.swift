@@ -35,26 +35,8 @@ struct PageBench: ParsableCommand {
 
     func run() throws {
         let seconds = Double(self.seconds)
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("seal-bench-page-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let data = DataDirectory(scratch.appendingPathComponent("authority"))
-        try SealService.initialize(directory: data, name: "Bench Authority", algorithm: .ecdsaP256, passphrase: nil)
-        try SealService(directory: data, passphrase: nil).enroll(name: "bench", department: "Bench Office",
-                                                                 organizationIdentifier: nil, algorithm: nil, days: 30)
-        let socket = scratch.appendingPathComponent("seald.sock").path
-        let port = UInt16.random(in: 20_000..<60_000)
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("seald")
-        daemon.arguments = ["--data", data.url.path, "--socket", socket, "--listen", "127.0.0.1:\(port)", "--log-level", "warning"]
-        daemon.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try daemon.run()
-        defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
-        let deadline = Date().addingTimeInterval(60)
-        while (try? HTTPConnection(loopbackPort: port, timeout: 2).send("GET", "/healthz").status) != 200 {
-            guard Date() < deadline, daemon.isRunning else { throw BenchFailure(description: "seald did not start") }
-            usleep(50_000)
-        }
+        let daemon = try BenchDaemon(label: "page", listen: true)
+        let (socket, port) = (daemon.socket, daemon.port!)
         // A sealed 96 KiB PDF, verified both ways.
         let sealed = try HTTPConnection(socketPath: socket).send("POST", "/v1/seals/bench", body: PDFBench.document(pages: 12, bytesPerPage: 8_000),
                                                                  contentType: "application/pdf").body

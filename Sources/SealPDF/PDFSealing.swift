@@ -120,6 +120,14 @@ public struct PDFSealing: Sendable {
             rect = [left, top - height, left + width, top]
             widgetDictionary["Rect"] = .array(rect.map { .real(Self.format($0)) })
             widgetDictionary["AP"] = .dictionary(PDFDictionary(["N": .reference(Self.addStamp(appearance, layout, to: &update))]))
+        } else if !isNewField, !placement.invisible, let appearance, let fieldRect = try objects.rectangle(widgetDictionary["Rect"]),
+                  fieldRect[2] - fieldRect[0] > 1, fieldRect[3] - fieldRect[1] > 1 {
+            // An existing field's rectangle is its author's: the stamp is fitted into it, centred,
+            // keeping its proportions.
+            let frame = (width: fieldRect[2] - fieldRect[0], height: fieldRect[3] - fieldRect[1])
+            var layout = Self.layout(appearance, width: frame.width)
+            if layout.height > frame.height { layout = Self.layout(appearance, width: frame.width * frame.height / layout.height) }
+            widgetDictionary["AP"] = .dictionary(PDFDictionary(["N": .reference(Self.addStamp(appearance, layout, frame: frame, to: &update))]))
         } else if isNewField {
             widgetDictionary["Rect"] = .array(rect.map { .integer(Int($0)) })
             let empty = update.newReference()
@@ -256,11 +264,15 @@ public struct PDFSealing: Sendable {
     }
 
     /// The stamp's form XObject: the picture, the caption beneath it, the time line last.
-    static func addStamp(_ appearance: Appearance, _ layout: Layout, to update: inout PDFIncrementalUpdate) -> PDFReference {
+    /// In `frame` (an existing field's size) the stamp is centred; otherwise the form is its size.
+    static func addStamp(_ appearance: Appearance, _ layout: Layout, frame: (width: Double, height: Double)? = nil,
+                         to update: inout PDFIncrementalUpdate) -> PDFReference {
         var images = PDFDictionary()
         var resources = PDFDictionary()
         let width = layout.width
-        var content = "q \(format(width)) 0 0 \(format(layout.seal.height)) 0 \(format(layout.seal.y)) cm /Seal Do Q\n"
+        let box = frame ?? (layout.width, layout.height)
+        var content = frame.map { "q 1 0 0 1 \(format(($0.width - layout.width) / 2)) \(format(($0.height - layout.height) / 2)) cm\n" } ?? ""
+        content += "q \(format(width)) 0 0 \(format(layout.seal.height)) 0 \(format(layout.seal.y)) cm /Seal Do Q\n"
         images["Seal"] = .reference(appearance.seal.add(to: &update))
         if let caption = appearance.caption {
             images["Caption"] = .reference(caption.add(to: &update))
@@ -276,11 +288,12 @@ public struct PDFSealing: Sendable {
                 "Type": .name("Font"), "Subtype": .name("Type1"), "BaseFont": .name("Helvetica"), "Encoding": .name("WinAnsiEncoding"),
             ]))]))
         }
+        if frame != nil { content += "Q\n" }
         resources["XObject"] = .dictionary(images)
         let form = update.newReference()
         update.set(form, .stream(PDFDictionary([
             "Type": .name("XObject"), "Subtype": .name("Form"),
-            "BBox": .array([.integer(0), .integer(0), .real(format(width)), .real(format(layout.height))]),
+            "BBox": .array([.integer(0), .integer(0), .real(format(box.0)), .real(format(box.1))]),
             "Resources": .dictionary(resources),
         ]), Array(content.utf8)))
         return form

@@ -105,6 +105,22 @@ import SealCore
         let fields = try file.objects.fields(root: file.root)
         #expect(fields.map(\.name) == ["SigOld"])
         #expect(fields[0].value?.reference != nil)
+        // That field is invisible (a zero rectangle): it stays so. Given a rectangle by a later
+        // revision, the stamp fills it, centred, and the rectangle stays as its author drew it.
+        #expect(try file.objects.dictionary(fields[0].dictionary["AP"]) == nil)
+        let unsealed = try PDFFile(bytes: original)
+        var drawn = PDFIncrementalUpdate(unsealed)
+        var field = try unsealed.objects.fields(root: unsealed.root)[0]
+        var dictionary = field.dictionary
+        dictionary["Rect"] = .array([.integer(40), .integer(20), .integer(240), .integer(120)])
+        drawn.set(field.reference, .dictionary(dictionary))
+        let (_, stamped) = try Self.seal(drawn.write(), placement: StampPlacement(field: "SigOld"))
+        let stampedFile = try PDFFile(bytes: stamped)
+        field = try stampedFile.objects.fields(root: stampedFile.root)[0]
+        #expect(field.dictionary["Rect"] == .array([.integer(40), .integer(20), .integer(240), .integer(120)]))
+        let stamp = try #require(try stampedFile.objects.dictionary(try stampedFile.objects.dictionary(field.dictionary["AP"])?["N"]))
+        #expect(try stampedFile.objects.rectangle(stamp["BBox"]) == [0, 0, 200, 100])
+        #expect(try stampedFile.objects.dictionary(stamp["Resources"])?["XObject"]?.dictionary?["Seal"] != nil)
 
         // A new field on that file goes into its indirect /Annots array, which is re-written.
         let before = try PDFFile(bytes: original)

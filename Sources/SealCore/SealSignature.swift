@@ -43,11 +43,15 @@ public struct SealSignature: Sendable {
     /// Parses a detached CMS signature another producer made (a PDF signature): BER is
     /// accepted and re-encoded as DER by OpenSSL, and any version or unsigned attribute is
     /// allowed; the algorithms must still be ones Seal accepts. What this returns is judged by
-    /// the same `SealVerifier` checks; only Seal's own seals are held to `init(der:)`.
+    /// the same `SealVerifier` checks; only Seal's own seals are held to `init(der:)`: one that
+    /// carries Seal's archive receipt claims to be Seal's, and is refused unless it is.
     public init(foreign bytes: [UInt8]) throws(FormatError) {
-        if let strict = try? SealSignature(der: bytes) {
-            self = strict
+        let strictError: FormatError
+        do {
+            self = try SealSignature(der: bytes)
             return
+        } catch {
+            strictError = error
         }
         guard let cms = OpenSSLDER.decode(bytes, { d2i_CMS_ContentInfo(nil, $0, $1) }, free: CMS_ContentInfo_free) else { throw .notCMS }
         let der = try? OpenSSLDER.encode("a signed message", { i2d_CMS_ContentInfo(cms, $0) })
@@ -57,6 +61,7 @@ public struct SealSignature: Sendable {
         guard CMS_is_detached(message.cms) == 1 else { throw .notDetached }
         try message.checkAlgorithms()
         self.init(checked: message)
+        if unsignedAttribute(SealOID.archiveReceipt) != nil { throw strictError }
     }
 
     /// The parts of SignedData that no signature covers must hold the only values the profile

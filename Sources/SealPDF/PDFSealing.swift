@@ -41,9 +41,6 @@ public struct PDFSealing: Sendable {
         [original[...], tail[0..<(byteRange[1] - original.count)], tail[(byteRange[2] - original.count)...]]
     }
 
-    /// The whole prepared file (for tests and tools; sealing hashes `signedParts`).
-    public var prepared: [UInt8] { original + tail }
-
     static let millimetre = 72.0 / 25.4
     static let byteRangeWidth = 60
 

@@ -126,7 +126,7 @@ extension PDFFile {
         let later = sections.filter { $0.offset >= end }
         guard !later.isEmpty else { return ([], false, false) }
         let old = objects(asOfEnd: end), new = objects
-        let oldRoot = old.entries.isEmpty ? root : (sections.first { $0.offset < end }?.trailer["Root"]?.reference ?? root)
+        let oldRoot = sections.first { $0.offset < end }?.trailer["Root"]?.reference ?? root
         let oldCatalog = try old.dictionary(.reference(oldRoot)) ?? PDFDictionary()
         let newCatalog = try new.dictionary(.reference(root)) ?? PDFDictionary()
         var changed = Set<Int>()

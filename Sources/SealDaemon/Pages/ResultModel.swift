@@ -37,10 +37,12 @@ struct ResultModel: Sendable {
     struct Signature: Sendable {
         let report: VerificationReport
         let level: String?
+        /// The seal's picture as a `data:` URI, for this authority's seals.
+        var picture: String? = nil
     }
 
     let verdict: Verdict
-    let signatures: [Signature]
+    var signatures: [Signature]
 
     init(single report: VerificationReport) {
         verdict = Verdict(report.indication)
@@ -83,6 +85,7 @@ extension ResultModel.Signature {
             ? catalogue.text("revoked", language) + ([report.revocation.document?.reason, report.revocation.reason].compactMap { $0 }.first.map { " (\($0))" } ?? "")
             : catalogue.text("not_revoked", language)
         if let level { context["level"] = level }
+        if let picture { context["picture"] = picture }
         if verdict != .valid, let deciding = report.decidingCheck { context["reason"] = deciding.detail }
         context["checks"] = report.checks.map { check -> [String: Any] in
             ["name": check.name.rawValue, "outcome": check.outcome.rawValue,

@@ -17,6 +17,13 @@ final class VerificationPages: Sendable {
     let catalogue = PageCatalogue()
     let maximumUpload: Int
     let gate: ConcurrencyGate
+    /// Each seal's picture as a `data:` URI (nil: not this authority's seal), by the SHA-256 of
+    /// its certificate: looking it up reads every enrolled seal's certificate from disk.
+    let pictures = BoundedCache<String, Picture>(capacity: 256)
+
+    struct Picture: Sendable {
+        let dataURI: String?
+    }
 
     /// Scripts, styles and forms from this origin only; no frames, no plugins.
     static let contentSecurityPolicy = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
@@ -81,12 +88,24 @@ final class VerificationPages: Sendable {
         guard !document.isEmpty else { return refuse("error_no_file", .badRequest) }
         let model: ResultModel
         do {
-            model = try await service.run { () throws(ServiceError) -> ResultModel in
+            model = try await service.run { [pictures] () throws(ServiceError) -> ResultModel in
+                var model: ResultModel
                 if let signature {
-                    return ResultModel(single: try service.verify(seal: signature, document: document))
+                    model = ResultModel(single: try service.verify(seal: signature, document: document))
+                } else {
+                    guard SealService.carriesItsSeals(document) else { throw ServiceError.badDocument("no seal") }
+                    model = try ResultModel(document: try service.verifyDocument(document))
                 }
-                guard SealService.carriesItsSeals(document) else { throw ServiceError.badDocument("no seal") }
-                return try ResultModel(document: try service.verifyDocument(document))
+                // Each seal of this authority is shown with its picture, inline (the page loads
+                // nothing from elsewhere).
+                for index in model.signatures.indices {
+                    guard let fingerprint = model.signatures[index].report.signer?.certificateSHA256 else { continue }
+                    model.signatures[index].picture = pictures.value(for: fingerprint) {
+                        Picture(dataURI: service.sealPicture(certificateSHA256: fingerprint)
+                            .map { "data:\($0.mediaType);base64," + Data($0.data).base64EncodedString() })
+                    }.dataURI
+                }
+                return model
             }
         } catch {
             return refuse("error_not_document", .badRequest)
@@ -97,18 +116,8 @@ final class VerificationPages: Sendable {
             "title": catalogue.text("verdict_" + model.verdict.key, language),
             "explained": catalogue.text("verdict_\(model.verdict.key)_explained", language),
         ]
-        // Each seal of this authority is shown with its picture, inline (the page loads nothing
-        // from elsewhere).
-        let pictures = await (try? service.run { () throws(ServiceError) -> [String?] in
-            model.signatures.map { signature in
-                signature.report.signer.flatMap { service.sealPicture(certificateSHA256: $0.certificateSHA256) }
-                    .map { "data:\($0.mediaType);base64," + Data($0.data).base64EncodedString() }
-            }
-        }) ?? []
         context["signatures"] = model.signatures.enumerated().map { index, signature in
-            var values = signature.context(index: index + 1, count: model.signatures.count, language: language, catalogue: catalogue)
-            if index < pictures.count, let picture = pictures[index] { values["picture"] = picture }
-            return values
+            signature.context(index: index + 1, count: model.signatures.count, language: language, catalogue: catalogue)
         }
         return html(library.render(context, withTemplate: "result") ?? "", status: .ok)
     }

@@ -175,6 +175,7 @@ let package = Package(
             dependencies: [
                 "SealDaemon", "SealService", "SealClient", "seald", "seal", "SealTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
             exclude: ["browser_page.py"],
             swiftSettings: swiftSettings

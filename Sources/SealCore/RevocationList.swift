@@ -95,7 +95,7 @@ public struct RevocationEntry: Sendable, Equatable {
 }
 
 /// RFC 5280 §5.3.1 reason codes.
-public enum RevocationReason: Int, Sendable, Codable, CustomStringConvertible {
+public enum RevocationReason: Int, Sendable, Codable, CaseIterable, CustomStringConvertible {
     case unspecified = 0, keyCompromise = 1, cACompromise = 2, affiliationChanged = 3, superseded = 4
     case cessationOfOperation = 5, certificateHold = 6, removeFromCRL = 8, privilegeWithdrawn = 9, aACompromise = 10
 

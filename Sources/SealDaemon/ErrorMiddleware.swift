@@ -31,7 +31,8 @@ struct ErrorMiddleware: RouterMiddleware {
                                                    "reason": "\(error)"])
             }
         }
-        let route = routes.first { $0.method == request.method && $0.matches(request.uri.path) }?.path ?? "unmatched"
+        let route = routes.first { $0.method == request.method && $0.matches(request.uri.path) }?.path
+            ?? VerificationPages.metricsRoute(request.uri.path) ?? "unmatched"
         // Labels come from the route table, never from the request, so a client cannot grow them.
         let method = route == "unmatched" ? "other" : request.method.rawValue
         metrics.request(route: route, method: method, status: Int(response.status.code))

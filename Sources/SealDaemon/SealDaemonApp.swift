@@ -35,11 +35,13 @@ public final class SealDaemonApp: Sendable {
                 metrics.commitDuration.recordNanoseconds(Int64(batch.seconds * 1e9))
                 if let size = batch.treeSize { metrics.treeSize.set(Double(size)) }
             }))
-        // Page verifications at once: one per core, half of them while sealing calls arrive, so
-        // that uploads on the public listener leave room for sealing on the socket.
+        // Page verifications at once: two per core (one receiving or rendering while the other
+        // verifies keeps the background threads busy), half of them while sealing calls arrive.
+        // The background threads' low priority is what keeps sealing first; this bounds memory.
         let service = self.service
         do {
-            pages = try VerificationPages(maximumUpload: configuration.maxBodySize, concurrency: max(1, ProcessInfo.processInfo.activeProcessorCount),
+            pages = try VerificationPages(maximumUpload: configuration.maxBodySize,
+                                          concurrency: 2 * max(1, ProcessInfo.processInfo.activeProcessorCount),
                                           reserving: { service.isSealing })
         } catch {
             throw .io("the verification page's templates do not parse: \(error)")

@@ -29,6 +29,16 @@ public final class SealService: Sendable {
         try await runtime.run(body)
     }
 
+    /// Runs blocking `body` on threads the kernel schedules after every other thread of the
+    /// process (nice 19): work that must never slow sealing down, such as the public page's
+    /// verifications, which then use only the CPU that sealing leaves.
+    public func runInBackground<T: Sendable>(_ body: @escaping @Sendable () throws(ServiceError) -> T) async throws(ServiceError) -> T {
+        try await runtime.run(on: runtime.backgroundThreads()) { () throws(ServiceError) -> T in
+            ServiceRuntime.lowerThisThread()
+            return try body()
+        }
+    }
+
     // MARK: init
 
     /// Creates a new authority: a self-signed root and a TSA certificate issued by it, built whole

@@ -37,6 +37,7 @@ final class ServiceRuntime: @unchecked Sendable {
     private var writer: GroupCommit?
     private var idleReaders: [ArchiveStore] = []
     private var lastSealing = ContinuousClock.now - .seconds(3600)
+    private var background: NIOThreadPool?
 
     /// Records that a sealing call started (what `sealingRecently` reports).
     func noteSealing() { lock.withLock { lastSealing = .now } }
@@ -65,6 +66,31 @@ final class ServiceRuntime: @unchecked Sendable {
         // Commits what is pending; the threads then end once their queue is empty.
         writer?.shutdown()
         threads.shutdownGracefully { _ in }
+        background?.shutdownGracefully { _ in }
+    }
+
+    /// As many threads again, started on first use, each at the lowest priority: a thread of
+    /// this pool runs only when no other thread of the process wants the CPU (nice 19 against
+    /// 0 is a weight of 15 against 1,024 in Linux's scheduler). A pool of its own, because an
+    /// unprivileged thread cannot raise its priority back.
+    func backgroundThreads() -> NIOThreadPool {
+        lock.withLock {
+            if let background { return background }
+            let pool = NIOThreadPool(numberOfThreads: configuration.threads)
+            pool.start()
+            background = pool
+            return pool
+        }
+    }
+
+    /// Gives the calling thread the lowest priority (Linux only: elsewhere nice is per process).
+    /// Called before each background job (a system call of about a microsecond), since a pool
+    /// does not say which of its threads takes a job.
+    static func lowerThisThread() {
+        #if os(Linux)
+        // Linux keeps nice per thread; 0 names the calling one.
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+        #endif
     }
 
     /// The writer, started by `start` the first time.
@@ -104,9 +130,9 @@ final class ServiceRuntime: @unchecked Sendable {
     }
 
     /// Runs blocking `body` on the runtime's threads.
-    func run<T: Sendable>(_ body: @escaping @Sendable () throws(ServiceError) -> T) async throws(ServiceError) -> T {
+    func run<T: Sendable>(on pool: NIOThreadPool? = nil, _ body: @escaping @Sendable () throws(ServiceError) -> T) async throws(ServiceError) -> T {
         do {
-            return try await threads.runIfActive { () throws -> T in try body() }
+            return try await (pool ?? threads).runIfActive { () throws -> T in try body() }
         } catch let error as ServiceError {
             throw error
         } catch {

@@ -20,6 +20,9 @@ struct PageBench: ParsableCommand {
     @Option(help: "Seconds of each phase.")
     var seconds = 5
 
+    @Option(help: "Rounds of the API and page phases, alternated so that the machine's drift falls on both alike.")
+    var rounds = 3
+
     @Flag(help: "Print the report as JSON.")
     var json = false
 
@@ -51,8 +54,12 @@ struct PageBench: ParsableCommand {
             try connection.send("POST", "/verify?lang=en", body: form, contentType: "multipart/form-data; boundary=\(boundary)").status
         }
         _ = Self.load(clients: clients, seconds: 1, connect: { try HTTPConnection(loopbackPort: port) }, request: verifyAPI)
-        let apiRate = Self.load(clients: clients, seconds: seconds, connect: { try HTTPConnection(loopbackPort: port) }, request: verifyAPI)
-        let pageRate = Self.load(clients: clients, seconds: seconds, connect: { try HTTPConnection(loopbackPort: port) }, request: verifyPage)
+        var (apiRates, pageRates) = ([Rate](), [Rate]())
+        for _ in 0..<max(1, rounds) {
+            apiRates.append(Self.load(clients: clients, seconds: seconds, connect: { try HTTPConnection(loopbackPort: port) }, request: verifyAPI))
+            pageRates.append(Self.load(clients: clients, seconds: seconds, connect: { try HTTPConnection(loopbackPort: port) }, request: verifyPage))
+        }
+        let (apiRate, pageRate) = (Rate(mean: apiRates), Rate(mean: pageRates))
 
         let document = (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         let seal = { @Sendable (connection: HTTPConnection) throws -> Int in try connection.send("POST", "/v1/seals/bench", body: document).status }
@@ -69,7 +76,7 @@ struct PageBench: ParsableCommand {
                             sealsWhileFloodedPerSecond: floodedRate.perSecond, floodRatio: floodedRate.perSecond / sealRate.perSecond,
                             busyAnswers: pageRate.busy)
         if json { return try SealBench.printJSON(report) }
-        print("seald: \(clients) clients per phase, \(Int(seconds)) s each, a sealed 96 KiB PDF")
+        print("seald: \(clients) clients per phase, \(Int(seconds)) s each, \(max(1, rounds)) rounds of API and page, a sealed 96 KiB PDF")
         print(String(format: "  POST /v1/verify (TCP)                 %8.0f /s", apiRate.perSecond))
         print(String(format: "  POST /verify, the page (TCP)          %8.0f /s   %.1f%% of the API (target ≥ 80%%; %d busy answers)",
                      pageRate.perSecond, 100 * report.pageRatio, pageRate.busy))
@@ -103,5 +110,12 @@ struct PageBench: ParsableCommand {
         threads.forEach { $0.start() }
         while threads.contains(where: { !$0.isFinished }) { usleep(10_000) }
         return totals.withLock { Rate(perSecond: Double($0.done) / seconds, busy: $0.busy) }
+    }
+}
+
+extension PageBench.Rate {
+    /// The rate over several phases of equal length.
+    init(mean rates: [PageBench.Rate]) {
+        self.init(perSecond: rates.map(\.perSecond).reduce(0, +) / Double(max(1, rates.count)), busy: rates.map(\.busy).reduce(0, +))
     }
 }

@@ -1,5 +1,8 @@
 import Foundation
+import Mustache
 import Testing
+import SealArchive
+import SealCore
 import SealService
 import SealClient
 import SealTestSupport
@@ -61,6 +64,11 @@ import SealTestSupport
         }
         #expect((report["foreign"] as? [String: Any])?["pictures"] as? [Int] == [])
         #expect(verdict("tampered") == "Not valid")
+        // The reason and every check's name come from the catalogue in the page's language.
+        #expect(verdict("tampered-zh-CN") == "无效")
+        #expect((report["tampered"] as? [String: Any])?["reasons"] as? [String] == ["The document was changed after it was sealed."])
+        #expect((report["tampered-zh-CN"] as? [String: Any])?["reasons"] as? [String] == ["文件在盖章后被改动。"], "\(report["tampered-zh-CN"] ?? "")")
+        #expect(((report["tampered-zh-CN"] as? [String: Any])?["checks"] as? [String])?.contains("文件未被改动") == true)
         #expect(verdict("revoked") == "Not valid")
         #expect((report["revoked"] as? [String: Any])?["revoked"] as? Bool == true)
         #expect(verdict("foreign") == "Cannot be decided", "\(report["foreign"] ?? "")")
@@ -73,6 +81,10 @@ import SealTestSupport
         #expect(verdict("phone") == "有效")
         #expect(report["phone-verdict-on-screen"] as? Bool == true)
         #expect(report["tab-order"] as? [String] == ["skip", "Verify", "Archive log", "简体中文", "English", "document", "signature", "Verify"])
+        let keyboard = report["keyboard"] as? [String: Any]
+        #expect(keyboard?["verdict"] as? String == "Valid", "a verification by keyboard alone: \(keyboard ?? [:])")
+        #expect(keyboard?["opened"] as? Bool == true)
+        #expect((keyboard?["checks-shown"] as? Int ?? 0) > 5)
         let entryPage = report["entry-page"] as? [String: Any]
         #expect((entryPage?["heading"] as? String)?.hasPrefix("Archive entry ") == true, "\(entryPage ?? [:])")
         #expect((entryPage?["proof-hashes"] as? Int ?? 0) > 0)
@@ -103,12 +115,13 @@ import SealTestSupport
         }
         let archive = try get("/archive?lang=en")
         #expect(archive.status == "200")
+        #expect(archive.body.hasPrefix("<!DOCTYPE html>\n<html lang=\"en\">"), "the templates' pragma leaves no line behind")
         #expect(archive.body.contains("The log holds 3 entries."))
         #expect(archive.body.contains("href=\"/v1/checkpoint\""))
         #expect(archive.body.contains("<a href=\"/archive/entries/2?lang=en\">2</a>"))
         let entry = try get("/archive/entries/1?lang=zh-CN")
         #expect(entry.status == "200")
-        #expect(entry.body.contains("<h1>归档记录 1</h1>") && entry.body.contains("<dd>seal</dd>") && entry.body.contains("Department civil"))
+        #expect(entry.body.contains("<h1>归档记录 1</h1>") && entry.body.contains("<dd>盖章</dd>") && entry.body.contains("Department civil"))
         #expect(entry.body.contains("href=\"/v1/proofs/inclusion?index=1\""))
         #expect(try get("/archive/entries/3").status == "404")
         #expect(try get("/archive/entries/x").status == "404")
@@ -116,11 +129,46 @@ import SealTestSupport
         #expect(consistency.status == "200" && consistency.body.contains("extends the log of 1 entries"))
         #expect(try get("/archive/consistency?from=3&to=1").status == "400")
         #expect(try get("/archive/crl?lang=en").body.contains("0 revoked seal certificates"))
+        // The pages are counted under their own labels, not as unmatched requests.
+        let metrics = String(decoding: try daemon.request("GET", "/metrics").body, as: UTF8.self)
+        #expect(metrics.contains(#"seald_requests_total{route="/archive",method="GET",status="200"}"#), "\(metrics)")
+        #expect(metrics.contains(#"route="/archive",method="GET",status="404""#))
         #expect(try get("/archive/status?lang=en").body.contains("seal-document-status/v1"))
         // The socket serves the same pages; the log has grown by the CRL the CRL page issued
         // (the authority had none yet), as GET /v1/crl would have.
         let overSocket = try daemon.request("GET", "/archive?lang=en")
         #expect(overSocket.status == 200 && String(decoding: overSocket.body, as: UTF8.self).contains("The log holds 4 entries."), "\(String(decoding: overSocket.body, as: UTF8.self).prefix(3000))")
+    }
+}
+
+/// Every name the page shows from SealCore's values has words in both catalogues.
+@Suite struct PageCatalogueTests {
+    @Test func everyCheckReasonAndKindHasWordsInBothLanguages() {
+        let catalogue = PageCatalogue()
+        var keys = VerificationCheck.Name.allCases.map { "checkname_" + $0.rawValue }
+            + SubIndication.allCases.map { "reason_" + $0.rawValue }
+            + RevocationReason.allCases.map { "reason_code_" + $0.description }
+            + DocumentRevocation.Reason.allCases.map { "reason_code_" + $0.description }
+            + ["seal", "document-revocation", "crl", "unknown"].map { "kind_" + $0 }
+        keys += ["revoked_because", "technical_detail"]
+        for (language, _) in PageCatalogue.languages {
+            let missing = keys.filter { catalogue.messages[language]?[$0] == nil }
+            #expect(missing.isEmpty, "\(language) lacks \(missing)")
+        }
+        #expect(Set(catalogue.messages["en", default: [:]].keys) == Set(catalogue.messages["zh-CN", default: [:]].keys))
+        #expect(catalogue.text("revoked_because", "zh-CN", ["reason": catalogue.text("reason_code_withdrawn", "zh-CN")]) == "已撤销（已撤回）")
+    }
+}
+
+/// The templates' own escaping gives what swift-mustache's HTML escaping gives, byte for byte.
+@Suite struct HTMLEscapingTests {
+    @Test(arguments: ["", "plain words", "<script>alert('x')</script>", "a & b \"c\" > d", "已撤销（已撤回）<b>", "&amp;&#39;", "é'\u{1F600}<"])
+    func escapesAsMustacheDoes(_ value: String) throws {
+        MustacheContentTypes.register(UTF8HTMLEscaping(), named: UTF8HTMLEscaping.name)
+        let theirs = try MustacheTemplate(string: "{{value}}").render(["value": value])
+        let ours = try MustacheTemplate(string: "{{% CONTENT_TYPE: HTML_UTF8}}{{value}}").render(["value": value])
+        #expect(ours == theirs)
+        #expect(!ours.contains("<") && !ours.contains("'"))
     }
 }
 

@@ -220,6 +220,20 @@ final class ScratchAuthority {
     }
 }
 
+/// Background work (the public page's verifications) runs at the lowest priority, on threads of
+/// its own, and ordinary work keeps the normal one.
+@Suite struct ServiceThreadTests {
+    @Test func backgroundWorkRunsAtNiceNineteenAndOrdinaryWorkDoesNot() async throws {
+        let scratch = try ScratchAuthority(encrypted: false)
+        let service = try scratch.service()
+        let niceness = { @Sendable () throws(ServiceError) -> Int32 in getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) }
+        for _ in 0..<4 { #expect(try await service.runInBackground(niceness) == 19) }
+        for _ in 0..<4 { #expect(try await service.run(niceness) == getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)) }
+        let enrolled = try await service.runInBackground { () throws(ServiceError) in try service.enroll(name: "dept", department: "Dept", organizationIdentifier: nil, algorithm: nil, days: 10) }
+        #expect(enrolled.name == "dept")
+    }
+}
+
 @Suite struct AtomicFileTests {
     @Test func writeReplacesWholeFileAndLeavesNoTemporary() throws {
         let scratch = try ScratchAuthority()

@@ -58,14 +58,14 @@ extension VerificationPages {
         context["logKeys"] = keys
         context["origin"] = "https://" + (request.head.authority ?? "localhost")
         // Newest first: a page shows [from, from + 50).
-        context["entries"] = entries.reversed().map(entryRow)
+        context["entries"] = entries.reversed().map { entryRow($0, language) }
         if from > 0 { context["older"] = String(max(0, from - Self.entriesPerPage)) }
         if from + Self.entriesPerPage < size { context["newer"] = String(from + Self.entriesPerPage) }
         return html(library.render(context, withTemplate: "archive") ?? "", status: .ok)
     }
 
-    func entryRow(_ entry: LogEntryInfo) -> [String: Any] {
-        var row: [String: Any] = ["index": entry.index, "kind": entry.kind, "signer": entry.signer ?? ""]
+    func entryRow(_ entry: LogEntryInfo, _ language: String) -> [String: Any] {
+        var row: [String: Any] = ["index": entry.index, "kind": catalogue.text("kind_" + entry.kind, language), "signer": entry.signer ?? ""]
         for (key, value) in ResultModel.Signature.time(entry.committedAt) { row[key] = value }
         return row
     }
@@ -78,7 +78,7 @@ extension VerificationPages {
         }
         guard let entry = entries.first, entry.index == index else { throw PageError.notFound }
         var context = base(language, title: catalogue.text("entry_heading", language, ["index": String(index)]), path: "/archive/entries/\(index)")
-        for (key, value) in entryRow(entry) { context[key] = value }
+        for (key, value) in entryRow(entry, language) { context[key] = value }
         context["heading"] = catalogue.text("entry_heading", language, ["index": String(index)])
         context["leafHash"] = entry.leafHash
         context["proof"] = proof.proof
@@ -94,7 +94,7 @@ extension VerificationPages {
         return textPage(request, language, heading: catalogue.text("crl_title", language), lines: [catalogue.text("crl_text", language, [
             "number": crl.number.map(String.init) ?? "–", "issued": time(crl.thisUpdate), "next": time(crl.nextUpdate), "count": String(entries.count),
         ])], columns: ["crl_serial", "crl_reason", "crl_date"].map { catalogue.text($0, language) },
-            rows: entries.map { [$0.serialNumber, $0.reason.description, time($0.revocationDate)] }, json: "/v1/crl?format=pem")
+            rows: entries.map { [$0.serialNumber, catalogue.text("reason_code_" + $0.reason.description, language), time($0.revocationDate)] }, json: "/v1/crl?format=pem")
     }
 
     func status(_ request: Request, _ language: String, _ service: SealService) async throws -> Response {

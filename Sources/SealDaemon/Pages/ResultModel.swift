@@ -81,15 +81,25 @@ extension ResultModel.Signature {
             ? catalogue.text("archived_entry", language, ["index": String(report.archive.index ?? 0)])
             : catalogue.text("not_archived", language)
         let revoked = report.revocation.status == .revoked || report.revocation.document?.status == .revoked
+        let reasonCode = [report.revocation.document?.reason, report.revocation.reason].compactMap { $0 }.first
         context["revocation"] = revoked
-            ? catalogue.text("revoked", language) + ([report.revocation.document?.reason, report.revocation.reason].compactMap { $0 }.first.map { " (\($0))" } ?? "")
+            ? reasonCode.map { catalogue.text("revoked_because", language, ["reason": catalogue.text("reason_code_" + $0, language)]) }
+                ?? catalogue.text("revoked", language)
             : catalogue.text("not_revoked", language)
         if let level { context["level"] = level }
         if let picture { context["picture"] = picture }
-        if verdict != .valid, let deciding = report.decidingCheck { context["reason"] = deciding.detail }
+        // The reason in words from the catalogue, by sub-indication; SealCore's own sentence
+        // (English, naming serials, offsets and objects) follows as the technical record.
+        if verdict != .valid, let deciding = report.decidingCheck {
+            context["reason"] = [
+                "text": deciding.subIndication.map { catalogue.text("reason_" + $0.rawValue, language) } ?? deciding.detail,
+                "detail": deciding.detail,
+            ]
+        }
         context["checks"] = report.checks.map { check -> [String: Any] in
-            ["name": check.name.rawValue, "outcome": check.outcome.rawValue,
-             "outcomeText": catalogue.text("check_" + check.outcome.rawValue, language), "detail": check.detail]
+            ["name": catalogue.text("checkname_" + check.name.rawValue, language), "code": check.name.rawValue,
+             "outcome": check.outcome.rawValue, "outcomeText": catalogue.text("check_" + check.outcome.rawValue, language),
+             "detail": check.detail]
         }
         return context
     }

@@ -10,8 +10,8 @@ import SealService
 /// The public verification page at `/` (both listeners): a form that takes a sealed PDF or OFD,
 /// or a document and its seal, and a result a person can read. It works as a plain HTML form;
 /// its script only adds drag and drop, progress and local times. Nothing uploaded is written or
-/// logged. Verification runs on the service's threads, at most `concurrency` at once, so a flood
-/// of uploads cannot starve sealing on the socket.
+/// logged. Verification runs on the service's background threads (the lowest priority), at most
+/// `concurrency` at once, so a flood of uploads cannot starve sealing on the socket.
 final class VerificationPages: Sendable {
     let library: MustacheLibrary
     let catalogue = PageCatalogue()
@@ -30,6 +30,7 @@ final class VerificationPages: Sendable {
         + "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
     init(maximumUpload: Int, concurrency: Int, reserving: @escaping @Sendable () -> Bool = { false }) throws {
+        MustacheContentTypes.register(UTF8HTMLEscaping(), named: UTF8HTMLEscaping.name)
         var library = MustacheLibrary()
         for (name, bytes) in [("header", PackageResources.header_mustache), ("footer", PackageResources.footer_mustache),
                               ("form", PackageResources.form_mustache), ("result", PackageResources.result_mustache),
@@ -51,6 +52,12 @@ final class VerificationPages: Sendable {
         router.get("/assets/seal.css") { _, _ in Self.asset(PackageResources.seal_css, type: "text/css; charset=utf-8") }
         router.get("/assets/seal.js") { _, _ in Self.asset(PackageResources.seal_js, type: "text/javascript; charset=utf-8") }
         registerArchive(on: router, service: service)
+    }
+
+    /// The page a path belongs to, as a metrics label (a fixed set, so a client cannot grow them).
+    static func metricsRoute(_ path: String) -> String? {
+        if path == "/" || path == "/verify" { return path }
+        return ["/assets/", "/archive"].first { path.hasPrefix($0) }.map { $0 == "/assets/" ? "/assets" : "/archive" }
     }
 
     static func asset(_ bytes: [UInt8], type: String) -> Response {
@@ -79,16 +86,15 @@ final class VerificationPages: Sendable {
         do { body = try await request.body.collect(upTo: maximumUpload + 64 * 1024) } catch {
             return refuse("error_too_large", .contentTooLarge, ["limit": String(maximumUpload / 1024 / 1024)])
         }
-        let upload: Upload
-        do { upload = try FormDataDecoder().decode(Upload.self, from: body, boundary: boundary) } catch {
-            return refuse("error_no_file", .badRequest)
-        }
-        let document = Array(upload.document)
-        let signature = upload.signature.map { Array($0) }.flatMap { $0.isEmpty ? nil : $0 }
-        guard !document.isEmpty else { return refuse("error_no_file", .badRequest) }
-        let model: ResultModel
+        // Parsing the upload and verifying it run on the service's background threads: they get
+        // the CPU only when sealing does not want it.
+        let outcome: Outcome
         do {
-            model = try await service.run { [pictures] () throws(ServiceError) -> ResultModel in
+            outcome = try await service.runInBackground { [pictures] () throws(ServiceError) -> Outcome in
+                guard let upload = try? FormDataDecoder().decode(Upload.self, from: body, boundary: boundary) else { return .noFile }
+                let document = Array(upload.document)
+                let signature = upload.signature.map { Array($0) }.flatMap { $0.isEmpty ? nil : $0 }
+                guard !document.isEmpty else { return .noFile }
                 var model: ResultModel
                 if let signature {
                     model = ResultModel(single: try service.verify(seal: signature, document: document))
@@ -105,11 +111,12 @@ final class VerificationPages: Sendable {
                             .map { "data:\($0.mediaType);base64," + Data($0.data).base64EncodedString() })
                     }.dataURI
                 }
-                return model
+                return .verified(model)
             }
         } catch {
             return refuse("error_not_document", .badRequest)
         }
+        guard case .verified(let model) = outcome else { return refuse("error_no_file", .badRequest) }
         var context = base(language, title: catalogue.text("verdict_" + model.verdict.key, language), path: "/")
         context["verdict"] = [
             "kind": model.verdict.key, "icon": model.verdict.icon,
@@ -150,6 +157,12 @@ final class VerificationPages: Sendable {
             }
         }
         return nil
+    }
+
+    /// What an upload came to.
+    enum Outcome: Sendable {
+        case verified(ResultModel)
+        case noFile
     }
 
     /// The form's two file fields (an empty file field arrives as an empty part).

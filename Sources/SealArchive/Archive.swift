@@ -12,9 +12,9 @@ public protocol ArchiveLookup {
 
 /// The archive as the service uses it: appends seals and hands out receipts.
 public final class Archive: ArchiveLookup, @unchecked Sendable {
-    public let store: ArchiveStore
+    public let store: any ArchiveStorage
 
-    public init(store: ArchiveStore) { self.store = store }
+    public init(store: any ArchiveStorage) { self.store = store }
 
     /// A seal to archive, with the digest of its document (the document itself is not needed).
     public struct Item: Sendable {
@@ -33,10 +33,10 @@ public final class Archive: ArchiveLookup, @unchecked Sendable {
     /// as a document revocation (answered with its index).
     public enum Pending: Sendable {
         case seal(Item)
-        case entry(ArchiveStore.NewEntry)
+        case entry(NewArchiveEntry)
         /// A CRL, archived only while the newest archived CRL is still entry `after` (nil: none),
         /// so no CRL number is issued twice. It is committed alone.
-        case revocationList(ArchiveStore.NewEntry, after: Int?)
+        case revocationList(NewArchiveEntry, after: Int?)
 
         /// Whether this item must be a batch of its own.
         public var commitsAlone: Bool {
@@ -64,7 +64,7 @@ public final class Archive: ArchiveLookup, @unchecked Sendable {
     /// Appends a mixed batch in one transaction with one new checkpoint (group commit): every
     /// item is durable when this returns, and each seal's receipt is against that checkpoint.
     public func append(_ pending: [Pending], signer: NoteSigner, now: Date = Date()) throws(ArchiveError) -> [Committed] {
-        var entries: [ArchiveStore.NewEntry] = []
+        var entries: [NewArchiveEntry] = []
         var expectedRevocationList: Int?? = .none
         for item in pending {
             switch item {

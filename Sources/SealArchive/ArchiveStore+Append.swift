@@ -2,41 +2,18 @@ public import Foundation
 
 /// Appending: one transaction per batch, ending in a new signed checkpoint.
 extension ArchiveStore {
-    public struct Appended: Sendable {
-        /// Leaf index of each appended entry, in order.
-        public let indexes: [Int]
-        /// Each appended entry's leaf hash, in order (computed once, as the entries were stored).
-        public let leafHashes: [TreeHash]
-        public let checkpoint: SignedCheckpoint
-        /// Each appended entry's inclusion proof against `checkpoint`, when asked for.
-        public var proofs: [[TreeHash]] = []
-    }
-
-    /// An entry to append, with the salt of its document commitment (kept privately).
-    public struct NewEntry: Sendable {
-        public let entry: ArchiveEntry
-        public let salt: [UInt8]?
-        /// Kept privately beside the entry, never in it.
-        public let note: String?
-        public init(entry: ArchiveEntry, salt: [UInt8]?, note: String? = nil) {
-            self.entry = entry
-            self.salt = salt
-            self.note = note
-        }
-    }
-
     /// Appends `entries` and a new checkpoint signed by `signer`, in one transaction. When
     /// `afterRevocationList` is given, the append goes ahead only if the newest archived CRL is
     /// still that entry (nil: none yet), so two writers cannot issue the same CRL number.
-    public func append(_ entries: [NewEntry], signer: NoteSigner, now: Date = Date(),
-                       afterRevocationList expected: Int?? = .none, withProofs: Bool = false) throws(ArchiveError) -> Appended {
+    public func append(_ entries: [NewArchiveEntry], signer: NoteSigner, now: Date,
+                       afterRevocationList expected: Int??, withProofs: Bool) throws(ArchiveError) -> AppendedBatch {
         try locked { () throws(ArchiveError) in
             var millis = Int(now.timeIntervalSince1970 * 1000)
             var tree = MerkleFrontier()
             // The batch's new nodes and the edge it grew from: every proof for a new entry against
             // the new checkpoint reads only these, so proofs need no SQLite reads.
             var batchNodes: [NodeID: TreeHash] = [:]
-            var result = try database.transaction { () throws(ArchiveError) -> Appended in
+            var result = try database.transaction { () throws(ArchiveError) -> AppendedBatch in
                 // A long-lived writer (the daemon) keeps the tree's edge in memory; if another
                 // process appended meanwhile, the edge is re-read inside this transaction.
                 tree = try loadFrontier()
@@ -93,7 +70,7 @@ extension ArchiveStore {
                 do { note = try signer.sign(checkpoint.text) } catch { throw .signing("\(error)") }
                 try statement("INSERT INTO checkpoints (size, root, note, created_at) VALUES (?, ?, ?, ?)")
                     .run([.integer(tree.size), .blob(checkpoint.rootHash), .text(note), .integer(millis)])
-                return Appended(indexes: Array(start..<tree.size), leafHashes: leaves,
+                return AppendedBatch(indexes: Array(start..<tree.size), leafHashes: leaves,
                                 checkpoint: SignedCheckpoint(checkpoint: checkpoint, note: note))
             }
             // Only a committed transaction moves the in-memory tree forward.

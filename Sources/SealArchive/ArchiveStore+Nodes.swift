@@ -72,18 +72,4 @@ extension ArchiveStore {
             return next == start + expected.count ? nil : next
         }
     }
-
-    // MARK: proofs
-
-    public func inclusionProof(index: Int, size: Int) throws -> [TreeHash] {
-        try MerkleProof.inclusionProof(index: index, size: size, reader: self, hasher: hasher)
-    }
-
-    public func consistencyProof(from first: Int, to second: Int) throws -> [TreeHash] {
-        try MerkleProof.consistencyProof(first: first, second: second, reader: self, hasher: hasher)
-    }
-
-    public func rootHash(size: Int) throws -> TreeHash {
-        try MerkleProof.rootHash(size: size, reader: self, hasher: hasher)
-    }
 }

@@ -6,11 +6,11 @@ public import Foundation
 /// WAL journal with synchronous=FULL: once `append` returns, its entries and checkpoint survive a
 /// crash or power loss. Every append is one transaction that ends with a new checkpoint, so the
 /// stored tree is always exactly the tree of the last checkpoint.
-public final class ArchiveStore: StoredNodes, @unchecked Sendable {
+public final class ArchiveStore: ArchiveStorage, @unchecked Sendable {
     let database: SQLiteDatabase
     /// Serializes every use of `database` and `frontier`.
     private let lock = NSLock()
-    let hasher: TreeHasher
+    public let hasher: TreeHasher
     let url: URL
     /// The right edge of the committed tree, loaded on first append.
     var frontier: MerkleFrontier?

@@ -55,6 +55,12 @@ public struct SignedCheckpoint: Sendable, Equatable {
     /// The whole signed note.
     public let note: String
 
+    /// A checkpoint and the note a store just signed of it (verified by whoever relies on it).
+    public init(checkpoint: Checkpoint, note: String) {
+        self.checkpoint = checkpoint
+        self.note = note
+    }
+
     public enum OpenError: Error, Sendable, Equatable, CustomStringConvertible {
         case note(SignedNote.NoteError)
         case checkpoint(Checkpoint.ParseError)
@@ -76,11 +82,6 @@ public struct SignedCheckpoint: Sendable, Equatable {
         let checkpoint: Checkpoint
         do { checkpoint = try Checkpoint(text: verified.text) } catch { throw .checkpoint(error) }
         if let origin, checkpoint.origin != origin { throw .wrongOrigin(expected: origin, found: checkpoint.origin) }
-        self.checkpoint = checkpoint
-        self.note = note
-    }
-
-    init(checkpoint: Checkpoint, note: String) {
         self.checkpoint = checkpoint
         self.note = note
     }

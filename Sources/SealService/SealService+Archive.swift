@@ -10,7 +10,7 @@ extension SealService {
     }
 
     /// The archive opened read-only (queries, audits).
-    public func archiveStore() throws(ServiceError) -> ArchiveStore {
+    public func archiveStore() throws(ServiceError) -> any ArchiveStorage {
         do { return try ArchiveStore(url: directory.archive, readOnly: true) } catch { throw ServiceError(error) }
     }
 
@@ -94,7 +94,7 @@ extension SealService {
 
     /// Runs `body` on a read-only connection kept open between calls (at most one per service
     /// thread stays open), mapping archive errors.
-    public func withArchive<T>(_ body: (ArchiveStore) throws -> T) throws(ServiceError) -> T {
+    public func withArchive<T>(_ body: (any ArchiveStorage) throws -> T) throws(ServiceError) -> T {
         try runtime.withReader(open: archiveStore) { store throws(ServiceError) in try Self.mappingArchiveErrors { try body(store) } }
     }
 

@@ -32,7 +32,7 @@ extension SealService {
     static let crlRenewalMargin: TimeInterval = 86_400
 
     /// The archive entry of a seal, found by its signature value.
-    func archivedEntry(of seal: SealedItem, store: ArchiveStore) throws(ServiceError) -> DocumentRevocation.Reference {
+    func archivedEntry(of seal: SealedItem, store: any ArchiveStorage) throws(ServiceError) -> DocumentRevocation.Reference {
         do {
             guard let found = try store.find(signatureHash: DigestAlgorithm.sha256.hash(seal.signatureValue)),
                   let entry = try store.entries(from: found.index, count: 1).first else {
@@ -72,7 +72,7 @@ extension SealService {
 
     /// The signed revocation entry for `seal`, checked but not yet archived.
     func prepareRevocation(_ seal: SealedItem, reason: DocumentRevocation.Reason, replacement: SealedItem?,
-                           note: String?, as revoker: Revoker, by caller: Caller = .directoryOwner) throws(ServiceError) -> ArchiveStore.NewEntry {
+                           note: String?, as revoker: Revoker, by caller: Caller = .directoryOwner) throws(ServiceError) -> NewArchiveEntry {
         // The authority's revocations need an admin; a department's, the seal that acts.
         switch revoker {
         case .authority: try authorize(caller, .administer)
@@ -100,7 +100,7 @@ extension SealService {
         do {
             let revocation = try DocumentRevocation(target: target, reason: reason, revokedAt: clock(),
                                                     replacement: replacementReference, revoker: certificate, key: key)
-            return ArchiveStore.NewEntry(entry: .documentRevocation(revocation), salt: nil, note: note)
+            return NewArchiveEntry(entry: .documentRevocation(revocation), salt: nil, note: note)
         } catch {
             throw .crypto("\(error)")
         }

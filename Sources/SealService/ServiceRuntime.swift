@@ -35,7 +35,7 @@ final class ServiceRuntime: @unchecked Sendable {
     let verificationCaches = SealService.VerificationCaches()
     private let lock = NSLock()
     private var writer: GroupCommit?
-    private var idleReaders: [ArchiveStore] = []
+    private var idleReaders: [any ArchiveStorage] = []
     private var lastSealing = ContinuousClock.now - .seconds(3600)
     private var background: NIOThreadPool?
 
@@ -114,12 +114,12 @@ final class ServiceRuntime: @unchecked Sendable {
     }
 
     /// Runs `body` with an open read connection, reusing up to `threads` of them.
-    func withReader<T>(open: () throws(ServiceError) -> ArchiveStore,
-                       _ body: (ArchiveStore) throws(ServiceError) -> T) throws(ServiceError) -> T {
+    func withReader<T>(open: () throws(ServiceError) -> any ArchiveStorage,
+                       _ body: (any ArchiveStorage) throws(ServiceError) -> T) throws(ServiceError) -> T {
         lock.lock()
         let idle = idleReaders.popLast()
         lock.unlock()
-        let reader: ArchiveStore
+        let reader: any ArchiveStorage
         if let idle { reader = idle } else { reader = try open() }
         defer {
             lock.lock()

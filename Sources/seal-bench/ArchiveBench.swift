@@ -54,7 +54,7 @@ struct ArchiveBench: ParsableCommand {
         // Realistic entry sizes: a P-256 department certificate and a TSA token.
         let certificate = [UInt8](repeating: 0x30, count: 620)
         let token = [UInt8](repeating: 0x30, count: 1_050)
-        func entry(_ n: Int) -> ArchiveStore.NewEntry {
+        func entry(_ n: Int) -> NewArchiveEntry {
             var commitment = DigestAlgorithm.sha256.hash(withUnsafeBytes(of: n) { Array($0) })
             commitment[0] = UInt8(truncatingIfNeeded: n)
             return .init(entry: .seal(SealEntry(digestAlgorithm: .sha256, documentCommitment: commitment,

@@ -20,7 +20,7 @@ final class ScratchArchive {
 
     deinit { TestSupport.cleanUp(folder) }
 
-    static func entry(_ n: Int) -> ArchiveStore.NewEntry {
+    static func entry(_ n: Int) -> NewArchiveEntry {
         let entry = SealEntry(digestAlgorithm: .sha256, documentCommitment: DigestAlgorithm.sha256.hash(Array("doc \(n)".utf8)),
                               signatureHash: DigestAlgorithm.sha256.hash(Array("sig \(n)".utf8)),
                               signerCertificate: Array("certificate \(n % 3)".utf8), timeStampToken: Array("token \(n)".utf8))

@@ -164,7 +164,7 @@ func revocationDate(of name: String, in service: SealService) throws -> Date {
             #expect(audit.ok, "\(audit.problems)")
             // An append that expects no CRL yet is refused now that there are two.
             #expect(throws: ArchiveError.conflict("another CRL was issued meanwhile")) {
-                try service.archive().store.append([], signer: try service.logSigner(), afterRevocationList: .some(nil))
+                try service.archive().store.append([], signer: try service.logSigner(), now: Date(), afterRevocationList: .some(nil), withProofs: false)
             }
         }
     }

@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // libcrypto from the system (libssl-dev).
@@ -51,6 +52,18 @@ let package = Package(
             dependencies: [
                 "SealCore", "CSQLite",
                 .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The archive in PostgreSQL, for several hosts appending to one log (postgres-nio).
+        .target(
+            name: "SealArchivePostgres",
+            dependencies: [
+                "SealArchive", "SealCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -157,7 +170,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SealArchiveTests",
-            dependencies: ["SealArchive", "SealCore", "SealTestSupport"],
+            dependencies: ["SealArchive", "SealArchivePostgres", "SealCore", "SealTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

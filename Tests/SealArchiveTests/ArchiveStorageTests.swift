@@ -1,0 +1,262 @@
+import Foundation
+import Testing
+import SealCore
+@testable import SealArchive
+import SealArchivePostgres
+import SealTestSupport
+
+/// The store's contract, run against both backends: SQLite (one host) and PostgreSQL (a primary
+/// with a synchronous standby, started by `PostgresFixture`).
+enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgresql
+    var testDescription: String { rawValue }
+}
+
+/// A fresh archive on `backend`: `open()` gives another connection to the same archive.
+final class ScratchStorage: @unchecked Sendable {
+    let backend: Backend
+    let signer: NoteSigner
+    let open: @Sendable () throws -> any ArchiveStorage
+    let store: any ArchiveStorage
+    private let cleanUp: @Sendable () -> Void
+    let database: (name: String, cluster: PostgresFixture.Cluster)?
+
+    init(_ backend: Backend) throws {
+        self.backend = backend
+        signer = try NoteSigner(name: "seal.test/archive", key: try Ed25519PrivateKey.generate())
+        switch backend {
+        case .sqlite:
+            let folder = try TestSupport.scratchDirectory("storage")
+            let url = folder.appendingPathComponent("archive.sqlite")
+            open = { try ArchiveStore(url: url) }
+            cleanUp = { TestSupport.cleanUp(folder) }
+            database = nil
+        case .postgresql:
+            let fresh = try PostgresFixture.freshDatabase()
+            let location = try PostgresArchiveLocation(url: fresh.url)
+            open = { try PostgresArchiveStore(location: location) }
+            cleanUp = {}
+            database = (fresh.database, fresh.cluster)
+        }
+        store = try open()
+        _ = try store.append([], signer: signer)
+    }
+
+    deinit { cleanUp() }
+
+    func fill(_ count: Int, batch: Int, into target: (any ArchiveStorage)? = nil) throws {
+        let store = target ?? self.store
+        var next = try store.size
+        while next < count {
+            let size = min(batch, count - next)
+            _ = try store.append((next..<(next + size)).map(ScratchArchive.entry), signer: signer)
+            next += size
+        }
+    }
+
+    func audit() throws -> AuditReport {
+        try Auditor(logKey: signer.verifierKey, trust: nil).audit(try open())
+    }
+}
+
+@Suite struct ArchiveStorageTests {
+    static let backends = Backend.allCases.filter { $0 != .postgresql || PostgresFixture.available }
+
+    @Test(arguments: backends)
+    func appendsKeepEveryCheckpointAndProofsVerify(_ backend: Backend) throws {
+        let archive = try ScratchStorage(backend)
+        try archive.fill(40, batch: 7)
+        let checkpoints = try archive.store.allCheckpoints()
+        #expect(checkpoints.map(\.size) == [0, 7, 14, 21, 28, 35, 40])
+        #expect(try archive.store.size == 40)
+        var memory = MemoryHashStore(hasher: .sha256)
+        for entry in try archive.store.entries(from: 0, count: 40) { memory.append(leafHash: entry.leafHash) }
+        for size in [1, 7, 8, 21, 40] {
+            let root = try archive.store.rootHash(size: size)
+            #expect(root == (try MerkleProof.rootHash(size: size, reader: memory, hasher: .sha256)))
+            for index in 0..<size {
+                let proof = try archive.store.inclusionProof(index: index, size: size)
+                let leaf = try archive.store.entries(from: index, count: 1)[0].leafHash
+                #expect(MerkleVerify.inclusion(index: index, size: size, leafHash: leaf, proof: proof, root: root, hasher: .sha256))
+            }
+        }
+        let consistency = try archive.store.consistencyProof(from: 7, to: 40)
+        #expect(MerkleVerify.consistency(first: 7, second: 40, firstRoot: try archive.store.rootHash(size: 7),
+                                         secondRoot: try archive.store.rootHash(size: 40), proof: consistency, hasher: .sha256))
+        for checkpoint in checkpoints where checkpoint.size > 0 {
+            let signed = try SignedCheckpoint(note: checkpoint.note, logKeys: [archive.signer.verifierKey], origin: "seal.test/archive")
+            #expect(signed.checkpoint.rootHash == checkpoint.root)
+        }
+        #expect(try archive.store.checkpoints(from: 10, count: 2).map(\.size) == [14, 21])
+        #expect(try archive.store.latestCheckpoint()?.size == 40)
+        #expect(try archive.audit().ok)
+    }
+
+    @Test(arguments: backends)
+    func batchProofsMatchStoredProofs(_ backend: Backend) throws {
+        let archive = try ScratchStorage(backend)
+        var next = 0
+        for batch in [1, 2, 3, 5, 8, 1, 7, 16] {
+            let appended = try archive.store.append((next..<next + batch).map(ScratchArchive.entry), signer: archive.signer, withProofs: true)
+            next += batch
+            #expect(appended.indexes == Array((next - batch)..<next))
+            for (index, proof) in zip(appended.indexes, appended.proofs) {
+                #expect(proof == (try archive.store.inclusionProof(index: index, size: next)), "index \(index) of \(next)")
+            }
+        }
+    }
+
+    /// A long-lived writer keeps appending correctly after another connection appended.
+    @Test(arguments: backends)
+    func writerFollowsAppendsFromAnotherConnection(_ backend: Backend) throws {
+        let archive = try ScratchStorage(backend)
+        try archive.fill(5, batch: 5)
+        let other = try archive.open()
+        _ = try other.append([ScratchArchive.entry(5), ScratchArchive.entry(6)], signer: archive.signer)
+        let appended = try archive.store.append([ScratchArchive.entry(7)], signer: archive.signer)
+        #expect(appended.indexes == [7])
+        #expect(appended.checkpoint.checkpoint.size == 8)
+        #expect(try archive.store.size == 8)
+        #expect(try archive.audit().ok)
+    }
+
+    /// Seals are found by signature hash with their salt; revocations, CRLs and notes by index,
+    /// and the lookup tables agree with the log.
+    @Test(arguments: backends)
+    func lookupsFindSealsRevocationsAndCRLs(_ backend: Backend) throws {
+        let archive = try ScratchStorage(backend)
+        let seal = ScratchArchive.entry(0)
+        _ = try archive.store.append([seal, ScratchArchive.entry(1)], signer: archive.signer)
+        guard case .seal(let sealed) = seal.entry else { Issue.record("not a seal"); return }
+        let found = try #require(try archive.store.find(signatureHash: sealed.signatureHash))
+        #expect(found.index == 0 && found.salt == seal.salt)
+        #expect(try archive.store.find(signatureHash: [UInt8](repeating: 7, count: 32)) == nil)
+
+        let leaf = try archive.store.entries(from: 0, count: 1)[0].leafHash
+        let revocation = DocumentRevocation(target: .init(index: 0, leafHash: leaf), reason: .error, revokedAt: Date(timeIntervalSince1970: 1_800_000_000),
+                                            replacement: nil, revokerCertificate: Array("certificate 0".utf8), signature: [1, 2, 3])
+        _ = try archive.store.append([NewArchiveEntry(entry: .documentRevocation(revocation), salt: nil, note: "clerk's note")], signer: archive.signer)
+        #expect(try archive.store.documentRevocation(of: 0)?.index == 2)
+        #expect(try archive.store.documentRevocation(of: 1) == nil)
+        #expect(try archive.store.documentRevocationIndex() == [0: 2])
+        #expect(try archive.store.documentRevocations().map(\.index) == [2])
+        #expect(try archive.store.note(of: 2) == "clerk's note")
+        #expect(try archive.store.note(of: 1) == nil)
+        #expect(throws: ArchiveError.invalidArgument("entry 0 is already revoked")) {
+            try archive.store.append([NewArchiveEntry(entry: .documentRevocation(revocation), salt: nil)], signer: archive.signer)
+        }
+        #expect(try archive.store.size == 3, "the refused batch left nothing behind")
+        let report = try archive.audit()
+        #expect(report.ok, "\(report.problems)")
+
+        #expect(try archive.store.latestRevocationList() == nil)
+        let crl = ArchiveEntry.revocationList(IssuedRevocationList(crl: Array("a CRL".utf8)))
+        _ = try archive.store.append([NewArchiveEntry(entry: crl, salt: nil)], signer: archive.signer, now: Date(),
+                                     afterRevocationList: .some(nil), withProofs: false)
+        #expect(try archive.store.latestRevocationList()?.index == 3)
+        #expect(try archive.store.revocationListIndex() == [3])
+        #expect(throws: ArchiveError.conflict("another CRL was issued meanwhile")) {
+            try archive.store.append([NewArchiveEntry(entry: crl, salt: nil)], signer: archive.signer, now: Date(),
+                                     afterRevocationList: .some(nil), withProofs: false)
+        }
+        #expect(try archive.store.size == 4)
+    }
+
+    /// Writers on separate connections appending at once: one dense log, every checkpoint
+    /// signed over exactly the entries before it, and the audit passes.
+    @Test(arguments: backends)
+    func concurrentWritersLeaveOneDenseLog(_ backend: Backend) throws {
+        let archive = try ScratchStorage(backend)
+        let writers = try (0..<3).map { _ in try archive.open() }
+        let failures = NSLock()
+        nonisolated(unsafe) var errors: [String] = []
+        DispatchQueue.concurrentPerform(iterations: 3) { writer in
+            for batch in 0..<10 {
+                let entries = (0..<4).map { ScratchArchive.entry(1000 * writer + 10 * batch + $0) }
+                do { _ = try writers[writer].append(entries, signer: archive.signer) } catch {
+                    failures.withLock { errors.append("\(error)") }
+                }
+            }
+        }
+        #expect(errors.isEmpty, "\(errors)")
+        #expect(try archive.store.size == 120)
+        #expect(try archive.store.entryCount() == 120)
+        #expect(try archive.store.allCheckpoints().count == 31)
+        let report = try archive.audit()
+        #expect(report.ok, "\(report.problems)")
+    }
+}
+
+/// What only the PostgreSQL store does: refuse a log that went back in time, and acknowledge
+/// nothing the synchronous standby has not flushed.
+@Suite(.serialized, .enabled(if: PostgresFixture.available)) struct PostgresArchiveTests {
+    /// The database restored from an older backup (here: its newest batch removed by hand): an
+    /// instance that saw the newer head refuses to sign, and says why; a new instance, which
+    /// never saw it, cannot tell and goes on (that is for the auditors' saved checkpoints).
+    @Test func anInstanceRefusesADatabaseThatWentBackInTime() throws {
+        let archive = try ScratchStorage(.postgresql)
+        try archive.fill(8, batch: 4)
+        let (name, cluster) = try #require(archive.database)
+        let root = try archive.store.rootHash(size: 4)
+        try PostgresFixture.sql("""
+            BEGIN; DELETE FROM entries WHERE idx >= 4; DELETE FROM salts WHERE idx >= 4; DELETE FROM checkpoints WHERE size > 4;
+            DELETE FROM nodes WHERE (level = 0 AND idx >= 4) OR (level = 1 AND idx >= 2) OR (level = 2 AND idx >= 1) OR level > 2;
+            UPDATE tree_head SET size = 4, root = '\\x\(root.map { String(format: "%02x", $0) }.joined())'; COMMIT;
+            """, database: name, cluster: cluster)
+        #expect(throws: ArchiveError.self) { try archive.store.append([ScratchArchive.entry(8)], signer: archive.signer) }
+        do {
+            _ = try archive.store.append([ScratchArchive.entry(8)], signer: archive.signer)
+        } catch {
+            #expect("\(error)".contains("does not extend the log this instance saw (size 8)"), "\(error)")
+        }
+        #expect(try PostgresFixture.sql("SELECT size FROM tree_head", database: name, cluster: cluster) == "4", "nothing was written")
+        let fresh = try archive.open()
+        #expect(try fresh.append([ScratchArchive.entry(4)], signer: archive.signer).indexes == [4])
+    }
+
+    /// With the standby stopped an append does not return (PostgreSQL holds the commit until the
+    /// standby flushes it), so no seal is acknowledged; it completes once the standby is back.
+    @Test func appendsStallWhileTheStandbyIsDown() throws {
+        let cluster = try PostgresFixture.start()
+        defer { PostgresFixture.stop(cluster) }
+        let store = try PostgresArchiveStore(location: try PostgresArchiveLocation(url: cluster.url))
+        let signer = try NoteSigner(name: "seal.test/archive", key: try Ed25519PrivateKey.generate())
+        _ = try store.append([ScratchArchive.entry(0)], signer: signer)
+        let script = TestSupport.repository.appendingPathComponent("Scripts/postgres-dev.sh").path
+        #expect(try TestSupport.run(script, ["standby-stop", cluster.directory]).status == 0)
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var outcome: Result<Int, any Error>?
+        Thread {
+            outcome = Result { try store.append([ScratchArchive.entry(1)], signer: signer).indexes[0] }
+            done.signal()
+        }.start()
+        #expect(done.wait(timeout: .now() + 3) == .timedOut, "an append returned while no standby could flush it")
+        #expect(try TestSupport.run(script, ["standby-start", cluster.directory]).status == 0)
+        #expect(done.wait(timeout: .now() + 30) == .success)
+        #expect(try outcome?.get() == 1)
+    }
+
+    @Test func locationsAreParsedAndPasswordsNeverComeFromTheURL() throws {
+        let socket = try PostgresArchiveLocation(url: "postgresql://seald@localhost:5433/seal?host=/run/pg")
+        #expect(socket.endpoint == .socket(path: "/run/pg/.s.PGSQL.5433"))
+        #expect(socket.user == "seald" && socket.database == "seal" && socket.requiresStandby && socket.password == nil)
+        let tcp = try PostgresArchiveLocation(url: "postgresql://seald@db.example/seal?synchronous=local")
+        #expect(tcp.endpoint == .tcp(host: "db.example", port: 5432) && !tcp.requiresStandby)
+        for bad in ["postgresql://seald:secret@db/seal", "mysql://seald@db/seal", "postgresql://db/seal", "postgresql://seald@db/",
+                    "postgresql://seald@db/seal?sslmode=x", "postgresql://seald@db/seal?host=relative", "postgresql://seald@db/seal?synchronous=maybe"] {
+            #expect(throws: ArchiveError.self, "\(bad)") { try PostgresArchiveLocation(url: bad) }
+        }
+        // A passfile: the first matching line; one that others can read is refused.
+        let folder = try TestSupport.scratchDirectory("passfile")
+        defer { TestSupport.cleanUp(folder) }
+        let passfile = folder.appendingPathComponent("pgpass")
+        try Data("other:*:*:*:no\ndb.example:5432:seal:seald:pa\\:ss\n".utf8).write(to: passfile)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: passfile.path)
+        let withPassword = try PostgresArchiveLocation(url: "postgresql://seald@db.example/seal?passfile=\(passfile.path)")
+        #expect(withPassword.password == "pa:ss")
+        #expect(!withPassword.description.contains("passfile") && !withPassword.description.contains("pa:ss"))
+        #expect(try PostgresArchiveLocation(url: "postgresql://seald@db.example/seal", environment: ["PGPASSFILE": passfile.path]).password == "pa:ss")
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: passfile.path)
+        #expect(throws: ArchiveError.self) { try PostgresArchiveLocation(url: "postgresql://seald@db.example/seal?passfile=\(passfile.path)") }
+    }
+}

@@ -82,7 +82,7 @@ let package = Package(
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         .target(
             name: "SealService",
-            dependencies: ["SealCore", "SealOFD", "SealPDF", "SealArchive", "CCairo", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["SealCore", "SealOFD", "SealPDF", "SealArchive", "SealArchivePostgres", "CCairo", .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         // The HTTP client of seald's API and its wire types (`seal --socket`).

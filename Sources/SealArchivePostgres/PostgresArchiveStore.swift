@@ -298,7 +298,9 @@ extension PostgresArchiveStore {
         let note: String
         do { note = try signer.sign(checkpoint.text) } catch { throw ArchiveError.signing("\(error)") }
         let rootBuffer = ByteBuffer(bytes: checkpoint.rootHash)
-        // Every write in one statement: one round trip inside the lock.
+        // Every write in one statement: one round trip inside the lock. Only an empty batch can
+        // meet a checkpoint of its size (two instances signing the empty tree as they start):
+        // the same key signs the same text to the same note (Ed25519 is deterministic).
         let moved = try await connection.query("""
             WITH e AS (INSERT INTO entries (idx, kind, data, leaf_hash, signature_hash, committed_at)
                        SELECT i, k, d, l, NULLIF(s, '\\x'::bytea), \(millis)
@@ -308,7 +310,8 @@ extension PostgresArchiveStore {
                  o AS (INSERT INTO notes (idx, note) SELECT * FROM unnest(\(notes.idx)::int8[], \(notes.note)::text[])),
                  r AS (INSERT INTO document_revocations (target_idx, entry_idx) SELECT * FROM unnest(\(revocations.target)::int8[], \(revocations.entry)::int8[])),
                  l AS (INSERT INTO revocation_lists (entry_idx) SELECT * FROM unnest(\(revocationLists)::int8[])),
-                 c AS (INSERT INTO checkpoints (size, root, note, created_at) VALUES (\(tree.size), \(rootBuffer), \(note), \(millis)))
+                 c AS (INSERT INTO checkpoints (size, root, note, created_at) VALUES (\(tree.size), \(rootBuffer), \(note), \(millis))
+                       ON CONFLICT (size) DO NOTHING)
             UPDATE tree_head SET size = \(tree.size), root = \(rootBuffer) WHERE id = 1 AND size = \(start) RETURNING size
             """, logger: logger)
         var headMoved = false

@@ -20,6 +20,8 @@ public struct DaemonConfiguration: Sendable {
     /// How long a loaded seal key is reused before its validity and the CRL are re-read.
     public var signerLifetime: TimeInterval = 10
     public var passphrase: Passphrase?
+    /// Where the archive is (`archive = sqlite:PATH | postgresql://…`); nil: in the data directory.
+    public var archive: ArchiveLocation?
 
     public init(dataDirectory: DataDirectory, socketPath: String? = nil) {
         self.dataDirectory = dataDirectory
@@ -63,6 +65,8 @@ public struct DaemonConfiguration: Sendable {
         case "batch-wait-ms":
             guard let millis = Double(value), millis >= 0 else { throw bad }
             groupCommit.maxWait = millis / 1000
+        case "archive":
+            archive = try ArchiveLocation(value)
         case "signer-lifetime-seconds":
             guard let seconds = TimeInterval(value), seconds >= 0 else { throw bad }
             signerLifetime = seconds

@@ -29,7 +29,7 @@ public final class SealDaemonApp: Sendable {
         let metrics = DaemonMetrics()
         self.metrics = metrics
         service = try SealService(directory: configuration.dataDirectory, passphrase: configuration.passphrase, configuration: .init(
-            groupCommit: configuration.groupCommit, signerLifetime: configuration.signerLifetime,
+            groupCommit: configuration.groupCommit, signerLifetime: configuration.signerLifetime, archive: configuration.archive,
             onBatch: { batch in
                 metrics.batchSizes.record(Double(batch.size))
                 metrics.commitDuration.recordNanoseconds(Int64(batch.seconds * 1e9))

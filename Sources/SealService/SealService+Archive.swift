@@ -6,13 +6,16 @@ public import SealArchive
 extension SealService {
     /// The archive, opened for writing.
     func archive() throws(ServiceError) -> Archive {
-        do { return Archive(store: try ArchiveStore(url: directory.archive)) } catch { throw ServiceError(error) }
+        do { return Archive(store: try archiveLocation.open(readOnly: false)) } catch { throw ServiceError(error) }
     }
 
     /// The archive opened read-only (queries, audits).
     public func archiveStore() throws(ServiceError) -> any ArchiveStorage {
-        do { return try ArchiveStore(url: directory.archive, readOnly: true) } catch { throw ServiceError(error) }
+        do { return try archiveLocation.open(readOnly: true) } catch { throw ServiceError(error) }
     }
+
+    /// Where this service's archive is.
+    public var archiveLocation: ArchiveLocation { runtime.configuration.archive ?? .sqlite(directory.archive) }
 
     func logSigner() throws(ServiceError) -> NoteSigner {
         let pem = try AtomicFile.read(directory.logKey)

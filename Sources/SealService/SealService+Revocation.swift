@@ -169,7 +169,7 @@ extension SealService {
 
     /// The newest archived CRL and its entry index.
     func latestRevocationList() throws(ServiceError) -> (index: Int, crl: RevocationList)? {
-        guard FileManager.default.fileExists(atPath: directory.archive.path) else { return nil }
+        if case .sqlite(let url) = archiveLocation, !FileManager.default.fileExists(atPath: url.path) { return nil }
         return try withArchive { store in
             do {
                 guard let latest = try store.latestRevocationList() else { return nil }

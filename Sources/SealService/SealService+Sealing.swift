@@ -160,7 +160,13 @@ extension SealService {
 
     /// The archive held open for writing with the log key loaded.
     func archiveWriter() throws(ServiceError) -> ArchiveWriter {
-        ArchiveWriter(archive: try archive(), signer: try logSigner(), clock: clock)
+        let writer = ArchiveWriter(archive: try archive(), signer: try logSigner(), clock: clock)
+        // A new shared (PostgreSQL) archive starts, as `seal init` starts a SQLite one, with a
+        // signed checkpoint of the empty tree.
+        do {
+            if try writer.archive.store.latestCheckpoint() == nil { _ = try writer.archive.store.append([], signer: writer.signer, now: clock()) }
+        } catch { throw ServiceError(error) }
+        return writer
     }
 }
 

@@ -13,14 +13,17 @@ public struct ServiceConfiguration: Sendable {
     public var threads: Int
     /// Called after every committed batch (metrics).
     public var onBatch: @Sendable (GroupCommit.BatchReport) -> Void
+    /// Where the archive is; nil: `archive.sqlite` in the data directory.
+    public var archive: ArchiveLocation?
 
-    public init(groupCommit: GroupCommit.Configuration = .init(), signerLifetime: TimeInterval = 10,
+    public init(groupCommit: GroupCommit.Configuration = .init(), signerLifetime: TimeInterval = 10, archive: ArchiveLocation? = nil,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                 onBatch: @escaping @Sendable (GroupCommit.BatchReport) -> Void = { _ in }) {
         self.groupCommit = groupCommit
         self.signerLifetime = signerLifetime
         self.threads = max(1, threads)
         self.onBatch = onBatch
+        self.archive = archive
     }
 }
 

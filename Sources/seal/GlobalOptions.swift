@@ -17,6 +17,10 @@ struct GlobalOptions: ParsableArguments {
                                             valueName: "FILE"))
     var passphraseFile: String?
 
+    @Option(name: .long, help: ArgumentHelp("The archive, when not DIR/archive.sqlite: sqlite:PATH or postgresql://USER@HOST:PORT/DB[?host=SOCKETDIR] "
+        + "(env SEAL_ARCHIVE; password from passfile= or PGPASSFILE).", valueName: "URL"))
+    var archive: String?
+
     /// --data, else $SEAL_DATA, else the per-user default.
     var dataDirectory: DataDirectory {
         if let data { return DataDirectory(URL(fileURLWithPath: data)) }
@@ -32,7 +36,8 @@ struct GlobalOptions: ParsableArguments {
     }
 
     func service() throws(ServiceError) -> SealService {
-        try SealService(directory: dataDirectory, passphrase: passphrase())
+        let named = archive ?? ProcessInfo.processInfo.environment["SEAL_ARCHIVE"].flatMap { $0.isEmpty ? nil : $0 }
+        return try SealService(directory: dataDirectory, passphrase: passphrase(), configuration: .init(archive: try named.map(ArchiveLocation.init)))
     }
 
     /// --socket, else $SEAL_SOCKET (when no --data is given), else none.
@@ -49,7 +54,7 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// The options above, each with its value, as they may stand before the subcommand.
-    static let leadingNames = ["--data", "--socket", "--passphrase-file"]
+    static let leadingNames = ["--data", "--socket", "--passphrase-file", "--archive"]
 
     /// `seal --data DIR sign …` as `seal sign … --data DIR`: every subcommand declares these
     /// options itself, so those given before the subcommand's name move behind its arguments (and

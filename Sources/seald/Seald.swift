@@ -39,6 +39,10 @@ struct Seald: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Group to own the socket file, by name or number.", valueName: "GROUP"))
     var socketGroup: String?
 
+    @Option(help: ArgumentHelp("The archive: sqlite:PATH (default DIR/archive.sqlite) or postgresql://USER@HOST:PORT/DB[?host=SOCKETDIR] "
+        + "for one archive shared by several seald hosts (password from passfile= or PGPASSFILE).", valueName: "URL"))
+    var archive: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -63,6 +67,7 @@ struct Seald: AsyncParsableCommand {
             if let config { try configuration.apply(file: URL(fileURLWithPath: config)) }
             if let socket { configuration.socketPath = socket }
             if let listen { configuration.listen = DaemonConfiguration.hostPort(listen) }
+            if let archive { configuration.archive = try ArchiveLocation(archive) }
             let bad = ServiceError.invalidArgument("bad --socket-mode or --socket-group")
             if let socketMode { try configuration.set("socket-mode", socketMode, or: bad) }
             if let socketGroup { try configuration.set("socket-group", socketGroup, or: bad) }

@@ -1,29 +1,26 @@
 import Foundation
-import SealArchive
-import SealArchivePostgres
-import SealTestSupport
 
 /// A throwaway PostgreSQL primary with a synchronous standby (`Scripts/postgres-dev.sh`), started
 /// once per test process and stopped at its exit; each test gets a database of its own.
 /// Without PostgreSQL on the machine the PostgreSQL cases are skipped, unless
 /// `SEAL_REQUIRE_POSTGRES=1` (CI) makes that a failure.
-enum PostgresFixture {
+public enum PostgresFixture {
     static let binaries = "/usr/lib/postgresql/15/bin"
-    static var available: Bool {
+    public static var available: Bool {
         FileManager.default.isExecutableFile(atPath: "\(binaries)/initdb") || ProcessInfo.processInfo.environment["SEAL_REQUIRE_POSTGRES"] == "1"
     }
 
-    struct Cluster: Sendable {
-        let directory: String
-        let url: String
-        var socket: String { directory + "/sock" }
-        var port: String { String(url.split(separator: ":")[2].split(separator: "/")[0]) }
+    public struct Cluster: Sendable {
+        public let directory: String
+        public let url: String
+        public var socket: String { directory + "/sock" }
+        public var port: String { String(url.split(separator: ":")[2].split(separator: "/")[0]) }
     }
 
-    struct Failure: Error, CustomStringConvertible { let description: String }
+    public struct Failure: Error, CustomStringConvertible { public let description: String }
 
     /// Starts a cluster in a directory of its own under /tmp (the postgres user must reach it).
-    static func start() throws -> Cluster {
+    public static func start() throws -> Cluster {
         let directory = "/tmp/seal-pg-\(UUID().uuidString.prefix(8))"
         let output = try TestSupport.run(TestSupport.repository.appendingPathComponent("Scripts/postgres-dev.sh").path, ["start", directory])
         guard output.status == 0, let url = output.stdout.split(separator: "\n").last.map(String.init) else {
@@ -32,12 +29,12 @@ enum PostgresFixture {
         return Cluster(directory: directory, url: url)
     }
 
-    static func stop(_ cluster: Cluster) {
+    public static func stop(_ cluster: Cluster) {
         _ = try? TestSupport.run(TestSupport.repository.appendingPathComponent("Scripts/postgres-dev.sh").path, ["stop", cluster.directory])
     }
 
     /// The shared cluster, stopped when the test process exits.
-    static let shared: Result<Cluster, Failure> = {
+    public static let shared: Result<Cluster, Failure> = {
         do {
             let cluster = try start()
             sharedDirectory = cluster.directory
@@ -55,7 +52,7 @@ enum PostgresFixture {
 
     /// Runs SQL as the postgres superuser on `database` of `cluster`.
     @discardableResult
-    static func sql(_ statement: String, database: String = "postgres", cluster: Cluster) throws -> String {
+    public static func sql(_ statement: String, database: String = "postgres", cluster: Cluster) throws -> String {
         let output = try TestSupport.run("\(binaries)/psql", ["-Atq", "-v", "ON_ERROR_STOP=1", "-h", cluster.socket, "-p", cluster.port,
                                                               "-U", "postgres", "-d", database, "-c", statement])
         guard output.status == 0 else { throw Failure(description: "psql: \(output.stderr)") }
@@ -63,7 +60,7 @@ enum PostgresFixture {
     }
 
     /// A new empty database on the shared cluster, and its archive URL.
-    static func freshDatabase() throws -> (url: String, database: String, cluster: Cluster) {
+    public static func freshDatabase() throws -> (url: String, database: String, cluster: Cluster) {
         let cluster = try shared.get()
         let name = "seal_\(UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: ""))"
         try sql("CREATE DATABASE \(name)", cluster: cluster)

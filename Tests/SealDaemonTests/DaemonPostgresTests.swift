@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+import SealService
+import SealClient
+import SealTestSupport
+
+/// Several seald instances, each with its own socket and its own copy of the authority's files
+/// (the log key included), appending to one PostgreSQL archive with a synchronous standby.
+@Suite(.serialized, .enabled(if: PostgresFixture.available)) struct DaemonPostgresTests {
+    @Test func threeInstancesAppendToOneDenseLog() throws {
+        let fresh = try PostgresFixture.freshDatabase()
+        let first = try DaemonProcess.withAuthority("pg-first", seals: ["civil"], arguments: ["--archive", fresh.url])
+        var daemons = [first]
+        defer { daemons.forEach { $0.cleanUp() } }
+        for label in ["pg-second", "pg-third"] {
+            let scratch = try TestSupport.scratchDirectory(label)
+            let data = scratch.appendingPathComponent("authority")
+            try FileManager.default.copyItem(at: first.data, to: data)
+            daemons.append(try DaemonProcess(scratch: scratch, data: data, arguments: ["--archive", fresh.url]))
+        }
+        let documents = first.scratch.appendingPathComponent("documents")
+        try FileManager.default.createDirectory(at: documents, withIntermediateDirectories: true)
+
+        // Four clients per instance, ten seals each, all at once.
+        let lock = NSLock()
+        nonisolated(unsafe) var statuses: [Int] = []
+        let sockets = daemons.map(\.socket)
+        DispatchQueue.concurrentPerform(iterations: 12) { client in
+            let connection = try? HTTPConnection(socketPath: sockets[client % 3])
+            for number in 0..<10 {
+                let document = Array("certificate \(client)-\(number)\n".utf8)
+                let response = try? connection?.send("POST", "/v1/seals/civil", body: document)
+                lock.withLock { statuses.append(response?.status ?? -1) }
+                if let response, response.status == 201, number == 0 {
+                    let name = documents.appendingPathComponent("doc-\(client).txt")
+                    try? Data(document).write(to: name)
+                    try? Data(response.body).write(to: URL(fileURLWithPath: name.path + ".p7s"))
+                }
+            }
+        }
+        #expect(statuses.count == 120 && statuses.allSatisfy { $0 == 201 }, "\(statuses.filter { $0 != 201 })")
+
+        // One dense log: 120 seals after the empty tree's checkpoint, no gap, no duplicate.
+        let counts = try PostgresFixture.sql("SELECT count(*), max(idx) + 1, (SELECT size FROM tree_head), count(DISTINCT signature_hash) FROM entries",
+                                             database: fresh.database, cluster: fresh.cluster)
+        #expect(counts == "120|120|120|120")
+
+        // Every receipt verifies offline, against the trust bundle alone.
+        let bundle = first.scratch.appendingPathComponent("trust.pem")
+        #expect(try first.seal(["trust", "export", "-o", bundle.path]).status == 0)
+        for client in 0..<12 {
+            let document = documents.appendingPathComponent("doc-\(client).txt").path
+            let offline = try TestSupport.seal(["verify", document, "--trust", bundle.path, "--json"])
+            let report = try? JSONSerialization.jsonObject(with: Data(offline.stdout.utf8)) as? [String: Any]
+            #expect(offline.status == 0 && (report?["archive"] as? [String: Any])?["status"] as? String == "archived",
+                    "\(client): \(offline.stdout) \(offline.stderr)")
+        }
+        // The audit passes through any instance.
+        for daemon in daemons {
+            let audit = try daemon.seal(["audit"])
+            #expect(audit.status == 0, "\(audit.stdout) \(audit.stderr)")
+        }
+        // The CLI reaches the same archive directly.
+        let direct = try TestSupport.seal(["log", "checkpoint", "--data", first.data.path, "--archive", fresh.url], environment: DaemonProcess.environment)
+        #expect(direct.status == 0 && direct.stdout.split(separator: "\n").dropFirst().first == "120", "\(direct.stdout) \(direct.stderr)")
+    }
+
+    @Test func aBadArchiveURLIsRefusedWithOneLine() throws {
+        let scratch = try TestSupport.scratchDirectory("pg-bad-url")
+        defer { TestSupport.cleanUp(scratch) }
+        for (url, message) in [("postgresql://seald:secret@localhost/seal", "must not hold a password"),
+                               ("mysql://seald@localhost/seal", "takes sqlite:PATH or postgresql://")] {
+            let result = try TestSupport.run(DaemonProcess.binary.path, ["--data", scratch.path, "--archive", url])
+            #expect(result.status == 64, "\(url): \(result.stderr)")
+            #expect(result.stderr.contains(message) && result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        }
+    }
+}

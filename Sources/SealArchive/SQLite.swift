@@ -184,6 +184,9 @@ public enum ArchiveError: Error, Sendable, Equatable, CustomStringConvertible {
     case conflict(String)
     /// The storage refuses writes now (disk full, read-only, I/O error); retrying later can work.
     case unavailable(String)
+    /// The stored log does not extend the log this writer saw (a failover or restore went back in
+    /// time, or forked it): nothing more is signed until an operator looks.
+    case halted(String)
 
     public var description: String {
         switch self {
@@ -194,6 +197,7 @@ public enum ArchiveError: Error, Sendable, Equatable, CustomStringConvertible {
         case .signing(let text): "cannot sign the checkpoint: \(text)"
         case .conflict(let text): text
         case .unavailable(let text): "the archive cannot be written now: \(text)"
+        case .halted(let text): "the archive halted: \(text)"
         }
     }
 }

@@ -226,8 +226,8 @@ extension PostgresArchiveStore {
                 extends = (try? await reader.rootHash(size: remembered.size, hasher: hasher)) == remembered.root
             }
             guard extends else {
-                throw ArchiveError.damaged("the database's log (size \(head.size)) does not extend the log this instance saw "
-                    + "(size \(remembered.size)): refusing to sign; a failover or restore went back in time")
+                throw ArchiveError.halted("the database's log (size \(head.size)) does not extend the log this instance saw "
+                    + "(size \(remembered.size)); a failover or restore went back in time or forked it, and nothing more is signed")
             }
         }
         var tree: MerkleFrontier

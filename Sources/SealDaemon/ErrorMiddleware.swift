@@ -49,6 +49,9 @@ struct ErrorMiddleware: RouterMiddleware {
             status = Self.status(for: error.category)
             body = ErrorBody(error)
             if status == .internalServerError { logger.error("request failed", metadata: ["error": "\(error)"]) }
+            // Storage that refuses writes is the operator's business at once (a halted archive
+            // above all); the message names no document and no secret.
+            if case .storage(let why) = error { logger.critical("the archive refuses writes", metadata: ["error": "\(why)"]) }
         case let error as any HTTPResponseError:
             let allowed = routes.filter { $0.matches(request.uri.path) }.map(\.method.rawValue)
             if error.status == .notFound && !allowed.isEmpty && !allowed.contains(request.method.rawValue) {

@@ -78,7 +78,12 @@ public final class SealDaemonApp: Sendable {
         let service = self.service
         switch (route.method, route.path) {
         case (.get, "/healthz"):
-            return try json(Health(status: "ok", treeSize: try await service.run { () throws(ServiceError) in try service.withArchive { try $0.size } }))
+            let size = try await service.run { () throws(ServiceError) in try service.withArchive { try $0.size } }
+            if let halted = service.archiveHalted {
+                // Not fit to seal: a load balancer or monitor takes it out, and says why.
+                return try json(Health(status: "halted", treeSize: size, reason: halted), status: .serviceUnavailable)
+            }
+            return try json(Health(status: "ok", treeSize: size, reason: nil))
         case (.get, "/metrics"):
             return bytes(metrics.text, type: "text/plain; version=0.0.4; charset=utf-8")
         case (.post, "/v1/verify"):
@@ -215,6 +220,7 @@ public final class SealDaemonApp: Sendable {
     struct Health: Encodable {
         let status: String
         let treeSize: Int
+        let reason: String?
     }
 
     func body(_ request: Request) async throws -> [UInt8] {

@@ -160,7 +160,8 @@ extension SealService {
 
     /// The archive held open for writing with the log key loaded.
     func archiveWriter() throws(ServiceError) -> ArchiveWriter {
-        let writer = ArchiveWriter(archive: try archive(), signer: try logSigner(), clock: clock)
+        let runtime = self.runtime
+        let writer = ArchiveWriter(archive: try archive(), signer: try logSigner(), clock: clock, onHalt: { runtime.noteHalted($0) })
         // A new shared (PostgreSQL) archive starts, as `seal init` starts a SQLite one, with a
         // signed checkpoint of the empty tree.
         do {
@@ -175,16 +176,22 @@ final class ArchiveWriter: @unchecked Sendable {
     let archive: Archive
     let signer: NoteSigner
     let clock: @Sendable () -> Date
+    /// Told when the archive halts (its log went back in time or forked under this writer).
+    let onHalt: @Sendable (String) -> Void
 
-    init(archive: Archive, signer: NoteSigner, clock: @escaping @Sendable () -> Date) {
+    init(archive: Archive, signer: NoteSigner, clock: @escaping @Sendable () -> Date, onHalt: @escaping @Sendable (String) -> Void = { _ in }) {
         self.archive = archive
         self.signer = signer
         self.clock = clock
+        self.onHalt = onHalt
     }
 
     /// One transaction, one new checkpoint; durable when it returns.
     func commit(_ pending: [Archive.Pending]) throws(ServiceError) -> [Archive.Committed] {
-        do { return try archive.append(pending, signer: signer, now: clock()) } catch { throw ServiceError(error) }
+        do { return try archive.append(pending, signer: signer, now: clock()) } catch {
+            if case .halted = error { onHalt(error.description) }
+            throw ServiceError(error)
+        }
     }
 }
 

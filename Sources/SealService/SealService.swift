@@ -194,4 +194,7 @@ extension SealService {
     /// Whether sealing calls are arriving now (one started in the last quarter second): the
     /// verification page then uses only half the service's threads.
     public var isSealing: Bool { runtime.sealingRecently() }
+
+    /// Why the archive refuses to sign, once a commit found its log going back in time or forked.
+    public var archiveHalted: String? { runtime.haltedReason }
 }

@@ -95,7 +95,7 @@ public enum ServiceError: Error, Sendable, CustomStringConvertible, Equatable {
     /// An archive error as the service reports it.
     public init(_ error: ArchiveError) {
         switch error {
-        case .unavailable: self = .storage(error.description)
+        case .unavailable, .halted: self = .storage(error.description)
         case .invalidArgument(let why): self = .refused(why)
         case .conflict(let why): self = .conflict(why)
         default: self = .archive(error.description)

@@ -42,6 +42,12 @@ final class ServiceRuntime: @unchecked Sendable {
     private var lastSealing = ContinuousClock.now - .seconds(3600)
     private var background: NIOThreadPool?
 
+    private var halted: String?
+
+    /// Records that the archive halted: `/healthz` reports it until the daemon restarts.
+    func noteHalted(_ reason: String) { lock.withLock { halted = reason } }
+    var haltedReason: String? { lock.withLock { halted } }
+
     /// Records that a sealing call started (what `sealingRecently` reports).
     func noteSealing() { lock.withLock { lastSealing = .now } }
 

@@ -197,18 +197,15 @@ final class ScratchStorage: @unchecked Sendable {
         let archive = try ScratchStorage(.postgresql)
         try archive.fill(8, batch: 4)
         let (name, cluster) = try #require(archive.database)
-        let root = try archive.store.rootHash(size: 4)
-        try PostgresFixture.sql("""
-            BEGIN; DELETE FROM entries WHERE idx >= 4; DELETE FROM salts WHERE idx >= 4; DELETE FROM checkpoints WHERE size > 4;
-            DELETE FROM nodes WHERE (level = 0 AND idx >= 4) OR (level = 1 AND idx >= 2) OR (level = 2 AND idx >= 1) OR level > 2;
-            UPDATE tree_head SET size = 4, root = '\\x\(root.map { String(format: "%02x", $0) }.joined())'; COMMIT;
-            """, database: name, cluster: cluster)
-        #expect(throws: ArchiveError.self) { try archive.store.append([ScratchArchive.entry(8)], signer: archive.signer) }
+        try PostgresFixture.rollBack(to: 4, database: name, cluster: cluster)
         do {
             _ = try archive.store.append([ScratchArchive.entry(8)], signer: archive.signer)
+            Issue.record("an append went ahead on a log that went back in time")
         } catch {
-            #expect("\(error)".contains("does not extend the log this instance saw (size 8)"), "\(error)")
+            guard case .halted(let why) = error else { Issue.record("\(error)"); return }
+            #expect(why.contains("does not extend the log this instance saw (size 8)"), "\(why)")
         }
+        #expect(try archive.audit().ok, "the rolled-back archive is itself consistent")
         #expect(try PostgresFixture.sql("SELECT size FROM tree_head", database: name, cluster: cluster) == "4", "nothing was written")
         let fresh = try archive.open()
         #expect(try fresh.append([ScratchArchive.entry(4)], signer: archive.signer).indexes == [4])

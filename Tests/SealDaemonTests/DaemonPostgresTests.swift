@@ -65,6 +65,27 @@ import SealTestSupport
         #expect(direct.status == 0 && direct.stdout.split(separator: "\n").dropFirst().first == "120", "\(direct.stdout) \(direct.stderr)")
     }
 
+    /// The database restored from an older backup under a running instance: its next seal is
+    /// refused with 503 and no receipt, `/healthz` says why, and so does its log.
+    @Test func anInstanceHaltsWhenItsArchiveGoesBackInTime() throws {
+        let fresh = try PostgresFixture.freshDatabase()
+        let daemon = try DaemonProcess.withAuthority("pg-halt", seals: ["civil"], arguments: ["--archive", fresh.url])
+        defer { daemon.cleanUp() }
+        for number in 0..<3 { #expect(try daemon.request("POST", "/v1/seals/civil", body: Array("before \(number)".utf8)).status == 201) }
+        #expect(try daemon.request("GET", "/healthz").status == 200)
+        try PostgresFixture.rollBack(to: 0, database: fresh.database, cluster: fresh.cluster)
+        let refused = try daemon.request("POST", "/v1/seals/civil", body: Array("after".utf8))
+        #expect(refused.status == 503, "\(String(decoding: refused.body, as: UTF8.self))")
+        #expect(String(decoding: refused.body, as: UTF8.self).contains("does not extend the log this instance saw"))
+        let health = try daemon.request("GET", "/healthz")
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(health.body)) as? [String: Any])
+        #expect(health.status == 503 && body["status"] as? String == "halted", "\(body)")
+        #expect((body["reason"] as? String)?.contains("went back in time") == true)
+        #expect(try PostgresFixture.sql("SELECT size FROM tree_head", database: fresh.database, cluster: fresh.cluster) == "0", "nothing was signed")
+        let log = String(decoding: (try? Data(contentsOf: daemon.log)) ?? Data(), as: UTF8.self)
+        #expect(log.contains("the archive halted"), "\(log)")
+    }
+
     @Test func aBadArchiveURLIsRefusedWithOneLine() throws {
         let scratch = try TestSupport.scratchDirectory("pg-bad-url")
         defer { TestSupport.cleanUp(scratch) }

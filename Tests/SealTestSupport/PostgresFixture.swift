@@ -59,6 +59,17 @@ public enum PostgresFixture {
         return output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// The archive in `database` as a restore from an older backup would leave it: everything
+    /// after its checkpoint of `size` gone.
+    public static func rollBack(to size: Int, database: String, cluster: Cluster) throws {
+        try sql("""
+            BEGIN; DELETE FROM entries WHERE idx >= \(size); DELETE FROM salts WHERE idx >= \(size); DELETE FROM notes WHERE idx >= \(size);
+            DELETE FROM document_revocations WHERE entry_idx >= \(size); DELETE FROM revocation_lists WHERE entry_idx >= \(size);
+            DELETE FROM checkpoints WHERE size > \(size); DELETE FROM nodes WHERE (idx + 1) * (1::bigint << level) > \(size);
+            UPDATE tree_head SET size = \(size), root = (SELECT root FROM checkpoints WHERE size = \(size)); COMMIT;
+            """, database: database, cluster: cluster)
+    }
+
     /// A new empty database on the shared cluster, and its archive URL.
     public static func freshDatabase() throws -> (url: String, database: String, cluster: Cluster) {
         let cluster = try shared.get()

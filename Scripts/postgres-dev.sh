@@ -6,6 +6,8 @@
 #   Scripts/postgres-dev.sh stop DIR           stop both (immediate) and remove DIR
 #   Scripts/postgres-dev.sh standby-stop DIR   stop the standby only (seals must then stall)
 #   Scripts/postgres-dev.sh standby-start DIR
+#   Scripts/postgres-dev.sh primary-kill DIR    kill -9 the primary's postmaster (a lost host)
+#   Scripts/postgres-dev.sh promote DIR         promote the standby; print its archive URL
 #
 # The primary listens on PORT (default: a free one from 20000), the standby on PORT+1, both in
 # DIR/sock. synchronous_standby_names is 'FIRST 1 (standby1)' and fsync stays on, so a commit
@@ -22,7 +24,7 @@ done
 BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 command=${1:-}
 dir=${2:-}
-[ -n "$command" ] && [ -n "$dir" ] || { sed -n '2,14p' "$0" >&2; exit 2; }
+[ -n "$command" ] && [ -n "$dir" ] || { sed -n '2,16p' "$0" >&2; exit 2; }
 [ -x "$BIN/initdb" ] || { echo "postgres-dev: no PostgreSQL at $BIN (apt-get install postgresql)" >&2; exit 3; }
 
 as_owner() {
@@ -68,7 +70,15 @@ standby-stop)
 standby-start)
     as_owner "$BIN/pg_ctl" -D "$dir/standby" -l "$dir/standby.log" -w start >/dev/null
     ;;
+primary-kill)
+    kill -9 "$(head -1 "$dir/primary/postmaster.pid")"
+    ;;
+promote)
+    as_owner "$BIN/pg_ctl" -D "$dir/standby" -w promote >/dev/null
+    port=$(grep '^port=' "$dir/standby/postgresql.conf" | tail -1 | cut -d= -f2)
+    echo "postgresql://postgres@localhost:$port/postgres?host=$dir/sock"
+    ;;
 *)
-    sed -n '2,14p' "$0" >&2; exit 2
+    sed -n '2,16p' "$0" >&2; exit 2
     ;;
 esac

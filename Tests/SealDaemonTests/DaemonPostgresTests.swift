@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import SealService
 import SealClient
+import SealCore
 import SealTestSupport
 
 /// Several seald instances, each with its own socket and its own copy of the authority's files
@@ -84,6 +85,71 @@ import SealTestSupport
         #expect(try PostgresFixture.sql("SELECT size FROM tree_head", database: fresh.database, cluster: fresh.cluster) == "0", "nothing was signed")
         let log = String(decoding: (try? Data(contentsOf: daemon.log)) ?? Data(), as: UTF8.self)
         #expect(log.contains("the archive halted"), "\(log)")
+    }
+
+    /// Under load, `kill -9` of one instance, then of the primary and promotion of the standby:
+    /// every seal that was acknowledged is in the promoted database, and the audit passes there.
+    @Test func nothingAcknowledgedIsLostWhenAnInstanceOrThePrimaryDies() throws {
+        let cluster = try PostgresFixture.start()
+        defer { PostgresFixture.stop(cluster) }
+        let script = TestSupport.repository.appendingPathComponent("Scripts/postgres-dev.sh").path
+        let first = try DaemonProcess.withAuthority("pg-kill-first", seals: ["civil"], arguments: ["--archive", cluster.url])
+        var daemons = [first]
+        defer { daemons.forEach { $0.cleanUp() } }
+        func instance(_ label: String, url: String) throws -> DaemonProcess {
+            let scratch = try TestSupport.scratchDirectory(label)
+            let data = scratch.appendingPathComponent("authority")
+            try FileManager.default.copyItem(at: first.data, to: data)
+            let daemon = try DaemonProcess(scratch: scratch, data: data, arguments: ["--archive", url])
+            daemons.append(daemon)
+            return daemon
+        }
+        let second = try instance("pg-kill-second", url: cluster.url)
+
+        // Eight clients on the two instances, each keeping the seals it got back.
+        let lock = NSLock()
+        nonisolated(unsafe) var acknowledged: [[UInt8]] = []
+        nonisolated(unsafe) var running = true
+        let sockets = [first.socket, second.socket]
+        let clients = (0..<8).map { client in
+            Thread {
+                var number = 0
+                while lock.withLock({ running }) {
+                    number += 1
+                    guard let connection = try? HTTPConnection(socketPath: sockets[client % 2], timeout: 15),
+                          let response = try? connection.send("POST", "/v1/seals/civil", body: Array("load \(client)-\(number)".utf8)) else {
+                        usleep(20_000)
+                        continue
+                    }
+                    if response.status == 201 { lock.withLock { acknowledged.append(response.body) } }
+                }
+            }
+        }
+        clients.forEach { $0.start() }
+        usleep(1_500_000)
+        second.kill()
+        usleep(1_000_000)
+        #expect(try TestSupport.run(script, ["primary-kill", cluster.directory]).status == 0)
+        usleep(500_000)
+        lock.withLock { running = false }
+        while clients.contains(where: { !$0.isFinished }) { usleep(20_000) }
+        let promoted = try TestSupport.run(script, ["promote", cluster.directory])
+        #expect(promoted.status == 0, "\(promoted.stderr)")
+        let promotedURL = promoted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(acknowledged.count > 20, "the load made too few seals to tell: \(acknowledged.count)")
+
+        // Every acknowledged seal, by the hash of its signature value, is in the promoted database.
+        let hashes = try acknowledged.map { DigestAlgorithm.sha256.hash(try SealSignature(der: $0).signatureValue).map { String(format: "%02x", $0) }.joined() }
+        let promotedCluster = PostgresFixture.Cluster(directory: cluster.directory, url: promotedURL)
+        let found = try PostgresFixture.sql("SELECT count(*) FROM entries WHERE encode(signature_hash, 'hex') IN (\(hashes.map { "'\($0)'" }.joined(separator: ",")))",
+                                            cluster: promotedCluster)
+        #expect(found == String(hashes.count), "acknowledged \(hashes.count), found \(found) in the promoted database")
+        #expect(try PostgresFixture.sql("SELECT count(*) = max(idx) + 1 AND count(*) = (SELECT size FROM tree_head) FROM entries", cluster: promotedCluster) == "t")
+
+        // An instance on the promoted database (no standby behind it yet: reads only) audits it.
+        let survivor = try instance("pg-kill-survivor", url: promotedURL + "&synchronous=local")
+        let audit = try survivor.seal(["audit"])
+        #expect(audit.status == 0, "\(audit.stdout) \(audit.stderr)")
     }
 
     @Test func aBadArchiveURLIsRefusedWithOneLine() throws {

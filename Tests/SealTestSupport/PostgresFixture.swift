@@ -14,6 +14,10 @@ public enum PostgresFixture {
         public let directory: String
         public let url: String
         public var socket: String { directory + "/sock" }
+        public init(directory: String, url: String) {
+            self.directory = directory
+            self.url = url
+        }
         public var port: String { String(url.split(separator: ":")[2].split(separator: "/")[0]) }
     }
 

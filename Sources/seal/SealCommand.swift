@@ -16,7 +16,7 @@ struct SealCommand: ParsableCommand {
             """,
         version: SealVersion.current,
         subcommands: [Init.self, Enroll.self, Seals.self, ExportSeal.self, Sign.self, Verify.self, Receipt.self, Revoke.self, RevokeSeal.self,
-                      CRL.self, Status.self, Trust.self, Log.self, Audit.self, Inspect.self, Demo.self]
+                      CRL.self, Status.self, Trust.self, Log.self, Audit.self, ArchiveCommand.self, Inspect.self, Demo.self]
     )
 
     static func main() {

@@ -152,6 +152,42 @@ import SealTestSupport
         #expect(audit.status == 0, "\(audit.stdout) \(audit.stderr)")
     }
 
+    /// A SQLite archive copied into an empty PostgreSQL one: the same checkpoints byte for byte,
+    /// an audit that passes, seals that verify through a seald on the copy; a second copy into
+    /// the same database is refused.
+    @Test func anArchiveIsCopiedFromSQLiteToPostgreSQL() throws {
+        let fresh = try PostgresFixture.freshDatabase()
+        let daemon = try DaemonProcess.withAuthority("pg-copy", seals: ["civil"])
+        defer { daemon.cleanUp() }
+        let document = daemon.scratch.appendingPathComponent("licence.txt")
+        try Data("Business licence 88-0001\n".utf8).write(to: document)
+        #expect(try daemon.seal(["sign", document.path, "--seal", "civil"]).status == 0)
+        for number in 0..<5 { #expect(try daemon.request("POST", "/v1/seals/civil", body: Array("document \(number)".utf8)).status == 201) }
+        let revoked = daemon.scratch.appendingPathComponent("revoked.txt")
+        try Data("withdrawn licence\n".utf8).write(to: revoked)
+        #expect(try daemon.seal(["sign", revoked.path, "--seal", "civil"]).status == 0)
+        let revocation = try daemon.seal(["revoke", revoked.path + ".p7s", "--reason", "withdrawn"])
+        #expect(revocation.status == 0, "\(revocation.stderr)")
+        let before = try daemon.seal(["log", "checkpoint"]).stdout
+        daemon.stop()
+
+        let copy = try TestSupport.seal(["archive", "copy", "--data", daemon.data.path, "--to", fresh.url, "--json"], environment: DaemonProcess.environment)
+        #expect(copy.status == 0, "\(copy.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(copy.stdout.utf8)) as? [String: Any])
+        #expect(report["entries"] as? Int == 8, "\(report)")
+        #expect(try PostgresFixture.sql("SELECT count(*) = max(idx) + 1 FROM entries", database: fresh.database, cluster: fresh.cluster) == "t")
+        let again = try TestSupport.seal(["archive", "copy", "--data", daemon.data.path, "--to", fresh.url], environment: DaemonProcess.environment)
+        #expect(again.status != 0 && again.stderr.contains("is not empty") && again.stderr.split(separator: "\n").count == 1, "\(again.stderr)")
+
+        let onCopy = try DaemonProcess(scratch: daemon.scratch, data: daemon.data, arguments: ["--archive", fresh.url])
+        defer { onCopy.cleanUp() }
+        #expect(try onCopy.seal(["log", "checkpoint"]).stdout == before, "the copy's newest checkpoint is the source's, byte for byte")
+        #expect(try onCopy.seal(["verify", document.path]).status == 0)
+        let withdrawn = try onCopy.seal(["verify", revoked.path])
+        #expect(withdrawn.status == 1 && withdrawn.stdout.contains("REVOKED"), "\(withdrawn.stdout)")
+        #expect(try onCopy.seal(["audit"]).status == 0)
+    }
+
     @Test func aBadArchiveURLIsRefusedWithOneLine() throws {
         let scratch = try TestSupport.scratchDirectory("pg-bad-url")
         defer { TestSupport.cleanUp(scratch) }

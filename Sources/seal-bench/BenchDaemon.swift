@@ -11,17 +11,24 @@ final class BenchDaemon {
     let port: UInt16?
     let process = Process()
 
-    init(label: String, listen: Bool = false) throws {
+    /// With `archive`, the daemon keeps its archive there; with `sharing`, it serves a copy of
+    /// that daemon's authority (another host of the same authority).
+    init(label: String, listen: Bool = false, archive: String? = nil, sharing other: BenchDaemon? = nil) throws {
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent("seal-bench-\(label)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         let data = DataDirectory(scratch.appendingPathComponent("authority"))
-        try SealService.initialize(directory: data, name: "Bench Authority", algorithm: .ecdsaP256, passphrase: nil)
-        try SealService(directory: data, passphrase: nil).enroll(name: "bench", department: "Bench Office",
-                                                                 organizationIdentifier: nil, algorithm: nil, days: 30)
+        if let other {
+            try FileManager.default.copyItem(at: other.scratch.appendingPathComponent("authority"), to: data.url)
+        } else {
+            try SealService.initialize(directory: data, name: "Bench Authority", algorithm: .ecdsaP256, passphrase: nil)
+            try SealService(directory: data, passphrase: nil).enroll(name: "bench", department: "Bench Office",
+                                                                     organizationIdentifier: nil, algorithm: nil, days: 30)
+        }
         socket = scratch.appendingPathComponent("seald.sock").path
         port = listen ? UInt16.random(in: 20_000..<60_000) : nil
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("seald")
         process.arguments = ["--data", data.url.path, "--socket", socket, "--log-level", "warning"] + (port.map { ["--listen", "127.0.0.1:\($0)"] } ?? [])
+            + (archive.map { ["--archive", $0] } ?? [])
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
         let deadline = Date().addingTimeInterval(60)

@@ -64,17 +64,17 @@ struct DaemonBench: ParsableCommand {
         let (socket, daemon) = (bench.socket, bench.process)
 
         let document = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-        _ = Self.load(socket: socket, clients: clients, seconds: 1, document: document, rate: nil)  // warm-up
+        _ = Self.load(sockets: [socket], clients: clients, seconds: 1, document: document, rate: nil)  // warm-up
         var preloaded = 0
         while preloaded < preload {
-            let phase = Self.load(socket: socket, clients: clients, seconds: 10, document: document, rate: nil)
+            let phase = Self.load(sockets: [socket], clients: clients, seconds: 10, document: document, rate: nil)
             preloaded += Int(phase.perSecond * 10)
             if !json { print("  preloaded \(preloaded) seals, daemon RSS \(String(format: "%.1f", Self.residentMebibytes(daemon.processIdentifier))) MiB") }
         }
         let batchesBefore = try Self.batchCounts(socket)
-        let saturated = Self.load(socket: socket, clients: clients, seconds: seconds, document: document, rate: nil)
+        let saturated = Self.load(sockets: [socket], clients: clients, seconds: seconds, document: document, rate: nil)
         let batchesAfter = try Self.batchCounts(socket)
-        let half = Self.load(socket: socket, clients: clients, seconds: seconds, document: document, rate: saturated.perSecond / 2)
+        let half = Self.load(sockets: [socket], clients: clients, seconds: seconds, document: document, rate: saturated.perSecond / 2)
         let peakRSS = Self.peakResidentMebibytes(daemon.processIdentifier)
 
         let report = Report(
@@ -116,7 +116,8 @@ struct DaemonBench: ParsableCommand {
 
     /// `clients` threads on keep-alive connections for `seconds`; with `rate`, each paces itself to
     /// its share of it (latency measured from the scheduled send time, so queueing counts).
-    static func load(socket: String, clients: Int, seconds: Double, document: [UInt8], rate: Double?) -> Phase {
+    /// `clients` keep-alive clients, client i on `sockets[i % count]`.
+    static func load(sockets: [String], clients: Int, seconds: Double, document: [UInt8], rate: Double?) -> Phase {
         let collected = Mutex((latencies: [Double](), errors: 0))
         let start = Date().addingTimeInterval(0.05)
         let end = start.addingTimeInterval(seconds)
@@ -126,7 +127,7 @@ struct DaemonBench: ParsableCommand {
                 var errors = 0
                 var sent = 0
                 let interval = rate.map { Double(clients) / $0 }
-                if let connection = try? HTTPConnection(socketPath: socket, timeout: 30) {
+                if let connection = try? HTTPConnection(socketPath: sockets[client % sockets.count], timeout: 30) {
                     while true {
                         var scheduled = Date()
                         if let interval {

@@ -188,6 +188,25 @@ import SealTestSupport
         #expect(try onCopy.seal(["audit"]).status == 0)
     }
 
+    /// With the standby stopped a seal gets no answer (its commit waits for the standby), so
+    /// nothing is acknowledged; once the standby is back, sealing goes on.
+    @Test func sealsStallWhileTheStandbyIsDown() throws {
+        let cluster = try PostgresFixture.start()
+        defer { PostgresFixture.stop(cluster) }
+        let script = TestSupport.repository.appendingPathComponent("Scripts/postgres-dev.sh").path
+        let daemon = try DaemonProcess.withAuthority("pg-stall", seals: ["civil"], arguments: ["--archive", cluster.url])
+        defer { daemon.cleanUp() }
+        #expect(try daemon.request("POST", "/v1/seals/civil", body: Array("before".utf8)).status == 201)
+        #expect(try TestSupport.run(script, ["standby-stop", cluster.directory]).status == 0)
+        let stalled = try HTTPConnection(socketPath: daemon.socket, timeout: 3)
+        let answer = try? stalled.send("POST", "/v1/seals/civil", body: Array("while the standby is down".utf8))
+        #expect(answer == nil, "a seal was answered (\(answer?.status ?? 0)) while no standby could flush it")
+        #expect(try TestSupport.run(script, ["standby-start", cluster.directory]).status == 0)
+        let after = try HTTPConnection(socketPath: daemon.socket, timeout: 30).send("POST", "/v1/seals/civil", body: Array("after".utf8))
+        #expect(after.status == 201)
+        #expect(try daemon.seal(["audit"]).status == 0)
+    }
+
     @Test func aBadArchiveURLIsRefusedWithOneLine() throws {
         let scratch = try TestSupport.scratchDirectory("pg-bad-url")
         defer { TestSupport.cleanUp(scratch) }

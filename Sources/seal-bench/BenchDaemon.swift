@@ -45,6 +45,12 @@ final class BenchDaemon {
         return (try? HTTPConnection(loopbackPort: port, timeout: 2).send("GET", "/healthz").status) == 200
     }
 
+    /// SIGKILL, and waits for it to end.
+    func kill() {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
     deinit {
         if process.isRunning {
             process.terminate()

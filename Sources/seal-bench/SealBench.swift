@@ -17,7 +17,7 @@ struct SealBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seal-bench",
         abstract: "Seal's throughput as ratios to the raw primitive rates measured in the same run (build with -c release).",
-        subcommands: [CoreBench.self, OFDBench.self, PDFBench.self, PageBench.self, ArchiveBench.self, DaemonBench.self, PostgresBench.self, BatchBench.self, ProfileBench.self],
+        subcommands: [CoreBench.self, OFDBench.self, PDFBench.self, PageBench.self, ArchiveBench.self, DaemonBench.self, PostgresBench.self, PostgresFaults.self, BatchBench.self, ProfileBench.self],
         defaultSubcommand: CoreBench.self)
 
     struct Figure: Encodable {

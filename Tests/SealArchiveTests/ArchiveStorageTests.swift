@@ -65,13 +65,14 @@ final class ScratchStorage: @unchecked Sendable {
     @Test(arguments: backends)
     func appendsKeepEveryCheckpointAndProofsVerify(_ backend: Backend) throws {
         let archive = try ScratchStorage(backend)
-        try archive.fill(40, batch: 7)
+        try archive.fill(100, batch: 7)
         let checkpoints = try archive.store.allCheckpoints()
-        #expect(checkpoints.map(\.size) == [0, 7, 14, 21, 28, 35, 40])
-        #expect(try archive.store.size == 40)
+        #expect(checkpoints.map(\.size) == [0] + Array(stride(from: 7, to: 100, by: 7)) + [100])
+        #expect(try archive.store.size == 100)
+        // The store's tree matches one built in memory from the same leaves.
         var memory = MemoryHashStore(hasher: .sha256)
-        for entry in try archive.store.entries(from: 0, count: 40) { memory.append(leafHash: entry.leafHash) }
-        for size in [1, 7, 8, 21, 40] {
+        for entry in try archive.store.entries(from: 0, count: 100) { memory.append(leafHash: entry.leafHash) }
+        for size in [1, 2, 3, 7, 8, 50, 64, 99, 100] {
             let root = try archive.store.rootHash(size: size)
             #expect(root == (try MerkleProof.rootHash(size: size, reader: memory, hasher: .sha256)))
             for index in 0..<size {
@@ -80,15 +81,15 @@ final class ScratchStorage: @unchecked Sendable {
                 #expect(MerkleVerify.inclusion(index: index, size: size, leafHash: leaf, proof: proof, root: root, hasher: .sha256))
             }
         }
-        let consistency = try archive.store.consistencyProof(from: 7, to: 40)
-        #expect(MerkleVerify.consistency(first: 7, second: 40, firstRoot: try archive.store.rootHash(size: 7),
-                                         secondRoot: try archive.store.rootHash(size: 40), proof: consistency, hasher: .sha256))
+        let consistency = try archive.store.consistencyProof(from: 7, to: 100)
+        #expect(MerkleVerify.consistency(first: 7, second: 100, firstRoot: try archive.store.rootHash(size: 7),
+                                         secondRoot: try archive.store.rootHash(size: 100), proof: consistency, hasher: .sha256))
         for checkpoint in checkpoints where checkpoint.size > 0 {
             let signed = try SignedCheckpoint(note: checkpoint.note, logKeys: [archive.signer.verifierKey], origin: "seal.test/archive")
             #expect(signed.checkpoint.rootHash == checkpoint.root)
         }
         #expect(try archive.store.checkpoints(from: 10, count: 2).map(\.size) == [14, 21])
-        #expect(try archive.store.latestCheckpoint()?.size == 40)
+        #expect(try archive.store.latestCheckpoint()?.size == 100)
         #expect(try archive.audit().ok)
     }
 

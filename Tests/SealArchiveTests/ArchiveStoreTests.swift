@@ -4,68 +4,14 @@ import SealCore
 @testable import SealArchive
 import SealTestSupport
 
+/// What only the SQLite store does; the contract both backends keep is in `ArchiveStorageTests`.
 @Suite struct ArchiveStoreTests {
-    @Test func appendsKeepEveryCheckpointAndProofsVerify() throws {
-        let archive = try ScratchArchive()
-        try archive.fill(100, batch: 7)
-        let checkpoints = try archive.store.allCheckpoints()
-        #expect(checkpoints.map(\.size) == [0] + Array(stride(from: 7, to: 100, by: 7)) + [100])
-        // The store's tree matches one built in memory from the same leaves.
-        var memory = MemoryHashStore(hasher: .sha256)
-        for entry in try archive.store.entries(from: 0, count: 100) { memory.append(leafHash: entry.leafHash) }
-        for size in [1, 2, 3, 7, 8, 50, 64, 99, 100] {
-            let root = try archive.store.rootHash(size: size)
-            #expect(root == (try MerkleProof.rootHash(size: size, reader: memory, hasher: .sha256)))
-            for index in 0..<size {
-                let proof = try archive.store.inclusionProof(index: index, size: size)
-                let leaf = try archive.store.entries(from: index, count: 1)[0].leafHash
-                #expect(MerkleVerify.inclusion(index: index, size: size, leafHash: leaf, proof: proof, root: root, hasher: .sha256))
-            }
-        }
-        for checkpoint in checkpoints where checkpoint.size > 0 {
-            let signed = try SignedCheckpoint(note: checkpoint.note, logKeys: [archive.signer.verifierKey], origin: "seal.test/archive")
-            #expect(signed.checkpoint.rootHash == checkpoint.root)
-        }
-    }
-
     @Test func reopenedStoreContinuesTheSameTree() throws {
         let archive = try ScratchArchive()
         try archive.fill(10, batch: 4)
         let reopened = try ArchiveStore(url: archive.url)
         _ = try reopened.append([ScratchArchive.entry(10)], signer: archive.signer)
         #expect(try reopened.size == 11)
-        #expect(try archive.audit().ok)
-    }
-
-    /// Proofs computed from a batch's own nodes equal proofs read from the store, for batches
-    /// starting at every kind of tree edge.
-    @Test func batchProofsMatchStoredProofs() throws {
-        let archive = try ScratchArchive()
-        var next = 0
-        for batch in [1, 2, 3, 5, 8, 13, 1, 7, 32, 9] {
-            let appended = try archive.store.append((next..<next + batch).map { ScratchArchive.entry($0) }, signer: archive.signer,
-                                                    withProofs: true)
-            next += batch
-            #expect(appended.proofs.count == batch)
-            for (index, proof) in zip(appended.indexes, appended.proofs) {
-                #expect(proof == (try archive.store.inclusionProof(index: index, size: next)), "index \(index) of \(next)")
-            }
-        }
-    }
-
-    /// A long-lived writer (the daemon) keeps appending correctly after another process appended,
-    /// even when it had read from the store in between.
-    @Test func longLivedWriterFollowsAppendsFromAnotherConnection() throws {
-        let archive = try ScratchArchive()
-        try archive.fill(5, batch: 5)
-        _ = try archive.store.inclusionProof(index: 1, size: 5)
-        _ = try archive.store.entries(from: 0, count: 5)
-        let other = try ArchiveStore(url: archive.url)
-        _ = try other.append([ScratchArchive.entry(5), ScratchArchive.entry(6)], signer: archive.signer)
-        let appended = try archive.store.append([ScratchArchive.entry(7)], signer: archive.signer)
-        #expect(appended.indexes == [7])
-        #expect(appended.checkpoint.checkpoint.size == 8)
-        #expect(try archive.store.size == 8)
         #expect(try archive.audit().ok)
     }
 

@@ -161,12 +161,16 @@ extension SealService {
     /// The archive held open for writing with the log key loaded.
     func archiveWriter() throws(ServiceError) -> ArchiveWriter {
         let runtime = self.runtime
-        let writer = ArchiveWriter(archive: try archive(), signer: try logSigner(), clock: clock, onHalt: { runtime.noteHalted($0) })
+        // Weak: the runtime holds the writer; a strong capture would keep both alive after the
+        // service goes (and a SQLite writer's connection open, its WAL unfolded).
+        let writer = ArchiveWriter(archive: try archive(), signer: try logSigner(), clock: clock, onHalt: { [weak runtime] in runtime?.noteHalted($0) })
         // A new shared (PostgreSQL) archive starts, as `seal init` starts a SQLite one, with a
         // signed checkpoint of the empty tree.
-        do {
-            if try writer.archive.store.latestCheckpoint() == nil { _ = try writer.archive.store.append([], signer: writer.signer, now: clock()) }
-        } catch { throw ServiceError(error) }
+        if case .postgresql = archiveLocation {
+            do {
+                if try writer.archive.store.latestCheckpoint() == nil { _ = try writer.archive.store.append([], signer: writer.signer, now: clock()) }
+            } catch { throw ServiceError(error) }
+        }
         return writer
     }
 }

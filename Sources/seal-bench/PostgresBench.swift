@@ -11,7 +11,7 @@ import SealClient
 struct PostgresBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "postgres",
-        abstract: "Durable seals/s through three seald on PostgreSQL against one on SQLite; p99 at half load.")
+        abstract: "Durable sealing through three seald on PostgreSQL against one on SQLite, and latency at half load.")
 
     @Option(help: "Concurrent keep-alive clients (spread over the instances).")
     var clients = 32

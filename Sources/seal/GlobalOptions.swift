@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SealService
 import SealClient
+import Synchronization
 
 /// Options every command that touches an authority shares.
 struct GlobalOptions: ParsableArguments {
@@ -37,7 +38,9 @@ struct GlobalOptions: ParsableArguments {
 
     func service() throws(ServiceError) -> SealService {
         let named = archive ?? ProcessInfo.processInfo.environment["SEAL_ARCHIVE"].flatMap { $0.isEmpty ? nil : $0 }
-        return try SealService(directory: dataDirectory, passphrase: passphrase(), configuration: .init(archive: try named.map(ArchiveLocation.init)))
+        let service = try SealService(directory: dataDirectory, passphrase: passphrase(), configuration: .init(archive: try named.map(ArchiveLocation.init)))
+        OpenServices.add(service)
+        return service
     }
 
     /// --socket, else $SEAL_SOCKET (when no --data is given), else none.
@@ -82,5 +85,17 @@ struct GlobalOptions: ParsableArguments {
     /// For commands that need the data directory itself (init, demo).
     func requireDataDirectory(_ command: String) throws(ServiceError) {
         if socket != nil { throw .invalidArgument("`seal \(command)` works on a data directory (--data), not through --socket") }
+    }
+}
+
+/// The services this process opened, shut down (writer stopped, connections closed) before exit.
+enum OpenServices {
+    private static let services = Mutex<[SealService]>([])
+
+    static func add(_ service: SealService) { services.withLock { $0.append(service) } }
+
+    static func shutdownAll() {
+        let opened = services.withLock { list in defer { list.removeAll() }; return list }
+        for service in opened { service.shutdown() }
     }
 }

@@ -20,6 +20,17 @@ struct SealCommand: ParsableCommand {
     )
 
     static func main() {
-        main(GlobalOptions.movingLeadingOptions(Array(CommandLine.arguments.dropFirst())))
+        // As ParsableCommand.main, but every service the command opened is shut down before the
+        // process ends, whichever way it ends: its writer's connection then closes last, which
+        // folds the WAL into archive.sqlite (a copy of that file alone is complete). Left to
+        // deinit, a service still referenced from a winding-down thread could outlive the exit.
+        do {
+            var command = try parseAsRoot(GlobalOptions.movingLeadingOptions(Array(CommandLine.arguments.dropFirst())))
+            try command.run()
+            OpenServices.shutdownAll()
+        } catch {
+            OpenServices.shutdownAll()
+            exit(withError: error)
+        }
     }
 }

@@ -36,6 +36,7 @@ extension SealCommand {
 
                 step(2, "seal enroll: issue a seal to the civil registry office")
                 let service = try SealService(directory: directory, passphrase: passphrase)
+                OpenServices.add(service)
                 let info = try service.enroll(name: "civil-registry", department: "Civil Registry Office, Riverside District",
                                               organizationIdentifier: "11440300MB2C12345X", algorithm: nil, days: 365)
                 print("   seal '\(info.name)' valid until \(info.notAfter.rfc3339)")

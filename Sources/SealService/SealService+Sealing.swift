@@ -158,6 +158,10 @@ extension SealService {
     /// Commits what is pending and stops the writer; a later write starts it again.
     public func shutdown() { runtime.stopWriter() }
 
+    /// For a process about to exit (the CLI): `shutdown`, then waits for the service's threads to
+    /// end. The service does no more work after this.
+    public func close() { runtime.close() }
+
     /// The archive held open for writing with the log key loaded.
     func archiveWriter() throws(ServiceError) -> ArchiveWriter {
         let runtime = self.runtime

@@ -122,6 +122,15 @@ final class ServiceRuntime: @unchecked Sendable {
         stopping?.shutdown()
     }
 
+    /// For a process about to exit: stops the writer, closes the connections, and waits until
+    /// every thread has ended, so that none still runs (with OpenSSL or SQLite) while the
+    /// process tears its libraries down. The runtime does no more work after this.
+    func close() {
+        stopWriter()
+        try? threads.syncShutdownGracefully()
+        try? lock.withLock { background }?.syncShutdownGracefully()
+    }
+
     /// Runs `body` with an open read connection, reusing up to `threads` of them.
     func withReader<T>(open: () throws(ServiceError) -> any ArchiveStorage,
                        _ body: (any ArchiveStorage) throws(ServiceError) -> T) throws(ServiceError) -> T {

@@ -88,7 +88,8 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
-/// The services this process opened, shut down (writer stopped, connections closed) before exit.
+/// The services this process opened, closed before it exits (writer stopped, connections closed,
+/// threads ended): a pool thread still running at exit raced the libraries' own teardown.
 enum OpenServices {
     private static let services = Mutex<[SealService]>([])
 
@@ -96,6 +97,6 @@ enum OpenServices {
 
     static func shutdownAll() {
         let opened = services.withLock { list in defer { list.removeAll() }; return list }
-        for service in opened { service.shutdown() }
+        for service in opened { service.close() }
     }
 }

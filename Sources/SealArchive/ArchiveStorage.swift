@@ -40,9 +40,22 @@ public protocol ArchiveStorage: AnyObject, AuditSource, ExportSource, StoredNode
 
     /// The tree hasher (RFC 9162 SHA-256).
     var hasher: TreeHasher { get }
+
+    /// Takes the log's write lock for the calling thread's next `append`, so that a writer can
+    /// choose its batch after waiting for the lock: with several writers on one log, what arrives
+    /// during the wait then goes into this batch instead of waiting for the next. The next
+    /// `append` on this thread uses and releases it; `releaseAppendLock` releases it if none came.
+    /// A failure here is not reported: the `append` then tries again and reports it.
+    func lockForAppend()
+    /// Releases what `lockForAppend` took, if the calling thread still holds it.
+    func releaseAppendLock()
 }
 
 extension ArchiveStorage {
+    /// One process writes a SQLite archive: there is no lock worth taking early.
+    public func lockForAppend() {}
+    public func releaseAppendLock() {}
+
     public func append(_ entries: [NewArchiveEntry], signer: NoteSigner, now: Date = Date(),
                        withProofs: Bool = false) throws(ArchiveError) -> AppendedBatch {
         try append(entries, signer: signer, now: now, afterRevocationList: .none, withProofs: withProofs)

@@ -6,6 +6,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import Synchronization
 
 /// The archive in PostgreSQL, for several seald instances appending to one log.
 ///
@@ -27,15 +28,23 @@ public final class PostgresArchiveStore: ArchiveStorage, @unchecked Sendable {
     public let hasher: TreeHasher
     public let location: PostgresArchiveLocation
     let connection: PostgresConnection
+    /// Where every query's task runs (see `EventLoopTaskExecutor`).
+    let executor: EventLoopTaskExecutor
     let logger = Logger(label: "seal.archive.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
-    /// Serializes every use of the connection, `frontier` and `lastSeen`.
+    /// Serializes every use of the connection and `lastSeen`. Held by the writer's thread from
+    /// `lockForAppend` to the end of its `append` (`reservedBy`).
     private let lock = NSLock()
-    /// The right edge of the tree at `lastSeen`, kept between appends.
-    private var frontier: MerkleFrontier?
-    /// The newest head this store has read or written.
+    /// The thread whose transaction holds the head row's lock (0: none; atomic, since any thread
+    /// may ask whether it is the one), and what it read under it.
+    private let reservedBy = Atomic<UInt>(0)
+    private var reserved: LockedHead?
+    /// The newest head this store has written.
     private(set) var lastSeen: (size: Int, root: TreeHash)?
 
-    public static let schemaVersion = 1
+    /// 2 keeps the tree's right edge and the newest commit time in the head row, so that an
+    /// append reads everything it needs with its lock (one round trip instead of four). A version
+    /// 1 database gains the two columns, empty, at the next start; the next append fills them.
+    public static let schemaVersion = 2
     private static let connectionIDs = NIOLockedValueBox(0)
 
     /// The schema, created once by whichever instance comes first (under a transaction-scoped
@@ -44,7 +53,7 @@ public final class PostgresArchiveStore: ArchiveStorage, @unchecked Sendable {
     /// row can hide a revocation.
     static let schema = """
         CREATE TABLE seal_schema (version int NOT NULL);
-        CREATE TABLE tree_head (id int PRIMARY KEY CHECK (id = 1), size bigint NOT NULL, root bytea NOT NULL);
+        CREATE TABLE tree_head (id int PRIMARY KEY CHECK (id = 1), size bigint NOT NULL, root bytea NOT NULL, frontier bytea, created_at bigint);
         CREATE TABLE entries (
             idx bigint PRIMARY KEY, kind int NOT NULL, data bytea NOT NULL, leaf_hash bytea NOT NULL,
             signature_hash bytea, committed_at bigint NOT NULL);
@@ -59,13 +68,17 @@ public final class PostgresArchiveStore: ArchiveStorage, @unchecked Sendable {
         CREATE TABLE revocation_lists (entry_idx bigint PRIMARY KEY);
         """
 
+    /// How long an append waits for a synchronous standby to confirm its commit.
+    public let standbyTimeout: Duration
+
     /// Connects to `location`, creating the schema when the database has none.
-    public init(location: PostgresArchiveLocation, hasher: TreeHasher = .sha256) throws(ArchiveError) {
+    public init(location: PostgresArchiveLocation, hasher: TreeHasher = .sha256, standbyTimeout: Duration = .seconds(10)) throws(ArchiveError) {
         self.location = location
         self.hasher = hasher
+        self.standbyTimeout = standbyTimeout
         let id = Self.connectionIDs.withLockedValue { $0 += 1; return $0 }
         let logger = self.logger
-        let group = MultiThreadedEventLoopGroup.singleton
+        let group = Self.eventLoops
         do {
             connection = try Self.wait {
                 try await PostgresConnection.connect(on: group.any(), configuration: location.connection, id: id, logger: logger)
@@ -73,6 +86,7 @@ public final class PostgresArchiveStore: ArchiveStorage, @unchecked Sendable {
         } catch {
             throw .unavailable("cannot connect to \(location): \(Self.describe(error))")
         }
+        executor = EventLoopTaskExecutor(eventLoop: connection.eventLoop)
         try createSchema()
     }
 
@@ -88,7 +102,7 @@ public final class PostgresArchiveStore: ArchiveStorage, @unchecked Sendable {
     func blocking<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) throws(ArchiveError) -> T {
         let (connection, logger) = (self.connection, self.logger)
         do {
-            return try Self.wait { try await body(connection, logger) }
+            return try Self.wait(on: executor) { try await body(connection, logger) }
         } catch let error as ArchiveError {
             throw error
         } catch {
@@ -105,7 +119,8 @@ public final class PostgresArchiveStore: ArchiveStorage, @unchecked Sendable {
     /// Runs `body` to its end and returns what it returned, blocking the calling thread. The task
     /// runs on `executor`, never on the cooperative pool: a caller that is itself a cooperative
     /// thread (a test, an async front end) would otherwise wait for a thread it holds.
-    static func wait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    static func wait<T: Sendable>(on executor: any TaskExecutor = dispatchExecutor,
+                                  _ body: @escaping @Sendable () async throws -> T) throws -> T {
         let done = DispatchSemaphore(value: 0)
         let outcome = OutcomeBox<T>()
         Task(executorPreference: executor) {
@@ -116,7 +131,24 @@ public final class PostgresArchiveStore: ArchiveStorage, @unchecked Sendable {
         return try outcome.value!.get()
     }
 
-    static let executor = DispatchTaskExecutor()
+    static let dispatchExecutor = DispatchTaskExecutor()
+
+    /// The archive's connections have an event loop of their own: on the HTTP server's loops a
+    /// query's reply waited behind request parsing while the head row stayed locked.
+    static let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
+    /// Runs a task's jobs on the connection's event loop: a query's reply resumes the task on the
+    /// thread that read it, and the next query leaves from there. Through Dispatch each round
+    /// trip cost two thread hops; with three instances and two servers on two cores these hops
+    /// were half of the time an append held the head row's lock (`seal-bench postgres`).
+    final class EventLoopTaskExecutor: TaskExecutor {
+        let eventLoop: any EventLoop
+        init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
+        func enqueue(_ job: consuming ExecutorJob) {
+            let job = UnownedJob(job)
+            eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+        }
+    }
 
     /// A Task executor on Dispatch's global threads.
     final class DispatchTaskExecutor: TaskExecutor {
@@ -171,8 +203,16 @@ public final class PostgresArchiveStore: ArchiveStorage, @unchecked Sendable {
                     try await transaction.query("INSERT INTO tree_head (id, size, root) VALUES (1, 0, \(ByteBuffer(bytes: TreeHasher.sha256.emptyRoot)))",
                                                 logger: logger)
                 }
-                let versions = try await transaction.query("SELECT version FROM seal_schema", logger: logger)
-                for try await version in versions.decode(Int.self) where version != Self.schemaVersion {
+                var version = 0
+                for try await stored in try await transaction.query("SELECT version FROM seal_schema", logger: logger).decode(Int.self) {
+                    version = stored
+                }
+                if version == 1 {
+                    try await transaction.query("ALTER TABLE tree_head ADD COLUMN frontier bytea, ADD COLUMN created_at bigint", logger: logger)
+                    try await transaction.query("UPDATE seal_schema SET version = \(Self.schemaVersion)", logger: logger)
+                    version = Self.schemaVersion
+                }
+                guard version == Self.schemaVersion else {
                     throw ArchiveError.damaged("schema version \(version), expected \(Self.schemaVersion)")
                 }
             }
@@ -183,36 +223,98 @@ public final class PostgresArchiveStore: ArchiveStorage, @unchecked Sendable {
 // MARK: - appending
 
 extension PostgresArchiveStore {
-    public func append(_ entries: [NewArchiveEntry], signer: NoteSigner, now: Date, afterRevocationList expected: Int??,
-                       withProofs: Bool) throws(ArchiveError) -> AppendedBatch {
+    public func lockForAppend() {
         lock.lock()
-        defer { lock.unlock() }
-        let (known, remembered, hasher) = (frontier, lastSeen, self.hasher)
-        let outcome = try blocking { connection, logger in
-            try await connection.withTransaction(logger: logger) { transaction in
-                try await Self.append(entries, signer: signer, now: now, expectedRevocationList: expected, withProofs: withProofs,
-                                      known: known, remembered: remembered, hasher: hasher, on: transaction, logger: logger)
-            }
+        guard reservedBy.load(ordering: .acquiring) == 0 else { return lock.unlock() }
+        let rememberedSize = lastSeen?.size ?? 0
+        if let head = try? blocking({ connection, logger in try await Self.begin(rememberedSize: rememberedSize, on: connection, logger: logger) }) {
+            reserved = head
+            reservedBy.store(UInt(pthread_self()), ordering: .releasing)
+            return // the lock stays held until this thread's append
         }
-        frontier = outcome.frontier
-        lastSeen = (outcome.frontier.size, outcome.batch.checkpoint.checkpoint.rootHash)
-        if location.requiresStandby { try awaitStandby() }
-        return outcome.batch
+        lock.unlock()
     }
 
-    struct Outcome: Sendable {
-        let batch: AppendedBatch
-        let frontier: MerkleFrontier
+    public func releaseAppendLock() {
+        guard holdsReservation else { return }
+        _ = try? blocking { connection, logger in try await connection.query("ROLLBACK", logger: logger) }
+        endReservation()
+    }
+
+    /// Whether the calling thread holds the reservation (and so the lock); only that thread can
+    /// have set `reservedBy` to itself.
+    private var holdsReservation: Bool { reservedBy.load(ordering: .acquiring) == UInt(pthread_self()) }
+
+    private func endReservation() {
+        reserved = nil
+        reservedBy.store(0, ordering: .releasing)
+        lock.unlock()
+    }
+
+    public func append(_ entries: [NewArchiveEntry], signer: NoteSigner, now: Date, afterRevocationList expected: Int??,
+                       withProofs: Bool) throws(ArchiveError) -> AppendedBatch {
+        let held: LockedHead?
+        if holdsReservation { held = reserved } else { lock.lock(); held = nil }
+        defer { if holdsReservation { endReservation() } else { lock.unlock() } }
+        let (remembered, hasher, requiresStandby, timeout) = (lastSeen, self.hasher, location.requiresStandby, standbyTimeout)
+        let batch = try blocking { connection, logger in
+            let head = if let held { held } else { try await Self.begin(rememberedSize: remembered?.size ?? 0, on: connection, logger: logger) }
+            let batch: AppendedBatch
+            do {
+                batch = try await Self.append(entries, signer: signer, now: now, expectedRevocationList: expected, withProofs: withProofs,
+                                              head: head, remembered: remembered, hasher: hasher, on: connection, logger: logger)
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+            do {
+                try await connection.query("COMMIT", logger: logger)
+            } catch {
+                throw ArchiveError.unavailable("the outcome of a commit is unknown: \(Self.describe(error))")
+            }
+            if requiresStandby { try await Self.awaitStandby(on: connection, logger: logger, timeout: timeout) }
+            return batch
+        }
+        // Only a head known durable is remembered: had the standby not confirmed it, a promotion
+        // may rightly lose it, and this instance must then go on from the promoted head.
+        lastSeen = (batch.checkpoint.checkpoint.size, batch.checkpoint.checkpoint.rootHash)
+        return batch
+    }
+
+    /// What an append reads under the head row's lock, in one round trip: the head, its right
+    /// edge, the newest commit time, and the root of the checkpoint at the size this instance
+    /// last saw.
+    struct LockedHead: Sendable {
+        let size: Int
+        let root: [UInt8]
+        let frontier: [UInt8]?
+        let createdAt: Int?
+        let rememberedRoot: [UInt8]?
+    }
+
+    /// Opens the append's transaction (READ COMMITTED: a waiter reads the newest head) and locks
+    /// the head row; the lock is held from here to COMMIT.
+    static func begin(rememberedSize: Int, on connection: PostgresConnection, logger: Logger) async throws -> LockedHead {
+        try await connection.query("BEGIN", logger: logger)
+        do {
+            var head: LockedHead?
+            for try await (size, root, frontier, createdAt, rememberedRoot) in try await connection.execute(
+                LockedHeadStatement(rememberedSize: rememberedSize), logger: logger) {
+                head = LockedHead(size: size, root: Array(buffer: root), frontier: frontier.map { Array(buffer: $0) }, createdAt: createdAt,
+                                  rememberedRoot: rememberedRoot.map { Array(buffer: $0) })
+            }
+            guard let head else { throw ArchiveError.damaged("the tree head row is missing") }
+            return head
+        } catch {
+            _ = try? await connection.query("ROLLBACK", logger: logger)
+            throw error
+        }
     }
 
     /// The critical section, inside the transaction.
     static func append(_ entries: [NewArchiveEntry], signer: NoteSigner, now: Date, expectedRevocationList expected: Int??,
-                       withProofs: Bool, known: MerkleFrontier?, remembered: (size: Int, root: TreeHash)?, hasher: TreeHasher,
-                       on connection: PostgresConnection, logger: Logger) async throws -> Outcome {
-        var head: (size: Int, root: [UInt8])?
-        for try await (size, root) in try await connection.query("SELECT size, root FROM tree_head WHERE id = 1 FOR UPDATE", logger: logger)
-            .decode((Int, ByteBuffer).self) { head = (size, Array(buffer: root)) }
-        guard let head else { throw ArchiveError.damaged("the tree head row is missing") }
+                       withProofs: Bool, head: LockedHead, remembered: (size: Int, root: TreeHash)?, hasher: TreeHasher,
+                       on connection: PostgresConnection, logger: Logger) async throws -> AppendedBatch {
         let reader = TransactionReader(connection: connection, logger: logger)
         // The head must extend what this instance saw last; else a failover or a restore went
         // back in time or forked, and signing on would make two histories.
@@ -222,6 +324,8 @@ extension PostgresArchiveStore {
                 extends = false
             } else if head.size == remembered.size {
                 extends = head.root == remembered.root
+            } else if let root = head.rememberedRoot {
+                extends = root == remembered.root
             } else {
                 extends = (try? await reader.rootHash(size: remembered.size, hasher: hasher)) == remembered.root
             }
@@ -231,8 +335,9 @@ extension PostgresArchiveStore {
             }
         }
         var tree: MerkleFrontier
-        if let known, known.size == head.size {
-            tree = known
+        if let stored = head.frontier, let decoded = try? Self.frontier(stored, size: head.size, hasher: hasher),
+           decoded.root(hasher: hasher) == head.root {
+            tree = decoded
         } else {
             tree = try await reader.frontier(size: head.size, hasher: hasher)
         }
@@ -246,76 +351,72 @@ extension PostgresArchiveStore {
             guard current == expectedIndex else { throw ArchiveError.conflict("another CRL was issued meanwhile") }
         }
         // One commit time per batch, strictly increasing from batch to batch.
-        var millis = Int(now.timeIntervalSince1970 * 1000)
-        for try await previous in try await connection.query("SELECT max(created_at) FROM checkpoints", logger: logger).decode(Int?.self) {
-            if let previous { millis = max(millis, previous + 1) }
+        var previous = head.createdAt
+        if previous == nil {
+            // A head row written before schema version 2, until its first append.
+            for try await newest in try await connection.query("SELECT max(created_at) FROM checkpoints", logger: logger).decode(Int?.self) {
+                previous = newest
+            }
         }
+        let millis = max(Int(now.timeIntervalSince1970 * 1000), (previous ?? -1) + 1)
         let start = tree.size
         var batchNodes: [NodeID: TreeHash] = [:]
         if withProofs { for (node, hash) in tree.nodes { batchNodes[node] = hash } }
-        var rows = (idx: [Int](), kind: [Int](), data: [ByteBuffer](), leaf: [ByteBuffer](), signature: [ByteBuffer]())
-        var nodeRows = (level: [Int](), idx: [Int](), hash: [ByteBuffer]())
-        var salts = (idx: [Int](), salt: [ByteBuffer]())
-        var notes = (idx: [Int](), note: [String]())
-        var revocations = (target: [Int](), entry: [Int]())
-        var revocationLists: [Int] = []
+        var statement = AppendStatement()
+        statement.committedAt = millis
+        statement.previousSize = start
         var leaves: [TreeHash] = []
         for (offset, item) in entries.enumerated() {
             let index = start + offset
             let data = item.entry.encoded
             let leaf = hasher.leafHash(data)
             leaves.append(leaf)
-            rows.idx.append(index)
-            rows.kind.append(Int(item.entry.kind.rawValue))
-            rows.data.append(ByteBuffer(bytes: data))
-            rows.leaf.append(ByteBuffer(bytes: leaf))
-            // An empty value stands for NULL (NULLIF below): arrays of optionals do not bind.
-            if case .seal(let seal) = item.entry { rows.signature.append(ByteBuffer(bytes: seal.signatureHash)) } else { rows.signature.append(ByteBuffer()) }
-            if let salt = item.salt { salts.idx.append(index); salts.salt.append(ByteBuffer(bytes: salt)) }
-            if let note = item.note { notes.idx.append(index); notes.note.append(note) }
-            if case .revocationList = item.entry { revocationLists.append(index) }
+            statement.entries.idx.append(index)
+            statement.entries.kind.append(Int(item.entry.kind.rawValue))
+            statement.entries.data.append(ByteBuffer(bytes: data))
+            statement.entries.leaf.append(ByteBuffer(bytes: leaf))
+            if case .seal(let seal) = item.entry {
+                statement.entries.signature.append(ByteBuffer(bytes: seal.signatureHash))
+            } else {
+                statement.entries.signature.append(ByteBuffer())
+            }
+            if let salt = item.salt { statement.salts.idx.append(index); statement.salts.salt.append(ByteBuffer(bytes: salt)) }
+            if let note = item.note { statement.notes.idx.append(index); statement.notes.note.append(note) }
+            if case .revocationList = item.entry { statement.revocationLists.append(index) }
             if case .documentRevocation(let revocation) = item.entry {
-                guard !revocations.target.contains(revocation.target.index) else {
+                guard !statement.revocations.target.contains(revocation.target.index) else {
                     throw ArchiveError.invalidArgument("entry \(revocation.target.index) is already revoked")
                 }
-                revocations.target.append(revocation.target.index)
-                revocations.entry.append(index)
+                statement.revocations.target.append(revocation.target.index)
+                statement.revocations.entry.append(index)
             }
             for (node, hash) in tree.append(leafHash: leaf, hasher: hasher) {
-                nodeRows.level.append(node.level)
-                nodeRows.idx.append(node.index)
-                nodeRows.hash.append(ByteBuffer(bytes: hash))
+                statement.nodes.level.append(node.level)
+                statement.nodes.idx.append(node.index)
+                statement.nodes.hash.append(ByteBuffer(bytes: hash))
                 if withProofs { batchNodes[node] = hash }
             }
         }
-        if !revocations.target.isEmpty {
+        let revocationTargets = statement.revocations.target
+        if !revocationTargets.isEmpty {
             for try await revoked in try await connection.query(
-                "SELECT target_idx FROM document_revocations WHERE target_idx = ANY(\(revocations.target)::int8[]) LIMIT 1", logger: logger).decode(Int.self) {
+                "SELECT target_idx FROM document_revocations WHERE target_idx = ANY(\(revocationTargets)::int8[]) LIMIT 1", logger: logger).decode(Int.self) {
                 throw ArchiveError.invalidArgument("entry \(revoked) is already revoked")
             }
         }
         let checkpoint = Checkpoint(origin: signer.verifierKey.name, size: tree.size, rootHash: tree.root(hasher: hasher))
         let note: String
         do { note = try signer.sign(checkpoint.text) } catch { throw ArchiveError.signing("\(error)") }
-        let rootBuffer = ByteBuffer(bytes: checkpoint.rootHash)
+        statement.size = tree.size
+        statement.root = ByteBuffer(bytes: checkpoint.rootHash)
+        statement.note = note
+        statement.frontier = ByteBuffer(bytes: tree.nodes.flatMap(\.1))
         // Every write in one statement: one round trip inside the lock. Only an empty batch can
         // meet a checkpoint of its size (two instances signing the empty tree as they start):
         // the same key signs the same text to the same note (Ed25519 is deterministic).
-        let moved = try await connection.query("""
-            WITH e AS (INSERT INTO entries (idx, kind, data, leaf_hash, signature_hash, committed_at)
-                       SELECT i, k, d, l, NULLIF(s, '\\x'::bytea), \(millis)
-                       FROM unnest(\(rows.idx)::int8[], \(rows.kind)::int4[], \(rows.data)::bytea[], \(rows.leaf)::bytea[], \(rows.signature)::bytea[]) AS t(i, k, d, l, s)),
-                 n AS (INSERT INTO nodes (level, idx, hash) SELECT * FROM unnest(\(nodeRows.level)::int4[], \(nodeRows.idx)::int8[], \(nodeRows.hash)::bytea[])),
-                 s AS (INSERT INTO salts (idx, salt) SELECT * FROM unnest(\(salts.idx)::int8[], \(salts.salt)::bytea[])),
-                 o AS (INSERT INTO notes (idx, note) SELECT * FROM unnest(\(notes.idx)::int8[], \(notes.note)::text[])),
-                 r AS (INSERT INTO document_revocations (target_idx, entry_idx) SELECT * FROM unnest(\(revocations.target)::int8[], \(revocations.entry)::int8[])),
-                 l AS (INSERT INTO revocation_lists (entry_idx) SELECT * FROM unnest(\(revocationLists)::int8[])),
-                 c AS (INSERT INTO checkpoints (size, root, note, created_at) VALUES (\(tree.size), \(rootBuffer), \(note), \(millis))
-                       ON CONFLICT (size) DO NOTHING)
-            UPDATE tree_head SET size = \(tree.size), root = \(rootBuffer) WHERE id = 1 AND size = \(start) RETURNING size
-            """, logger: logger)
+        let moved = try await connection.execute(statement, logger: logger)
         var headMoved = false
-        for try await _ in moved.decode(Int.self) { headMoved = true }
+        for try await _ in moved { headMoved = true }
         // The inserts ran even if the head did not move: throwing rolls them back.
         guard headMoved else { throw ArchiveError.conflict("the tree head moved during the append") }
         var batch = AppendedBatch(indexes: Array(start..<tree.size), leafHashes: leaves,
@@ -324,28 +425,36 @@ extension PostgresArchiveStore {
             let proofReader = BatchNodes(nodes: batchNodes)
             batch.proofs = try batch.indexes.map { try MerkleProof.inclusionProof(index: $0, size: tree.size, reader: proofReader, hasher: hasher) }
         }
-        return Outcome(batch: batch, frontier: tree)
+        return batch
+    }
+
+    /// The right edge kept in the head row: the hashes of `MerkleProof.decompose(0, size)`, in
+    /// order, concatenated.
+    static func frontier(_ bytes: [UInt8], size: Int, hasher: TreeHasher) throws -> MerkleFrontier {
+        let ids = MerkleProof.decompose(0, size)
+        let width = hasher.emptyRoot.count
+        guard bytes.count == ids.count * width else { throw ArchiveError.damaged("the head row's right edge has \(bytes.count) bytes") }
+        let hashes = stride(from: 0, to: bytes.count, by: width).map { Array(bytes[$0..<($0 + width)]) }
+        return try MerkleFrontier(size: size, reader: BatchNodes(nodes: Dictionary(zip(ids, hashes), uniquingKeysWith: { first, _ in first })))
     }
 
     /// Waits until a synchronous standby has flushed everything this connection committed, for at
     /// most `timeout`. Past it the outcome is unknown to the caller (the seal is not acknowledged).
-    func awaitStandby(timeout: Duration = .seconds(10)) throws(ArchiveError) {
+    /// The first round trip takes the WAL position and checks it at once: after a COMMIT that
+    /// waited for the standby it is normally the only one.
+    static func awaitStandby(on connection: PostgresConnection, logger: Logger, timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout
-        try blocking { connection, logger in
-            var lsn = ""
-            for try await current in try await connection.query("SELECT pg_current_wal_lsn()::text", logger: logger).decode(String.self) { lsn = current }
-            while true {
-                var flushed = false
-                for try await confirmed in try await connection.query("""
-                    SELECT coalesce(bool_or(flush_lsn >= \(lsn)::pg_lsn), false) FROM pg_stat_replication
-                    WHERE sync_state IN ('sync', 'quorum')
-                    """, logger: logger).decode(Bool.self) { flushed = confirmed }
-                if flushed { return }
-                guard ContinuousClock.now < deadline else {
-                    throw ArchiveError.unavailable("no synchronous standby confirmed the commit within \(timeout); its outcome is unknown")
-                }
-                try await Task.sleep(for: .milliseconds(2))
+        var lsn: String?
+        while true {
+            var flushed = false
+            for try await (position, confirmed) in try await connection.execute(StandbyFlushedStatement(position: lsn), logger: logger) {
+                (lsn, flushed) = (position, confirmed)
             }
+            if flushed { return }
+            guard ContinuousClock.now < deadline else {
+                throw ArchiveError.unavailable("no synchronous standby confirmed the commit within \(timeout); its outcome is unknown")
+            }
+            try await Task.sleep(for: .milliseconds(1))
         }
     }
 }

@@ -147,6 +147,14 @@ public final class GroupCommit: @unchecked Sendable {
                     let deadline = Date().addingTimeInterval(configuration.maxWait)
                     while queuedItems < configuration.maxBatch && !stopping && condition.wait(until: deadline) {}
                 }
+                // The log's lock first, the batch second: what arrives while other writers of a
+                // shared log hold the lock joins this batch (only this thread takes from the
+                // queue, so it is not empty after). Through three seald on one PostgreSQL log the
+                // mean batch went from 5.3 to 9.0-9.4 seals and durable seals/s from 1,960 to
+                // 2,584-2,958 (`seal-bench postgres`). SQLite has nobody to wait for: a no-op.
+                condition.unlock()
+                writer?.lockForAppend()
+                condition.lock()
                 // Whole units up to maxBatch items (the first always); a CRL commits alone, since
                 // its append is conditional on the newest CRL.
                 var count = 1

@@ -194,8 +194,13 @@ final class ArchiveWriter: @unchecked Sendable {
         self.onHalt = onHalt
     }
 
+    /// Takes the log's write lock ahead of the next `commit` (see `ArchiveStorage.lockForAppend`).
+    func lockForAppend() { archive.store.lockForAppend() }
+
     /// One transaction, one new checkpoint; durable when it returns.
     func commit(_ pending: [Archive.Pending]) throws(ServiceError) -> [Archive.Committed] {
+        // Released here if the append never reached the store.
+        defer { archive.store.releaseAppendLock() }
         do { return try archive.append(pending, signer: signer, now: clock()) } catch {
             if case .halted = error { onHalt(error.description) }
             throw ServiceError(error)

@@ -29,7 +29,14 @@ final class BenchDaemon {
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("seald")
         process.arguments = ["--data", data.url.path, "--socket", socket, "--log-level", "warning"] + (port.map { ["--listen", "127.0.0.1:\($0)"] } ?? [])
             + (archive.map { ["--archive", $0] } ?? [])
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        // SEAL_BENCH_LOGS=DIR keeps each daemon's log (warnings and worse) as DIR/LABEL.log.
+        if let logs = ProcessInfo.processInfo.environment["SEAL_BENCH_LOGS"] {
+            let path = URL(fileURLWithPath: logs).appendingPathComponent("\(label).log").path
+            FileManager.default.createFile(atPath: path, contents: nil)
+            process.standardError = FileHandle(forWritingAtPath: path)
+        } else {
+            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        }
         try process.run()
         let deadline = Date().addingTimeInterval(60)
         while !ready() {

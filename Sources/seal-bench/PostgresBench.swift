@@ -32,6 +32,7 @@ struct PostgresBench: ParsableCommand {
         let sqlitePerSecond: Double
         let postgresPerSecond: Double
         let ratio: Double
+        let postgresMeanBatchSize: Double
         let postgresHalfLoadPerSecond: Double
         let postgresHalfLoadP50Milliseconds: Double
         let postgresHalfLoadP99Milliseconds: Double
@@ -56,11 +57,16 @@ struct PostgresBench: ParsableCommand {
         for index in 1..<max(1, instances) { daemons.append(try BenchDaemon(label: "pg\(index)", archive: url, sharing: sqlite)) }
         let sockets = daemons.map(\.socket)
         _ = DaemonBench.load(sockets: sockets, clients: clients, seconds: 1, document: document, rate: nil)
+        let batchesBefore = try sockets.map(DaemonBench.batchCounts)
         let postgres = DaemonBench.load(sockets: sockets, clients: clients, seconds: seconds, document: document, rate: nil)
+        let batchesAfter = try sockets.map(DaemonBench.batchCounts)
+        let meanBatch = zip(batchesBefore, batchesAfter).map { $1.sum - $0.sum }.reduce(0, +)
+            / max(1, zip(batchesBefore, batchesAfter).map { $1.count - $0.count }.reduce(0, +))
         let half = DaemonBench.load(sockets: sockets, clients: clients, seconds: seconds, document: document, rate: postgres.perSecond / 2)
 
         let report = Report(sqlitePerSecond: sqliteRate.perSecond, postgresPerSecond: postgres.perSecond,
-                            ratio: postgres.perSecond / sqliteRate.perSecond, postgresHalfLoadPerSecond: half.perSecond,
+                            ratio: postgres.perSecond / sqliteRate.perSecond, postgresMeanBatchSize: meanBatch,
+                            postgresHalfLoadPerSecond: half.perSecond,
                             postgresHalfLoadP50Milliseconds: half.percentile(0.50), postgresHalfLoadP99Milliseconds: half.percentile(0.99),
                             sqliteHalfLoadP99Milliseconds: sqliteHalf.percentile(0.99),
                             errors: sqliteRate.errors + sqliteHalf.errors + postgres.errors + half.errors)
@@ -69,6 +75,7 @@ struct PostgresBench: ParsableCommand {
         print(String(format: "  one seald on SQLite                   %8.0f /s   p99 at half load %.2f ms", sqliteRate.perSecond, report.sqliteHalfLoadP99Milliseconds))
         print(String(format: "  %d seald on PostgreSQL (sync standby)  %8.0f /s   %.1f%% of SQLite (target ≥ 60%%)",
                      daemons.count, postgres.perSecond, 100 * report.ratio))
+        print(String(format: "    mean batch %.1f seals per transaction", meanBatch))
         print(String(format: "  at half that load                     %8.0f /s   p50 %.2f ms  p99 %.2f ms (target ≤ 20 ms)",
                      half.perSecond, report.postgresHalfLoadP50Milliseconds, report.postgresHalfLoadP99Milliseconds))
         if report.errors > 0 { print("  errors: \(report.errors)") }

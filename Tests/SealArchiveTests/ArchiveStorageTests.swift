@@ -234,6 +234,83 @@ final class ScratchStorage: @unchecked Sendable {
         #expect(try outcome?.get() == 1)
     }
 
+    /// A writer that took the log's lock ahead of its append (to choose its batch after the
+    /// wait) holds every other writer until it appends or lets go; neither leaves a gap.
+    @Test func aWriterHoldsTheLockFromLockForAppendToItsAppend() throws {
+        let archive = try ScratchStorage(.postgresql)
+        try archive.fill(2, batch: 2)
+        let other = try archive.open()
+        func appendOnAnotherThread(_ index: Int) -> (DispatchSemaphore, () -> Result<AppendedBatch, any Error>?) {
+            let done = DispatchSemaphore(value: 0)
+            nonisolated(unsafe) var outcome: Result<AppendedBatch, any Error>?
+            Thread {
+                outcome = Result { try other.append([ScratchArchive.entry(index)], signer: archive.signer) }
+                done.signal()
+            }.start()
+            return (done, { outcome })
+        }
+        archive.store.lockForAppend()
+        let (first, firstOutcome) = appendOnAnotherThread(3)
+        #expect(first.wait(timeout: .now() + 1) == .timedOut, "another writer appended while the lock was held")
+        #expect(try archive.store.append([ScratchArchive.entry(2)], signer: archive.signer).indexes == [2])
+        #expect(first.wait(timeout: .now() + 10) == .success)
+        #expect(try firstOutcome()?.get().indexes == [3])
+
+        archive.store.lockForAppend()
+        let (second, secondOutcome) = appendOnAnotherThread(4)
+        #expect(second.wait(timeout: .now() + 1) == .timedOut)
+        archive.store.releaseAppendLock()
+        #expect(second.wait(timeout: .now() + 10) == .success)
+        #expect(try secondOutcome()?.get().indexes == [4])
+        #expect(try archive.store.append([ScratchArchive.entry(5)], signer: archive.signer).indexes == [5], "released, the store appends as before")
+        #expect(try archive.audit().ok)
+    }
+
+    /// A database made at schema version 1 (no right edge or commit time in the head row) gains
+    /// both columns when a store opens it; the first append fills them and the log goes on.
+    @Test func aVersionOneDatabaseIsUpgradedInPlace() throws {
+        let archive = try ScratchStorage(.postgresql)
+        try archive.fill(5, batch: 2)
+        let (name, cluster) = try #require(archive.database)
+        try PostgresFixture.sql("ALTER TABLE tree_head DROP COLUMN frontier, DROP COLUMN created_at; UPDATE seal_schema SET version = 1",
+                                database: name, cluster: cluster)
+        let reopened = try archive.open()
+        #expect(try PostgresFixture.sql("SELECT version FROM seal_schema", database: name, cluster: cluster) == "2")
+        #expect(try reopened.append([ScratchArchive.entry(5)], signer: archive.signer).indexes == [5])
+        #expect(try PostgresFixture.sql("SELECT size, length(frontier), created_at > 0 FROM tree_head", database: name, cluster: cluster)
+                == "6|64|t", "size 6 is two complete subtrees, 4 and 2")
+        #expect(try archive.audit().ok)
+    }
+
+    /// The trap: a commit whose wait for the standby is cancelled (`pg_cancel_backend`, as an
+    /// operator might) returns success with only a warning, which the client library drops. The
+    /// store's own check of the standby's flushed position then refuses to acknowledge it; the
+    /// next append, once the standby is back, goes on from the database's head.
+    @Test func aCancelledWaitForTheStandbyIsNotAcknowledged() throws {
+        let cluster = try PostgresFixture.start()
+        defer { PostgresFixture.stop(cluster) }
+        let store = try PostgresArchiveStore(location: try PostgresArchiveLocation(url: cluster.url), standbyTimeout: .seconds(2))
+        let signer = try NoteSigner(name: "seal.test/archive", key: try Ed25519PrivateKey.generate())
+        _ = try store.append([ScratchArchive.entry(0)], signer: signer)
+        let script = TestSupport.repository.appendingPathComponent("Scripts/postgres-dev.sh").path
+        #expect(try TestSupport.run(script, ["standby-stop", cluster.directory]).status == 0)
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var outcome: Result<AppendedBatch, ArchiveError>?
+        Thread {
+            outcome = Result { () throws(ArchiveError) in try store.append([ScratchArchive.entry(1)], signer: signer) }
+            done.signal()
+        }.start()
+        #expect(done.wait(timeout: .now() + 1) == .timedOut)
+        let cancelled = try PostgresFixture.sql(
+            "SELECT count(*) FROM (SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE wait_event = 'SyncRep') AS c", cluster: cluster)
+        #expect(cancelled == "1", "one commit waited for the standby")
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        guard case .failure(.unavailable(let why)) = outcome else { Issue.record("acknowledged: \(String(describing: outcome))"); return }
+        #expect(why.contains("no synchronous standby confirmed the commit"), "\(why)")
+        #expect(try TestSupport.run(script, ["standby-start", cluster.directory]).status == 0)
+        #expect(try store.append([ScratchArchive.entry(2)], signer: signer).indexes == [2], "the unconfirmed commit is in the primary's log")
+    }
+
     @Test func locationsAreParsedAndPasswordsNeverComeFromTheURL() throws {
         let socket = try PostgresArchiveLocation(url: "postgresql://seald@localhost:5433/seal?host=/run/pg")
         #expect(socket.endpoint == .socket(path: "/run/pg/.s.PGSQL.5433"))

@@ -70,7 +70,7 @@ public enum PostgresFixture {
             BEGIN; DELETE FROM entries WHERE idx >= \(size); DELETE FROM salts WHERE idx >= \(size); DELETE FROM notes WHERE idx >= \(size);
             DELETE FROM document_revocations WHERE entry_idx >= \(size); DELETE FROM revocation_lists WHERE entry_idx >= \(size);
             DELETE FROM checkpoints WHERE size > \(size); DELETE FROM nodes WHERE (idx + 1) * (1::bigint << level) > \(size);
-            UPDATE tree_head SET size = \(size), root = (SELECT root FROM checkpoints WHERE size = \(size)); COMMIT;
+            UPDATE tree_head SET size = \(size), root = (SELECT root FROM checkpoints WHERE size = \(size)), frontier = NULL; COMMIT;
             """, database: database, cluster: cluster)
     }
 

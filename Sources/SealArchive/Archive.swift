@@ -64,6 +64,43 @@ public final class Archive: ArchiveLookup, @unchecked Sendable {
     /// Appends a mixed batch in one transaction with one new checkpoint (group commit): every
     /// item is durable when this returns, and each seal's receipt is against that checkpoint.
     public func append(_ pending: [Pending], signer: NoteSigner, now: Date = Date()) throws(ArchiveError) -> [Committed] {
+        try append(choosing: { pending }, signer: signer, now: now)
+    }
+
+    /// `append` for a writer that chooses its batch once it holds the log's write lock (see
+    /// `ArchiveStorage.append(choosing:…)`); the answers are in the order `choose` gave.
+    public func append(choosing choose: @escaping @Sendable () -> [Pending], signer: NoteSigner, now: Date = Date()) throws(ArchiveError) -> [Committed] {
+        let chosen = Chosen()
+        let appended = try store.append(choosing: { () throws(ArchiveError) -> ChosenBatch in
+            let pending = choose()
+            let batch = try Self.entries(for: pending)
+            chosen.pending = pending
+            chosen.entries = batch.entries
+            return batch
+        }, signer: signer, now: now, withProofs: true)
+        let (pending, entries) = (chosen.pending, chosen.entries)
+        let size = appended.checkpoint.checkpoint.size
+        var committed: [Committed] = []
+        for (offset, index) in appended.indexes.enumerated() {
+            guard case .seal = pending[offset] else {
+                committed.append(.index(index))
+                continue
+            }
+            let leaf = appended.leafHashes[offset]
+            committed.append(.receipt(Receipt(salt: entries[offset].salt ?? [], index: index, treeSize: size, leafHash: leaf,
+                                              proof: appended.proofs[offset], checkpoint: appended.checkpoint.note)))
+        }
+        return committed
+    }
+
+    /// What `choose` gave, set on the thread that holds the log's lock while the caller waits.
+    private final class Chosen: @unchecked Sendable {
+        var pending: [Pending] = []
+        var entries: [NewArchiveEntry] = []
+    }
+
+    /// The entries of a batch: each seal with a fresh salt for its commitment.
+    private static func entries(for pending: [Pending]) throws(ArchiveError) -> ChosenBatch {
         var entries: [NewArchiveEntry] = []
         var expectedRevocationList: Int?? = .none
         for item in pending {
@@ -80,19 +117,7 @@ public final class Archive: ArchiveLookup, @unchecked Sendable {
                 entries.append(entry)
             }
         }
-        let appended = try store.append(entries, signer: signer, now: now, afterRevocationList: expectedRevocationList, withProofs: true)
-        let size = appended.checkpoint.checkpoint.size
-        var committed: [Committed] = []
-        for (offset, index) in appended.indexes.enumerated() {
-            guard case .seal = pending[offset] else {
-                committed.append(.index(index))
-                continue
-            }
-            let leaf = appended.leafHashes[offset]
-            committed.append(.receipt(Receipt(salt: entries[offset].salt ?? [], index: index, treeSize: size, leafHash: leaf,
-                                              proof: appended.proofs[offset], checkpoint: appended.checkpoint.note)))
-        }
-        return committed
+        return ChosenBatch(entries: entries, afterRevocationList: expectedRevocationList)
     }
 
     /// A receipt for entry `index` against the checkpoint of `size` (default: the newest).

@@ -41,20 +41,23 @@ public protocol ArchiveStorage: AnyObject, AuditSource, ExportSource, StoredNode
     /// The tree hasher (RFC 9162 SHA-256).
     var hasher: TreeHasher { get }
 
-    /// Takes the log's write lock for the calling thread's next `append`, so that a writer can
-    /// choose its batch after waiting for the lock: with several writers on one log, what arrives
-    /// during the wait then goes into this batch instead of waiting for the next. The next
-    /// `append` on this thread uses and releases it; `releaseAppendLock` releases it if none came.
-    /// A failure here is not reported: the `append` then tries again and reports it.
-    func lockForAppend()
-    /// Releases what `lockForAppend` took, if the calling thread still holds it.
-    func releaseAppendLock()
+    /// `append` for a writer that chooses its batch once it holds the log's write lock: `choose`
+    /// is called then, on whatever thread holds it, and the append goes on with what it returns.
+    /// With several writers on one log, what arrives while the others hold the lock then joins
+    /// this batch instead of waiting for the next. If the append fails before `choose` is
+    /// called, it is not called.
+    func append(choosing choose: @escaping @Sendable () throws(ArchiveError) -> ChosenBatch, signer: NoteSigner, now: Date,
+                withProofs: Bool) throws(ArchiveError) -> AppendedBatch
 }
 
 extension ArchiveStorage {
-    /// One process writes a SQLite archive: there is no lock worth taking early.
-    public func lockForAppend() {}
-    public func releaseAppendLock() {}
+    /// One process writes a SQLite archive: there is nobody to wait for, and the batch is chosen
+    /// first.
+    public func append(choosing choose: @escaping @Sendable () throws(ArchiveError) -> ChosenBatch, signer: NoteSigner, now: Date,
+                       withProofs: Bool) throws(ArchiveError) -> AppendedBatch {
+        let chosen = try choose()
+        return try append(chosen.entries, signer: signer, now: now, afterRevocationList: chosen.afterRevocationList, withProofs: withProofs)
+    }
 
     public func append(_ entries: [NewArchiveEntry], signer: NoteSigner, now: Date = Date(),
                        withProofs: Bool = false) throws(ArchiveError) -> AppendedBatch {
@@ -103,5 +106,17 @@ public struct AppendedBatch: Sendable {
         self.leafHashes = leafHashes
         self.checkpoint = checkpoint
         self.proofs = proofs
+    }
+}
+
+/// The entries a writer chose once it held the log's lock (see `append(choosing:…)`), with the
+/// CRL condition of `append(_:signer:now:afterRevocationList:withProofs:)`.
+public struct ChosenBatch: Sendable {
+    public let entries: [NewArchiveEntry]
+    public let afterRevocationList: Int??
+
+    public init(entries: [NewArchiveEntry], afterRevocationList: Int?? = .none) {
+        self.entries = entries
+        self.afterRevocationList = afterRevocationList
     }
 }

@@ -6,7 +6,6 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import PostgresNIO
-import Synchronization
 
 /// The archive in PostgreSQL, for several seald instances appending to one log.
 ///
@@ -31,13 +30,8 @@ public final class PostgresArchiveStore: ArchiveStorage, @unchecked Sendable {
     /// Where every query's task runs (see `EventLoopTaskExecutor`).
     let executor: EventLoopTaskExecutor
     let logger = Logger(label: "seal.archive.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
-    /// Serializes every use of the connection and `lastSeen`. Held by the writer's thread from
-    /// `lockForAppend` to the end of its `append` (`reservedBy`).
+    /// Serializes every use of the connection and `lastSeen`.
     private let lock = NSLock()
-    /// The thread whose transaction holds the head row's lock (0: none; atomic, since any thread
-    /// may ask whether it is the one), and what it read under it.
-    private let reservedBy = Atomic<UInt>(0)
-    private var reserved: LockedHead?
     /// The newest head this store has written.
     private(set) var lastSeen: (size: Int, root: TreeHash)?
 
@@ -223,46 +217,26 @@ public final class PostgresArchiveStore: ArchiveStorage, @unchecked Sendable {
 // MARK: - appending
 
 extension PostgresArchiveStore {
-    public func lockForAppend() {
-        lock.lock()
-        guard reservedBy.load(ordering: .acquiring) == 0 else { return lock.unlock() }
-        let rememberedSize = lastSeen?.size ?? 0
-        if let head = try? blocking({ connection, logger in try await Self.begin(rememberedSize: rememberedSize, on: connection, logger: logger) }) {
-            reserved = head
-            reservedBy.store(UInt(pthread_self()), ordering: .releasing)
-            return // the lock stays held until this thread's append
-        }
-        lock.unlock()
-    }
-
-    public func releaseAppendLock() {
-        guard holdsReservation else { return }
-        _ = try? blocking { connection, logger in try await connection.query("ROLLBACK", logger: logger) }
-        endReservation()
-    }
-
-    /// Whether the calling thread holds the reservation (and so the lock); only that thread can
-    /// have set `reservedBy` to itself.
-    private var holdsReservation: Bool { reservedBy.load(ordering: .acquiring) == UInt(pthread_self()) }
-
-    private func endReservation() {
-        reserved = nil
-        reservedBy.store(0, ordering: .releasing)
-        lock.unlock()
-    }
-
     public func append(_ entries: [NewArchiveEntry], signer: NoteSigner, now: Date, afterRevocationList expected: Int??,
                        withProofs: Bool) throws(ArchiveError) -> AppendedBatch {
-        let held: LockedHead?
-        if holdsReservation { held = reserved } else { lock.lock(); held = nil }
-        defer { if holdsReservation { endReservation() } else { lock.unlock() } }
+        try append(choosing: { ChosenBatch(entries: entries, afterRevocationList: expected) }, signer: signer, now: now, withProofs: withProofs)
+    }
+
+    public func append(choosing choose: @escaping @Sendable () throws(ArchiveError) -> ChosenBatch, signer: NoteSigner, now: Date,
+                       withProofs: Bool) throws(ArchiveError) -> AppendedBatch {
+        lock.lock()
+        defer { lock.unlock() }
         let (remembered, hasher, requiresStandby, timeout) = (lastSeen, self.hasher, location.requiresStandby, standbyTimeout)
+        // `choose` runs inside the task while this thread waits for it: the batch is taken on the
+        // connection's event loop as soon as the lock is granted, with no thread switch between.
         let batch = try blocking { connection, logger in
-            let head = if let held { held } else { try await Self.begin(rememberedSize: remembered?.size ?? 0, on: connection, logger: logger) }
+            let head = try await Self.begin(rememberedSize: remembered?.size ?? 0, on: connection, logger: logger)
             let batch: AppendedBatch
             do {
-                batch = try await Self.append(entries, signer: signer, now: now, expectedRevocationList: expected, withProofs: withProofs,
-                                              head: head, remembered: remembered, hasher: hasher, on: connection, logger: logger)
+                let chosen = try choose()
+                batch = try await Self.append(chosen.entries, signer: signer, now: now, expectedRevocationList: chosen.afterRevocationList,
+                                              withProofs: withProofs, head: head, remembered: remembered, hasher: hasher,
+                                              on: connection, logger: logger)
             } catch {
                 _ = try? await connection.query("ROLLBACK", logger: logger)
                 throw error

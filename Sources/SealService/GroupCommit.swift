@@ -2,10 +2,10 @@ public import Foundation
 public import SealArchive
 
 /// Group commit: the one writer of a service's archive. Concurrent seals, revocations and CRLs
-/// are archived together, one SQLite transaction and one signed checkpoint per batch, on one
-/// writer thread (a CRL in a batch of its own). A caller resumes only once its batch is
-/// durable. While a batch commits the next one gathers, so batches grow with load without any
-/// waiting when the service is idle.
+/// are archived together, one transaction and one signed checkpoint per batch, on one writer
+/// thread (a CRL in a batch of its own). A caller resumes only once its batch is durable. While
+/// a batch commits, and while other instances hold a shared log's lock, the next one gathers, so
+/// batches grow with load without any waiting when the service is idle.
 public final class GroupCommit: @unchecked Sendable {
     public struct Configuration: Sendable {
         /// The most items in one transaction.
@@ -149,53 +149,92 @@ public final class GroupCommit: @unchecked Sendable {
                 }
                 // The log's lock first, the batch second: what arrives while other writers of a
                 // shared log hold the lock joins this batch (only this thread takes from the
-                // queue, so it is not empty after). Through three seald on one PostgreSQL log the
+                // queue, so it is not empty then). Through three seald on one PostgreSQL log the
                 // mean batch went from 5.3 to 9.0-9.4 seals and durable seals/s from 1,960 to
-                // 2,584-2,958 (`seal-bench postgres`). SQLite has nobody to wait for: a no-op.
+                // 2,584-2,958 (`seal-bench postgres`). SQLite has nobody to wait for.
                 condition.unlock()
-                writer?.lockForAppend()
-                condition.lock()
-                // Whole units up to maxBatch items (the first always); a CRL commits alone, since
-                // its append is conditional on the newest CRL.
-                var count = 1
-                var items = queue[0].unit.count
-                if !queue[0].unit.contains(where: \.commitsAlone) {
-                    while count < queue.count, items + queue[count].unit.count <= configuration.maxBatch,
-                          !queue[count].unit.contains(where: \.commitsAlone) {
-                        items += queue[count].unit.count
-                        count += 1
-                    }
-                }
-                let batch = Array(queue.prefix(count))
-                queue.removeFirst(count)
-                queuedItems -= items
-                condition.unlock()
-                commit(batch)
+                let taken = TakenBatch()
+                commit(choosing: { [self] in
+                    condition.lock()
+                    defer { condition.unlock() }
+                    taken.batch = takeBatch()
+                    return taken.batch.flatMap(\.unit)
+                }, taken: taken)
             }
         }
 
-        private func commit(_ batch: [(unit: [Archive.Pending], waiter: Waiter)]) {
+        typealias Batch = [(unit: [Archive.Pending], waiter: Waiter)]
+
+        /// The batch `commit(choosing:taken:)` chose, set on whichever thread chose it.
+        final class TakenBatch: @unchecked Sendable {
+            var batch: Batch = []
+            var chosen = false
+        }
+
+        /// Whole units up to maxBatch items (the first always); a CRL commits alone, since its
+        /// append is conditional on the newest CRL. The caller holds `condition`.
+        private func takeBatch() -> Batch {
+            var count = 1
+            var items = queue[0].unit.count
+            if !queue[0].unit.contains(where: \.commitsAlone) {
+                while count < queue.count, items + queue[count].unit.count <= configuration.maxBatch,
+                      !queue[count].unit.contains(where: \.commitsAlone) {
+                    items += queue[count].unit.count
+                    count += 1
+                }
+            }
+            let batch = Array(queue.prefix(count))
+            queue.removeFirst(count)
+            queuedItems -= items
+            return batch
+        }
+
+        private func commit(choosing choose: @escaping @Sendable () -> [Archive.Pending], taken: TakenBatch) {
             let started = Date()
             do throws(ServiceError) {
                 guard let writer else { throw .remote(.unavailable, "the service is shutting down") }
-                let results = try writer.commit(batch.flatMap(\.unit))
-                var start = 0
-                for (unit, waiter) in batch {
-                    waiter(.success(Array(results[start..<start + unit.count])))
-                    start += unit.count
-                }
-                var treeSize: Int? = nil
-                if case .receipt(let receipt)? = results.last { treeSize = receipt.treeSize }
-                onBatch(BatchReport(size: results.count, treeSize: treeSize, seconds: Date().timeIntervalSince(started)))
+                let results = try writer.commit(choosing: { taken.chosen = true; return choose() })
+                answer(taken.batch, with: results, started: started)
             } catch {
-                // One bad item (a document revoked twice in the same batch) must not fail the others:
-                // commit each unit alone so every caller gets its own answer.
-                guard batch.count > 1 else {
-                    batch[0].waiter(.failure(error))
-                    return
+                if !taken.chosen {
+                    // It failed before choosing: the batch it would have taken is told.
+                    condition.lock()
+                    taken.batch = takeBatch()
+                    condition.unlock()
                 }
-                for unit in batch { commit([unit]) }
+                fail(taken.batch, with: error)
             }
+        }
+
+        private func commit(_ batch: Batch) {
+            let started = Date()
+            do throws(ServiceError) {
+                guard let writer else { throw .remote(.unavailable, "the service is shutting down") }
+                answer(batch, with: try writer.commit(batch.flatMap(\.unit)), started: started)
+            } catch {
+                fail(batch, with: error)
+            }
+        }
+
+        private func answer(_ batch: Batch, with results: [Archive.Committed], started: Date) {
+            var start = 0
+            for (unit, waiter) in batch {
+                waiter(.success(Array(results[start..<start + unit.count])))
+                start += unit.count
+            }
+            var treeSize: Int? = nil
+            if case .receipt(let receipt)? = results.last { treeSize = receipt.treeSize }
+            onBatch(BatchReport(size: results.count, treeSize: treeSize, seconds: Date().timeIntervalSince(started)))
+        }
+
+        /// One bad item (a document revoked twice in the same batch) must not fail the others:
+        /// each unit is committed alone so every caller gets its own answer.
+        private func fail(_ batch: Batch, with error: ServiceError) {
+            guard batch.count > 1 else {
+                batch.first?.waiter(.failure(error))
+                return
+            }
+            for unit in batch { commit([unit]) }
         }
     }
 }

@@ -194,14 +194,15 @@ final class ArchiveWriter: @unchecked Sendable {
         self.onHalt = onHalt
     }
 
-    /// Takes the log's write lock ahead of the next `commit` (see `ArchiveStorage.lockForAppend`).
-    func lockForAppend() { archive.store.lockForAppend() }
-
     /// One transaction, one new checkpoint; durable when it returns.
     func commit(_ pending: [Archive.Pending]) throws(ServiceError) -> [Archive.Committed] {
-        // Released here if the append never reached the store.
-        defer { archive.store.releaseAppendLock() }
-        do { return try archive.append(pending, signer: signer, now: clock()) } catch {
+        try commit(choosing: { pending })
+    }
+
+    /// `commit` with the batch chosen once the log's write lock is held (see
+    /// `ArchiveStorage.append(choosing:…)`).
+    func commit(choosing choose: @escaping @Sendable () -> [Archive.Pending]) throws(ServiceError) -> [Archive.Committed] {
+        do { return try archive.append(choosing: choose, signer: signer, now: clock()) } catch {
             if case .halted = error { onHalt(error.description) }
             throw ServiceError(error)
         }

@@ -95,10 +95,10 @@ final class ServiceRuntime: @unchecked Sendable {
     /// Gives the calling thread the lowest priority (Linux only: elsewhere nice is per process).
     /// Called before each background job (a system call of about a microsecond), since a pool
     /// does not say which of its threads takes a job.
-    static func lowerThisThread(to nice: Int32 = 19) {
+    static func lowerThisThread() {
         #if os(Linux)
         // Linux keeps nice per thread; 0 names the calling one.
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice)
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
         #endif
     }
 

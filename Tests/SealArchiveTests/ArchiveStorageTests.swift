@@ -234,35 +234,33 @@ final class ScratchStorage: @unchecked Sendable {
         #expect(try outcome?.get() == 1)
     }
 
-    /// A writer that took the log's lock ahead of its append (to choose its batch after the
-    /// wait) holds every other writer until it appends or lets go; neither leaves a gap.
-    @Test func aWriterHoldsTheLockFromLockForAppendToItsAppend() throws {
+    /// A writer that chooses its batch under the log's lock holds every other writer until it
+    /// commits, and a choice that fails (or an append that fails before choosing) writes nothing.
+    @Test func aBatchIsChosenUnderTheLogsLock() throws {
         let archive = try ScratchStorage(.postgresql)
         try archive.fill(2, batch: 2)
         let other = try archive.open()
-        func appendOnAnotherThread(_ index: Int) -> (DispatchSemaphore, () -> Result<AppendedBatch, any Error>?) {
-            let done = DispatchSemaphore(value: 0)
-            nonisolated(unsafe) var outcome: Result<AppendedBatch, any Error>?
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var outcome: Result<AppendedBatch, any Error>?
+        let appended = try archive.store.append(choosing: { () throws(ArchiveError) -> ChosenBatch in
+            // Another writer starts while this one holds the lock, and must wait for it.
             Thread {
-                outcome = Result { try other.append([ScratchArchive.entry(index)], signer: archive.signer) }
+                outcome = Result { try other.append([ScratchArchive.entry(3)], signer: archive.signer) }
                 done.signal()
             }.start()
-            return (done, { outcome })
-        }
-        archive.store.lockForAppend()
-        let (first, firstOutcome) = appendOnAnotherThread(3)
-        #expect(first.wait(timeout: .now() + 1) == .timedOut, "another writer appended while the lock was held")
-        #expect(try archive.store.append([ScratchArchive.entry(2)], signer: archive.signer).indexes == [2])
-        #expect(first.wait(timeout: .now() + 10) == .success)
-        #expect(try firstOutcome()?.get().indexes == [3])
+            let waited = done.wait(timeout: .now() + 1) == .timedOut
+            return ChosenBatch(entries: waited ? [ScratchArchive.entry(2)] : [])
+        }, signer: archive.signer, now: Date(), withProofs: true)
+        #expect(appended.indexes == [2], "the other writer did not wait for the lock")
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        #expect(try outcome?.get().indexes == [3])
 
-        archive.store.lockForAppend()
-        let (second, secondOutcome) = appendOnAnotherThread(4)
-        #expect(second.wait(timeout: .now() + 1) == .timedOut)
-        archive.store.releaseAppendLock()
-        #expect(second.wait(timeout: .now() + 10) == .success)
-        #expect(try secondOutcome()?.get().indexes == [4])
-        #expect(try archive.store.append([ScratchArchive.entry(5)], signer: archive.signer).indexes == [5], "released, the store appends as before")
+        #expect(throws: ArchiveError.invalidArgument("chosen badly")) {
+            try archive.store.append(choosing: { () throws(ArchiveError) -> ChosenBatch in throw .invalidArgument("chosen badly") },
+                                     signer: archive.signer, now: Date(), withProofs: false)
+        }
+        #expect(try archive.store.size == 4)
+        #expect(try archive.store.append([ScratchArchive.entry(4)], signer: archive.signer).indexes == [4], "a failed choice left no lock behind")
         #expect(try archive.audit().ok)
     }
 

@@ -7,14 +7,15 @@
 #   Scripts/postgres-dev.sh standby-stop DIR   stop the standby only (seals must then stall)
 #   Scripts/postgres-dev.sh standby-start DIR
 #   Scripts/postgres-dev.sh primary-kill DIR    kill -9 the primary's postmaster (a lost host)
+#   Scripts/postgres-dev.sh primary-restart DIR restart the primary (its clients' connections close)
 #   Scripts/postgres-dev.sh promote DIR         promote the standby; print its archive URL
 #
 # The primary listens on PORT (default: a free one from 20000), the standby on PORT+1, both in
 # DIR/sock. synchronous_standby_names is 'FIRST 1 (standby1)' and fsync stays on, so a commit
 # returns only once the standby has flushed it. New WAL segments are not zero-filled
 # (wal_init_zero=off): a young cluster creates rather than recycles them, and each 16 MB fill
-# held the commits behind it for about 10 ms (seal-bench postgres, p99 at half load). As root the servers run as the postgres user
-# (initdb refuses root).
+# held the commits behind it for about 10 ms (seal-bench postgres, p99 at half load). As root
+# the servers run as the postgres user (initdb refuses root).
 set -euo pipefail
 # The servers outlive this script: they must not inherit any descriptor but 0-2 (pg_ctl points
 # those at its log), or a caller reading our output to its end would wait for them forever.
@@ -26,7 +27,7 @@ done
 BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 command=${1:-}
 dir=${2:-}
-[ -n "$command" ] && [ -n "$dir" ] || { sed -n '2,16p' "$0" >&2; exit 2; }
+[ -n "$command" ] && [ -n "$dir" ] || { sed -n '2,11p' "$0" >&2; exit 2; }
 [ -x "$BIN/initdb" ] || { echo "postgres-dev: no PostgreSQL at $BIN (apt-get install postgresql)" >&2; exit 3; }
 
 as_owner() {
@@ -75,12 +76,15 @@ standby-start)
 primary-kill)
     kill -9 "$(head -1 "$dir/primary/postmaster.pid")"
     ;;
+primary-restart)
+    as_owner "$BIN/pg_ctl" -D "$dir/primary" -l "$dir/primary.log" -m fast -w restart >/dev/null
+    ;;
 promote)
     as_owner "$BIN/pg_ctl" -D "$dir/standby" -w promote >/dev/null
     port=$(grep '^port=' "$dir/standby/postgresql.conf" | tail -1 | cut -d= -f2)
     echo "postgresql://postgres@localhost:$port/postgres?host=$dir/sock"
     ;;
 *)
-    sed -n '2,16p' "$0" >&2; exit 2
+    sed -n '2,11p' "$0" >&2; exit 2
     ;;
 esac

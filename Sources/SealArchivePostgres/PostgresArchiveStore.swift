@@ -26,7 +26,13 @@ import PostgresNIO
 public final class PostgresArchiveStore: ArchiveStorage, @unchecked Sendable {
     public let hasher: TreeHasher
     public let location: PostgresArchiveLocation
-    let connection: PostgresConnection
+    /// Replaced when the server has closed it (a restart, or a failover behind a stable name);
+    /// the fork guard then decides whether the new server's log may be extended. Under `lock`.
+    private(set) var connection: PostgresConnection
+    /// The call waiting on `connection`, failed at once if the connection closes under it:
+    /// postgres-nio leaves a query written to a closed channel unanswered, and a seald whose
+    /// database died would otherwise wait for it forever (and never finish a graceful stop).
+    private let waiting = NIOLockedValueBox<Waiter?>(nil)
     /// Where every query's task runs (see `EventLoopTaskExecutor`).
     let executor: EventLoopTaskExecutor
     let logger = Logger(label: "seal.archive.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -70,18 +76,26 @@ public final class PostgresArchiveStore: ArchiveStorage, @unchecked Sendable {
         self.location = location
         self.hasher = hasher
         self.standbyTimeout = standbyTimeout
+        connection = try Self.connect(to: location, logger: logger, failing: waiting)
+        executor = EventLoopTaskExecutor(eventLoop: connection.eventLoop)
+        try createSchema()
+    }
+
+    private static func connect(to location: PostgresArchiveLocation, logger: Logger,
+                                failing waiting: NIOLockedValueBox<Waiter?>) throws(ArchiveError) -> PostgresConnection {
         let id = Self.connectionIDs.withLockedValue { $0 += 1; return $0 }
-        let logger = self.logger
-        let group = Self.eventLoops
+        let connection: PostgresConnection
         do {
             connection = try Self.wait {
-                try await PostgresConnection.connect(on: group.any(), configuration: location.connection, id: id, logger: logger)
+                try await PostgresConnection.connect(on: Self.eventLoops.next(), configuration: location.connection, id: id, logger: logger)
             }
         } catch {
             throw .unavailable("cannot connect to \(location): \(Self.describe(error))")
         }
-        executor = EventLoopTaskExecutor(eventLoop: connection.eventLoop)
-        try createSchema()
+        connection.closeFuture.whenComplete { _ in
+            waiting.withLockedValue { $0?.finish(failure: ArchiveError.unavailable("the connection to the database closed")) }
+        }
+        return connection
     }
 
     /// postgres-nio requires a connection closed before it goes (it asserts so); the store is
@@ -94,9 +108,10 @@ public final class PostgresArchiveStore: ArchiveStorage, @unchecked Sendable {
 
     /// Runs `body` on the connection and waits for it (callers hold the lock).
     func blocking<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) throws(ArchiveError) -> T {
+        if connection.isClosed { connection = try Self.connect(to: location, logger: logger, failing: waiting) }
         let (connection, logger) = (self.connection, self.logger)
         do {
-            return try Self.wait(on: executor) { try await body(connection, logger) }
+            return try Self.wait(on: executor, watching: (connection, waiting)) { try await body(connection, logger) }
         } catch let error as ArchiveError {
             throw error
         } catch {
@@ -113,16 +128,41 @@ public final class PostgresArchiveStore: ArchiveStorage, @unchecked Sendable {
     /// Runs `body` to its end and returns what it returned, blocking the calling thread. The task
     /// runs on `executor`, never on the cooperative pool: a caller that is itself a cooperative
     /// thread (a test, an async front end) would otherwise wait for a thread it holds.
+    /// With `watching`, the wait also ends, failed, when that connection closes.
     static func wait<T: Sendable>(on executor: any TaskExecutor = dispatchExecutor,
+                                  watching watched: (connection: PostgresConnection, waiting: NIOLockedValueBox<Waiter?>)? = nil,
                                   _ body: @escaping @Sendable () async throws -> T) throws -> T {
-        let done = DispatchSemaphore(value: 0)
+        let waiter = Waiter()
         let outcome = OutcomeBox<T>()
+        if let watched {
+            watched.waiting.withLockedValue { $0 = waiter }
+            if watched.connection.isClosed { waiter.finish(failure: ArchiveError.unavailable("the connection to the database closed")) }
+        }
+        defer { watched?.waiting.withLockedValue { $0 = nil } }
         Task(executorPreference: executor) {
             do { outcome.value = .success(try await body()) } catch { outcome.value = .failure(error) }
+            waiter.finish()
+        }
+        waiter.done.wait()
+        if let failure = waiter.failure { throw failure }
+        return try outcome.value!.get()
+    }
+
+    /// Ended once, by the task or by its connection closing first.
+    final class Waiter: @unchecked Sendable {
+        let done = DispatchSemaphore(value: 0)
+        private let lock = NSLock()
+        private var finished = false
+        private(set) var failure: (any Error)?
+
+        func finish(failure: (any Error)? = nil) {
+            lock.lock()
+            guard !finished else { return lock.unlock() }
+            finished = true
+            self.failure = failure
+            lock.unlock()
             done.signal()
         }
-        done.wait()
-        return try outcome.value!.get()
     }
 
     static let dispatchExecutor = DispatchTaskExecutor()
@@ -438,7 +478,13 @@ extension PostgresArchiveStore {
 extension PostgresArchiveStore {
     /// Nodes read on a connection inside a transaction.
     struct TransactionReader: Sendable {
-        let connection: PostgresConnection
+        /// Replaced when the server has closed it (a restart, or a failover behind a stable name);
+    /// the fork guard then decides whether the new server's log may be extended. Under `lock`.
+    private(set) var connection: PostgresConnection
+    /// The call waiting on `connection`, failed at once if the connection closes under it:
+    /// postgres-nio leaves a query written to a closed channel unanswered, and a seald whose
+    /// database died would otherwise wait for it forever (and never finish a graceful stop).
+    private let waiting = NIOLockedValueBox<Waiter?>(nil)
         let logger: Logger
 
         func nodes(_ ids: [NodeID]) async throws -> [TreeHash] {

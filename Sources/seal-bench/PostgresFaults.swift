@@ -77,8 +77,7 @@ struct PostgresFaults: ParsableCommand {
             totalAcknowledged += hashes.count
             totalLost += lost
             if lost != 0 || dense != "t" { failedRounds += 1 }
-            // The instances go with their cluster (SIGKILL: one whose primary died may not finish
-            // a graceful stop; see the README).
+            // The instances go with their cluster; what they still hold is unacknowledged.
             daemons.forEach { $0.kill() }
             print("round \(round): \(fault.rawValue): \(hashes.count) acknowledged, \(found) of them archived\(dense == "t" ? "" : ", LOG NOT DENSE")")
         }

@@ -152,6 +152,31 @@ import SealTestSupport
         #expect(audit.status == 0, "\(audit.stdout) \(audit.stderr)")
     }
 
+    /// A restart of the database server closes the instance's connections: the next seal
+    /// reconnects (the server behind a stable name may be a promoted standby; the fork guard
+    /// then decides). With the database gone for good, seals are refused at once with 503,
+    /// and a graceful stop still ends the daemon.
+    @Test(.timeLimit(.minutes(2))) func anInstanceReconnectsAndStopsCleanlyWithoutItsDatabase() throws {
+        let cluster = try PostgresFixture.start()
+        defer { PostgresFixture.stop(cluster) }
+        let script = TestSupport.repository.appendingPathComponent("Scripts/postgres-dev.sh").path
+        let daemon = try DaemonProcess.withAuthority("pg-reconnect", seals: ["civil"], arguments: ["--archive", cluster.url])
+        defer { daemon.cleanUp() }
+        #expect(try daemon.request("POST", "/v1/seals/civil", body: Array("before".utf8)).status == 201)
+        #expect(try TestSupport.run(script, ["primary-restart", cluster.directory]).status == 0)
+        let after = try daemon.request("POST", "/v1/seals/civil", body: Array("after the restart".utf8))
+        #expect(after.status == 201, "\(String(decoding: after.body, as: UTF8.self))")
+        #expect(try daemon.seal(["audit"]).status == 0)
+
+        #expect(try TestSupport.run(script, ["primary-kill", cluster.directory]).status == 0)
+        let started = ContinuousClock.now
+        let refused = try daemon.request("POST", "/v1/seals/civil", body: Array("no database".utf8))
+        #expect(refused.status == 503 && ContinuousClock.now - started < .seconds(15), "\(refused.status)")
+        let stopping = ContinuousClock.now
+        #expect(daemon.stop() == 0)
+        #expect(ContinuousClock.now - stopping < .seconds(10), "a graceful stop took \(ContinuousClock.now - stopping)")
+    }
+
     /// A SQLite archive copied into an empty PostgreSQL one: the same checkpoints byte for byte,
     /// an audit that passes, seals that verify through a seald on the copy; a second copy into
     /// the same database is refused.

@@ -20,6 +20,8 @@ final class ScratchStorage: @unchecked Sendable {
     let store: any ArchiveStorage
     private let cleanUp: @Sendable () -> Void
     let database: (name: String, cluster: PostgresFixture.Cluster)?
+    /// The SQLite file (SQLite only).
+    let path: String
 
     init(_ backend: Backend) throws {
         self.backend = backend
@@ -31,12 +33,14 @@ final class ScratchStorage: @unchecked Sendable {
             open = { try ArchiveStore(url: url) }
             cleanUp = { TestSupport.cleanUp(folder) }
             database = nil
+            path = url.path
         case .postgresql:
             let fresh = try PostgresFixture.freshDatabase()
             let location = try PostgresArchiveLocation(url: fresh.url)
             open = { try PostgresArchiveStore(location: location) }
             cleanUp = {}
             database = (fresh.database, fresh.cluster)
+            path = ""
         }
         store = try open()
         _ = try store.append([], signer: signer)
@@ -54,8 +58,23 @@ final class ScratchStorage: @unchecked Sendable {
         }
     }
 
-    func audit() throws -> AuditReport {
-        try Auditor(logKey: signer.verifierKey, trust: nil).audit(try open())
+    func audit(saved: String? = nil) throws -> AuditReport {
+        try Auditor(logKey: signer.verifierKey, trust: nil).audit(try open(), savedCheckpoint: saved)
+    }
+
+    /// Runs raw SQL on the archive, as an attacker with write access would.
+    func tamper(_ sql: String) throws {
+        switch backend {
+        case .sqlite: try SQLiteDatabase(path: path, readOnly: false).execute(sql)
+        case .postgresql:
+            let (name, cluster) = database!
+            try PostgresFixture.sql(sql, database: name, cluster: cluster)
+        }
+    }
+
+    /// A byte string literal in the backend's SQL.
+    func bytes(_ hex: String) -> String {
+        backend == .sqlite ? "X'\(hex)'" : "'\\x\(hex)'::bytea"
     }
 }
 

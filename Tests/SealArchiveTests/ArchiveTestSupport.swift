@@ -49,9 +49,20 @@ final class ScratchArchive {
 }
 
 extension ScratchArchive {
+    func appendRevocation(of target: Int) throws { try ScratchEntries.appendRevocation(of: target, to: store, signer: signer) }
+    func appendRevocationList() throws { try ScratchEntries.appendRevocationList(to: store, signer: signer) }
+}
+
+extension ScratchStorage {
+    func appendRevocation(of target: Int) throws { try ScratchEntries.appendRevocation(of: target, to: store, signer: signer) }
+    func appendRevocationList() throws { try ScratchEntries.appendRevocationList(to: store, signer: signer) }
+}
+
+/// Entries other than seals, for either backend.
+enum ScratchEntries {
     /// Appends, in a batch of its own, a revocation of seal entry `target` (its signature is not
     /// checked by audits without trust anchors).
-    func appendRevocation(of target: Int) throws {
+    static func appendRevocation(of target: Int, to store: any ArchiveStorage, signer: NoteSigner) throws {
         guard let leaf = try store.entries(from: target, count: 1).first?.leafHash else { throw ArchiveError.notFound("entry \(target)") }
         let revocation = DocumentRevocation(target: .init(index: target, leafHash: leaf), reason: .error, revokedAt: Date(),
                                             replacement: nil, revokerCertificate: Array("certificate 0".utf8), signature: [1, 2, 3])
@@ -59,7 +70,7 @@ extension ScratchArchive {
     }
 
     /// Appends, in a batch of its own, a real CRL (numbered 1, listing nothing) from a fresh root.
-    func appendRevocationList() throws {
+    static func appendRevocationList(to store: any ArchiveStorage, signer: NoteSigner) throws {
         let key = try PrivateKey.generate(.ecdsaP256)
         let root = try Certificate.issue(.root(name: "Scratch Authority", from: Date().addingTimeInterval(-86400)),
                                          for: key, issuer: nil, issuerKey: key)

@@ -270,21 +270,13 @@ extension PostgresArchiveStore {
         // `choose` runs inside the task while this thread waits for it: the batch is taken on the
         // connection's event loop as soon as the lock is granted, with no thread switch between.
         let batch = try blocking { connection, logger in
-            let head = try await Self.begin(rememberedSize: remembered?.size ?? 0, on: connection, logger: logger)
-            let batch: AppendedBatch
-            do {
+            // READ COMMITTED: a writer waiting for the head row's lock reads the newest head.
+            let batch = try await connection.withTransaction(logger: logger) { transaction in
+                let head = try await Self.lockedHead(rememberedSize: remembered?.size ?? 0, on: transaction, logger: logger)
                 let chosen = try choose()
-                batch = try await Self.append(chosen.entries, signer: signer, now: now, expectedRevocationList: chosen.afterRevocationList,
-                                              withProofs: withProofs, head: head, remembered: remembered, hasher: hasher,
-                                              on: connection, logger: logger)
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
-            }
-            do {
-                try await connection.query("COMMIT", logger: logger)
-            } catch {
-                throw ArchiveError.unavailable("the outcome of a commit is unknown: \(Self.describe(error))")
+                return try await Self.append(chosen.entries, signer: signer, now: now, expectedRevocationList: chosen.afterRevocationList,
+                                             withProofs: withProofs, head: head, remembered: remembered, hasher: hasher,
+                                             on: transaction, logger: logger)
             }
             if requiresStandby { try await Self.awaitStandby(on: connection, logger: logger, timeout: timeout) }
             return batch
@@ -306,23 +298,16 @@ extension PostgresArchiveStore {
         let rememberedRoot: [UInt8]?
     }
 
-    /// Opens the append's transaction (READ COMMITTED: a waiter reads the newest head) and locks
-    /// the head row; the lock is held from here to COMMIT.
-    static func begin(rememberedSize: Int, on connection: PostgresConnection, logger: Logger) async throws -> LockedHead {
-        try await connection.query("BEGIN", logger: logger)
-        do {
-            var head: LockedHead?
-            for try await (size, root, frontier, createdAt, rememberedRoot) in try await connection.execute(
-                LockedHeadStatement(rememberedSize: rememberedSize), logger: logger) {
-                head = LockedHead(size: size, root: Array(buffer: root), frontier: frontier.map { Array(buffer: $0) }, createdAt: createdAt,
-                                  rememberedRoot: rememberedRoot.map { Array(buffer: $0) })
-            }
-            guard let head else { throw ArchiveError.damaged("the tree head row is missing") }
-            return head
-        } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
-            throw error
+    /// Locks the head row (held to COMMIT) and reads it.
+    static func lockedHead(rememberedSize: Int, on connection: PostgresConnection, logger: Logger) async throws -> LockedHead {
+        var head: LockedHead?
+        for try await (size, root, frontier, createdAt, rememberedRoot) in try await connection.execute(
+            LockedHeadStatement(rememberedSize: rememberedSize), logger: logger) {
+            head = LockedHead(size: size, root: Array(buffer: root), frontier: frontier.map { Array(buffer: $0) }, createdAt: createdAt,
+                              rememberedRoot: rememberedRoot.map { Array(buffer: $0) })
         }
+        guard let head else { throw ArchiveError.damaged("the tree head row is missing") }
+        return head
     }
 
     /// The critical section, inside the transaction.

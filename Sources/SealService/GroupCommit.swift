@@ -153,22 +153,17 @@ public final class GroupCommit: @unchecked Sendable {
                 // mean batch went from 5.3 to 9.0-9.4 seals and durable seals/s from 1,960 to
                 // 2,584-2,958 (`seal-bench postgres`). SQLite has nobody to wait for.
                 condition.unlock()
-                let taken = TakenBatch()
-                commit(choosing: { [self] in
-                    condition.lock()
-                    defer { condition.unlock() }
-                    taken.batch = takeBatch()
-                    return taken.batch.flatMap(\.unit)
-                }, taken: taken)
+                commit(TakenBatch())
             }
         }
 
         typealias Batch = [(unit: [Archive.Pending], waiter: Waiter)]
 
-        /// The batch `commit(choosing:taken:)` chose, set on whichever thread chose it.
+        /// A batch to commit: given, or taken from the queue once the log's lock is held (set
+        /// on whichever thread holds it; nil until then).
         final class TakenBatch: @unchecked Sendable {
-            var batch: Batch = []
-            var chosen = false
+            var batch: Batch?
+            init(_ batch: Batch? = nil) { self.batch = batch }
         }
 
         /// Whole units up to maxBatch items (the first always); a CRL commits alone, since its
@@ -189,31 +184,26 @@ public final class GroupCommit: @unchecked Sendable {
             return batch
         }
 
-        private func commit(choosing choose: @escaping @Sendable () -> [Archive.Pending], taken: TakenBatch) {
+        private func commit(_ taken: TakenBatch) {
             let started = Date()
             do throws(ServiceError) {
                 guard let writer else { throw .remote(.unavailable, "the service is shutting down") }
-                let results = try writer.commit(choosing: { taken.chosen = true; return choose() })
-                answer(taken.batch, with: results, started: started)
+                let results = try writer.commit(choosing: { [self] in batch(of: taken).flatMap(\.unit) })
+                answer(batch(of: taken), with: results, started: started)
             } catch {
-                if !taken.chosen {
-                    // It failed before choosing: the batch it would have taken is told.
-                    condition.lock()
-                    taken.batch = takeBatch()
-                    condition.unlock()
-                }
-                fail(taken.batch, with: error)
+                // Also when it failed before choosing: the batch it would have taken is told.
+                fail(batch(of: taken), with: error)
             }
         }
 
-        private func commit(_ batch: Batch) {
-            let started = Date()
-            do throws(ServiceError) {
-                guard let writer else { throw .remote(.unavailable, "the service is shutting down") }
-                answer(batch, with: try writer.commit(batch.flatMap(\.unit)), started: started)
-            } catch {
-                fail(batch, with: error)
-            }
+        /// `taken`'s batch, taken from the queue the first time it is asked for.
+        private func batch(of taken: TakenBatch) -> Batch {
+            if let batch = taken.batch { return batch }
+            condition.lock()
+            defer { condition.unlock() }
+            let batch = takeBatch()
+            taken.batch = batch
+            return batch
         }
 
         private func answer(_ batch: Batch, with results: [Archive.Committed], started: Date) {
@@ -234,7 +224,7 @@ public final class GroupCommit: @unchecked Sendable {
                 batch.first?.waiter(.failure(error))
                 return
             }
-            for unit in batch { commit([unit]) }
+            for unit in batch { commit(TakenBatch([unit])) }
         }
     }
 }

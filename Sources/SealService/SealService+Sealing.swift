@@ -194,13 +194,8 @@ final class ArchiveWriter: @unchecked Sendable {
         self.onHalt = onHalt
     }
 
-    /// One transaction, one new checkpoint; durable when it returns.
-    func commit(_ pending: [Archive.Pending]) throws(ServiceError) -> [Archive.Committed] {
-        try commit(choosing: { pending })
-    }
-
-    /// `commit` with the batch chosen once the log's write lock is held (see
-    /// `ArchiveStorage.append(choosing:…)`).
+    /// One transaction, one new checkpoint, durable when it returns; the batch is chosen once
+    /// the log's write lock is held (see `ArchiveStorage.append(choosing:…)`).
     func commit(choosing choose: @escaping @Sendable () -> [Archive.Pending]) throws(ServiceError) -> [Archive.Committed] {
         do { return try archive.append(choosing: choose, signer: signer, now: clock()) } catch {
             if case .halted = error { onHalt(error.description) }

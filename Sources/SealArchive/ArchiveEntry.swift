@@ -198,6 +198,14 @@ public struct IssuedRevocationList: Sendable, Equatable {
 ///            ‖ revokerCertificate<u16> ‖ signature<u16>
 ///     signature over "seal/document-revocation/v1" ‖ 0x00 ‖ body-without-signature
 public struct DocumentRevocation: Sendable, Equatable {
+    /// The target field of a revocation entry's encoding (bytes 3 to 10, after the version and
+    /// kind): what both stores search the log itself for, beside their revocation index.
+    public static func targetField(of target: Int) -> [UInt8] {
+        var field = ByteWriter()
+        field.u64(UInt64(target))
+        return field.bytes
+    }
+
     public enum Reason: UInt8, Sendable, CaseIterable, Codable, CustomStringConvertible {
         case superseded = 1
         case error = 2

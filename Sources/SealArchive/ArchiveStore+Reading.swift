@@ -102,9 +102,7 @@ extension ArchiveStore {
             try indexed.bind([.integer(target)])
             let byIndex = try indexed.step() ? (indexed.int(0), indexed.blob(1)) : nil
             let logged = try statement(Self.revocationByTarget)
-            var targetField = ByteWriter()
-            targetField.u64(UInt64(target))
-            try logged.bind([.blob(targetField.bytes)])
+            try logged.bind([.blob(DocumentRevocation.targetField(of: target))])
             let byLog = try logged.step() ? (logged.int(0), logged.blob(1)) : nil
             guard byIndex?.0 == byLog?.0, byIndex?.1 == byLog?.1 else {
                 throw .damaged("the document-revocation index and the log disagree about entry \(target); run `seal audit`")

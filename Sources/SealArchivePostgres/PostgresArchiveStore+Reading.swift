@@ -97,9 +97,7 @@ extension PostgresArchiveStore {
     }
 
     public func documentRevocation(of target: Int) throws(ArchiveError) -> (index: Int, revocation: DocumentRevocation)? {
-        var field = [UInt8](repeating: 0, count: 8)
-        for offset in 0..<8 { field[offset] = UInt8(truncatingIfNeeded: UInt64(target) >> (56 - 8 * UInt64(offset))) }
-        let targetField = ByteBuffer(bytes: field)
+        let targetField = ByteBuffer(bytes: DocumentRevocation.targetField(of: target))
         let kind = Int(ArchiveEntry.Kind.documentRevocation.rawValue)
         let (byIndex, byLog) = try locked { connection, logger -> (Found?, Found?) in
             var byIndex: Found?

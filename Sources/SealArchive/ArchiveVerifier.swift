@@ -33,11 +33,11 @@ public struct ArchiveVerifier {
         self.checkpoints = checkpoints
     }
 
-    public func check(_ seal: SealSignature, document: [UInt8], into report: inout VerificationReport) {
-        guard let sealed = try? SealSigner.Sealed(seal), let algorithm = seal.digestAlgorithm else {
+    public func check(_ seal: SealSignature, documentDigest: [UInt8]?, into report: inout VerificationReport) {
+        guard let sealed = try? SealSigner.Sealed(seal), let documentDigest else {
             return check(nil, documentDigest: [], receipt: seal.unsignedAttribute(SealOID.archiveReceipt), into: &report)
         }
-        check(sealed, documentDigest: algorithm.hash(document), receipt: seal.unsignedAttribute(SealOID.archiveReceipt), into: &report)
+        check(sealed, documentDigest: documentDigest, receipt: seal.unsignedAttribute(SealOID.archiveReceipt), into: &report)
     }
 
     /// The same for any seal format: `sealed` holds what the archive entry binds (nil when the

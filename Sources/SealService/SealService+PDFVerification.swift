@@ -53,15 +53,16 @@ extension SealService.OfflineVerifier {
                 return report
             }
             let profile: SealVerifier.Profile = signature.subFilter == "ETSI.CAdES.detached" ? .pades : .pkcs7
-            verifier.verify(seal, content: parts, profile: profile, claimedTime: signature.claimedTime, into: &report)
+            let digest = SealVerifier.contentDigest(of: seal, content: parts)
+            verifier.verify(seal, contentDigest: digest, profile: profile, claimedTime: signature.claimedTime, into: &report)
             // Seal's own seals carry their receipt; others' are not Seal's to have archived.
             // The newest receipt: renewed in a later revision, else the one sealed in the CMS.
             let receipt = SealService.newestReceipt(of: signature, seal: seal, in: file)
             if receipt != nil || report.checks.contains(where: { $0.name == .certificateChain && $0.outcome == .passed }) {
-                if let algorithm = seal.digestAlgorithm, let sealed = try? SealSigner.Sealed(seal) {
-                    archive.check(sealed, documentDigest: algorithm.hash(parts: parts), receipt: receipt, into: &report)
+                if let digest, let sealed = try? SealSigner.Sealed(seal) {
+                    archive.check(sealed, documentDigest: digest, receipt: receipt, into: &report)
                 } else {
-                    archive.check(seal, document: [], into: &report)
+                    archive.check(seal, documentDigest: nil, into: &report)
                 }
             } else {
                 report.append(.skipped(.archive, "not issued by this authority: archiving applies to Seal's seals only"))

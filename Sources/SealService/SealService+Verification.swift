@@ -70,8 +70,8 @@ extension SealService {
 
         private func verify(seal: [UInt8], document: [UInt8], receipt: [UInt8]?, archive: ArchiveVerifier) -> VerificationReport {
             guard SESSignature.hasItsShape(seal) else {
-                return verifier.verify(seal: seal, document: document) { parsed, report in
-                    archive.check(parsed, document: document, into: &report)
+                return verifier.verify(seal: seal, document: document) { parsed, digest, report in
+                    archive.check(parsed, documentDigest: digest, into: &report)
                 }
             }
             let documentHash = DigestAlgorithm.sm3.hash(document)

@@ -89,12 +89,7 @@ extension PDFFile {
         guard bytes[start] == UInt8(ascii: "<"), bytes[gap - 1] == UInt8(ascii: ">") else {
             return "the gap in /ByteRange is not a hex string"
         }
-        let digits = bytes[(start + 1)..<(gap - 1)]
-        guard digits.count == contents.count * 2,
-              zip(stride(from: digits.startIndex, to: digits.endIndex, by: 2), contents).allSatisfy({ index, byte in
-                  guard let high = PDFParser.hexValue(digits[index]), let low = PDFParser.hexValue(digits[index + 1]) else { return false }
-                  return high << 4 | low == byte
-              }) else {
+        guard PDFParser.hexPairs(bytes[(start + 1)..<(gap - 1)]) == contents else {
             return "the gap in /ByteRange is not exactly the /Contents string (it leaves bytes unsigned)"
         }
         guard let offset = objects.offset(of: dictionary.number), offset < start else {
@@ -132,9 +127,12 @@ extension PDFFile {
         var changed = Set<Int>()
         for section in later { changed.formUnion(section.entries.keys) }
         // Which old objects are which: pages and their annotation arrays, the form and its fields.
-        let pages = (try? old.pages(root: oldRoot)) ?? []
-        let pageNumbers = Set(pages.map(\.reference.number))
-        let annotationArrays = Set(pages.compactMap { $0.dictionary["Annots"]?.reference?.number })
+        // The page tree is walked only when an old object other than the catalog and the form
+        // changed: a DSS or time-stamp revision changes only the catalog, and walking the pages
+        // was a sixth of verifying a 100 KB PDF.
+        lazy var pages = (try? old.pages(root: oldRoot)) ?? []
+        lazy var pageNumbers = Set(pages.map(\.reference.number))
+        lazy var annotationArrays = Set(pages.compactMap { $0.dictionary["Annots"]?.reference?.number })
         let oldForm = oldCatalog["AcroForm"]
         let fieldArrays = Set([try old.dictionary(oldForm)?["Fields"]?.reference?.number].compactMap { $0 })
         let newDSS = try new.dictionary(newCatalog["DSS"])

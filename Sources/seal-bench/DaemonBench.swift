@@ -160,9 +160,7 @@ struct DaemonBench: ParsableCommand {
     /// The daemon's batch-size histogram: sum, count and the largest non-empty bucket.
     static func batchCounts(_ socket: String) throws -> (sum: Double, count: Double, largestBucket: String) {
         let text = String(decoding: try HTTPConnection(socketPath: socket).send("GET", "/metrics").body, as: UTF8.self)
-        func value(_ prefix: String) -> Double {
-            text.split(separator: "\n").first { $0.hasPrefix(prefix + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
-        }
+        let value = { (prefix: String) in metric(prefix, in: text) }
         var previous = 0.0
         var largest = "0"
         for line in text.split(separator: "\n") where line.hasPrefix("seald_batch_size_bucket{le=\"") {
@@ -172,6 +170,17 @@ struct DaemonBench: ParsableCommand {
             previous = count
         }
         return (value("seald_batch_size_sum"), value("seald_batch_size_count"), largest)
+    }
+
+    /// The daemon's commit-duration histogram: sum (seconds) and count.
+    static func commitDurations(_ socket: String) throws -> (sum: Double, count: Double) {
+        let text = String(decoding: try HTTPConnection(socketPath: socket).send("GET", "/metrics").body, as: UTF8.self)
+        return (metric("seald_commit_duration_seconds_sum", in: text), metric("seald_commit_duration_seconds_count", in: text))
+    }
+
+    /// One unlabelled sample of the Prometheus text `text` (0 when absent).
+    private static func metric(_ name: String, in text: String) -> Double {
+        text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
     }
 
     static func peakResidentMebibytes(_ pid: Int32) -> Double { statusMebibytes(pid, "VmHWM:") }

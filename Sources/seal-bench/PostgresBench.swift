@@ -36,6 +36,7 @@ struct PostgresBench: ParsableCommand {
         let postgresHalfLoadPerSecond: Double
         let postgresHalfLoadP50Milliseconds: Double
         let postgresHalfLoadP99Milliseconds: Double
+        let postgresHalfLoadMeanCommitMilliseconds: Double
         let sqliteHalfLoadP99Milliseconds: Double
         let errors: Int
     }
@@ -62,12 +63,17 @@ struct PostgresBench: ParsableCommand {
         let batchesAfter = try sockets.map(DaemonBench.batchCounts)
         let meanBatch = zip(batchesBefore, batchesAfter).map { $1.sum - $0.sum }.reduce(0, +)
             / max(1, zip(batchesBefore, batchesAfter).map { $1.count - $0.count }.reduce(0, +))
+        let commitsBefore = try sockets.map(DaemonBench.commitDurations)
         let half = DaemonBench.load(sockets: sockets, clients: clients, seconds: seconds, document: document, rate: postgres.perSecond / 2)
+        let commitsAfter = try sockets.map(DaemonBench.commitDurations)
+        let halfCommits = zip(commitsBefore, commitsAfter).map { ($1.sum - $0.sum, $1.count - $0.count) }
+        let halfMeanCommit = halfCommits.map(\.0).reduce(0, +) / max(1, halfCommits.map(\.1).reduce(0, +))
 
         let report = Report(sqlitePerSecond: sqliteRate.perSecond, postgresPerSecond: postgres.perSecond,
                             ratio: postgres.perSecond / sqliteRate.perSecond, postgresMeanBatchSize: meanBatch,
                             postgresHalfLoadPerSecond: half.perSecond,
                             postgresHalfLoadP50Milliseconds: half.percentile(0.50), postgresHalfLoadP99Milliseconds: half.percentile(0.99),
+                            postgresHalfLoadMeanCommitMilliseconds: halfMeanCommit * 1000,
                             sqliteHalfLoadP99Milliseconds: sqliteHalf.percentile(0.99),
                             errors: sqliteRate.errors + sqliteHalf.errors + postgres.errors + half.errors)
         if json { return try SealBench.printJSON(report) }
@@ -78,6 +84,7 @@ struct PostgresBench: ParsableCommand {
         print(String(format: "    mean batch %.1f seals per transaction", meanBatch))
         print(String(format: "  at half that load                     %8.0f /s   p50 %.2f ms  p99 %.2f ms (target ≤ 20 ms)",
                      half.perSecond, report.postgresHalfLoadP50Milliseconds, report.postgresHalfLoadP99Milliseconds))
+        print(String(format: "    mean commit %.2f ms (lock, write, standby, checkpoint)", report.postgresHalfLoadMeanCommitMilliseconds))
         if report.errors > 0 { print("  errors: \(report.errors)") }
     }
 

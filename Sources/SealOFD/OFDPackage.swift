@@ -60,6 +60,9 @@ public struct OFDPackage: Sendable {
         reader = Reader(archive)
     }
 
+    /// The bytes of all its files uncompressed: what a signature's References hash.
+    public var expandedSize: Int { files.values.reduce(0, +) }
+
     /// Whether the package holds `name` (a zip name, as `OFDPath.resolve` gives).
     public func contains(_ name: String) -> Bool { files[name] != nil }
 

@@ -30,23 +30,40 @@ extension Date {
     }
 
     /// RFC 3339 in UTC with second precision, the form every Seal output uses. Written from
-    /// `gmtime_r`: every verification report names a CRL's date, and building a formatter for
-    /// it took 15% of verifying a PDF (`perf`, `seal-bench profile pdf-verifications`).
+    /// the calendar fields: every verification report names a CRL's date, and building a
+    /// formatter for it took 15% of verifying a PDF (`perf`, `seal-bench profile pdf-verifications`).
     public var rfc3339: String {
-        var seconds = time_t(timeIntervalSince1970.rounded(.down))
-        var parts = tm()
-        guard gmtime_r(&seconds, &parts) != nil else { return Self.rfc3339Formatter().string(from: self) }
-        func digits(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
-        }
-        return digits(parts.tm_year + 1900, 4) + "-" + digits(parts.tm_mon + 1, 2) + "-" + digits(parts.tm_mday, 2) + "T"
-            + digits(parts.tm_hour, 2) + ":" + digits(parts.tm_min, 2) + ":" + digits(parts.tm_sec, 2) + "Z"
+        let t = CalendarParts(self), two = { CalendarParts.padded($0, 2) }
+        return "\(CalendarParts.padded(t.year, 4))-\(two(t.month))-\(two(t.day))T\(two(t.hour)):\(two(t.minute)):\(two(t.second))Z"
     }
 
     /// Parses an RFC 3339 time such as 2026-11-01T00:00:00Z.
     public init?(rfc3339 text: String) {
         guard let date = Self.rfc3339Formatter().date(from: text) else { return nil }
         self = date
+    }
+}
+
+/// A date's UTC calendar fields, whole seconds (gmtime_r: no Calendar lock on the sealing path;
+/// a Calendar or a date formatter per seal or report cost two orders of magnitude more).
+public struct CalendarParts: Sendable {
+    public let year, month, day, hour, minute, second: Int
+
+    public init(_ date: Date) {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        year = Int(parts.tm_year) + 1900
+        month = Int(parts.tm_mon) + 1
+        day = Int(parts.tm_mday)
+        hour = Int(parts.tm_hour)
+        minute = Int(parts.tm_min)
+        second = Int(parts.tm_sec)
+    }
+
+    /// `value` in decimal with leading zeros to `width` digits, as every date text here writes it.
+    public static func padded(_ value: Int, _ width: Int) -> String {
+        let text = String(value)
+        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
     }
 }

@@ -412,20 +412,3 @@ extension GeneralizedTime {
                       seconds: parts.second, fractionalSeconds: 0)
     }
 }
-
-/// A date's UTC calendar fields, whole seconds (gmtime_r: no Calendar lock on the sealing path).
-struct CalendarParts {
-    let year, month, day, hour, minute, second: Int
-
-    init(_ date: Date) {
-        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        year = Int(parts.tm_year) + 1900
-        month = Int(parts.tm_mon) + 1
-        day = Int(parts.tm_mday)
-        hour = Int(parts.tm_hour)
-        minute = Int(parts.tm_min)
-        second = Int(parts.tm_sec)
-    }
-}

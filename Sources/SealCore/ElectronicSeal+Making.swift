@@ -126,7 +126,6 @@ extension ElectronicSeal {
     /// an OFD's SignatureDateTime says beside them.
     public static func timeText(_ date: Date) -> String {
         let parts = CalendarParts(date)
-        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(parts.year)" + [parts.month, parts.day, parts.hour, parts.minute, parts.second].map(two).joined() + "Z"
+        return "\(parts.year)" + [parts.month, parts.day, parts.hour, parts.minute, parts.second].map { CalendarParts.padded($0, 2) }.joined() + "Z"
     }
 }

@@ -322,31 +322,7 @@ public struct PDFSealing: Sendable {
 
     /// A PDF date (§7.9.4) in UTC: D:YYYYMMDDHHmmSS+00'00'.
     public static func date(_ time: Date) -> String {
-        let t = utc(time)
-        return "D:" + digits(t.year, 4) + digits(t.month, 2) + digits(t.day, 2) + digits(t.hour, 2) + digits(t.minute, 2)
-            + digits(t.second, 2) + "+00'00'"
-    }
-
-    /// `value` with leading zeros to `count` digits.
-    public static func digits(_ value: Int, _ count: Int) -> String {
-        let text = String(value)
-        return text.count >= count ? text : String(repeating: "0", count: count - text.count) + text
-    }
-
-    /// The UTC calendar fields of `time`, by arithmetic on days (H. Hinnant's civil_from_days):
-    /// a Calendar per seal cost more than the arithmetic by two orders of magnitude.
-    public static func utc(_ time: Date) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
-        let seconds = Int(time.timeIntervalSince1970.rounded(.down))
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = seconds - days * 86_400
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day, secondOfDay / 3600, secondOfDay % 3600 / 60, secondOfDay % 60)
+        let t = CalendarParts(time), two = { CalendarParts.padded($0, 2) }
+        return "D:" + CalendarParts.padded(t.year, 4) + two(t.month) + two(t.day) + two(t.hour) + two(t.minute) + two(t.second) + "+00'00'"
     }
 }

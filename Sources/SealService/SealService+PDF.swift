@@ -109,8 +109,8 @@ extension DocumentFormat {
 
     /// The stamp's last line: when it was sealed, in UTC.
     static func timeLine(_ time: Date) -> String {
-        let t = PDFSealing.utc(time), two = { PDFSealing.digits($0, 2) }
-        return "\(PDFSealing.digits(t.year, 4))-\(two(t.month))-\(two(t.day)) \(two(t.hour)):\(two(t.minute)):\(two(t.second)) UTC"
+        let t = CalendarParts(time), two = { CalendarParts.padded($0, 2) }
+        return "\(CalendarParts.padded(t.year, 4))-\(two(t.month))-\(two(t.day)) \(two(t.hour)):\(two(t.minute)):\(two(t.second)) UTC"
     }
 }
 

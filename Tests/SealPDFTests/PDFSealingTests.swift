@@ -198,6 +198,8 @@ import SealCore
         ("D:20261130120000+08'00'", 1_796_011_200.0),
         ("D:20261130040000Z", 1_796_011_200.0),
         ("D:2026", 1_767_225_600.0),
+        ("D:20261129230000-05'30'", 1_796_013_000.0),
+        ("D:20261232000000Z", 1_798_761_600.0),  // carried over, as a Calendar would
     ])
     func readsPDFDates(text: String, seconds: Double) {
         #expect(PDFFile.date(text) == Date(timeIntervalSince1970: seconds))

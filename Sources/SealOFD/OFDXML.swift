@@ -21,17 +21,21 @@ struct OFDXMLNode: Sendable {
     static let doctype = Array("<!DOCTYPE".utf8)
     static let entity = Array("<!ENTITY".utf8)
 
-    static func parse(_ bytes: [UInt8], name: String) throws(OFDError) -> OFDXMLNode {
+    /// `stoppingAt`: the parse ends when a child of the root with this local name starts, and
+    /// the root holds the children before it (what follows is not read, nor checked).
+    static func parse(_ bytes: [UInt8], name: String, stoppingAt stop: String? = nil) throws(OFDError) -> OFDXMLNode {
         guard bytes.count <= maximumSize else { throw .refused("\(name) is larger than \(maximumSize / 1024 / 1024) MiB") }
         if bytes.contains(subsequence: Self.doctype) || bytes.contains(subsequence: Self.entity) {
             throw .refused("\(name) declares a document type or entities, which OFD never needs")
         }
-        let builder = Builder()
+        let builder = Builder(stop: stop)
         let parser = XMLParser(data: Data(bytes))
         parser.shouldResolveExternalEntities = false
         parser.shouldProcessNamespaces = false
         parser.delegate = builder
-        guard parser.parse(), builder.failure == nil, let root = builder.root else {
+        let parsed = parser.parse()
+        if builder.stopped, builder.failure == nil, let root = builder.stack.first { return root }
+        guard parsed, builder.failure == nil, let root = builder.root else {
             throw .badXML(name, builder.failure ?? "not well-formed XML (\(parser.parserError.map { "\($0)" } ?? "unknown error"))")
         }
         return root
@@ -45,14 +49,24 @@ struct OFDXMLNode: Sendable {
     var prefix: String { qualifiedName.contains(":") ? String(qualifiedName.prefix { $0 != ":" }) + ":" : "" }
 
     private final class Builder: NSObject, XMLParserDelegate {
+        let stop: String?
         var stack: [OFDXMLNode] = []
         var root: OFDXMLNode?
         var failure: String?
+        var stopped = false
+
+        init(stop: String?) { self.stop = stop }
 
         func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
                     qualifiedName: String?, attributes: [String: String] = [:]) {
+            guard !stopped else { return }
             guard stack.count < OFDXMLNode.maximumDepth else {
                 failure = "nested deeper than \(OFDXMLNode.maximumDepth) elements"
+                parser.abortParsing()
+                return
+            }
+            if let stop, stack.count == 1, Self.localName(elementName) == stop {
+                stopped = true
                 parser.abortParsing()
                 return
             }
@@ -62,17 +76,17 @@ struct OFDXMLNode: Sendable {
         }
 
         func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
-            guard let node = stack.popLast() else { return }
+            guard !stopped, let node = stack.popLast() else { return }
             if stack.isEmpty { root = node } else { stack[stack.count - 1].children.append(node) }
         }
 
         func parser(_ parser: XMLParser, foundCharacters string: String) {
-            guard !stack.isEmpty else { return }
+            guard !stopped, !stack.isEmpty else { return }
             stack[stack.count - 1].text += string
         }
 
         func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
-            if failure == nil { failure = "not well-formed XML (\(parseError))" }
+            if failure == nil && !stopped { failure = "not well-formed XML (\(parseError))" }
         }
 
         static func localName(_ name: String) -> String {

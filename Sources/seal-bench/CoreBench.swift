@@ -72,21 +72,22 @@ struct CoreBench: ParsableCommand {
 struct ProfileBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "profile",
-        abstract: "Run one loop alone (for perf): seals, archived, verifications, pdf-seals or pdf-verifications.")
+        abstract: "Run one loop alone (for perf): seals, archived, verifications, pdf-seals, pdf-verifications, ofd-seals or ofd-verifications.")
 
     enum Loop: String, ExpressibleByArgument, CaseIterable {
         case seals, archived, verifications
         case pdfSeals = "pdf-seals", pdfVerifications = "pdf-verifications"
+        case ofdSeals = "ofd-seals", ofdVerifications = "ofd-verifications"
     }
 
-    @Argument(help: "The loop to run: seals, archived, verifications, pdf-seals or pdf-verifications.")
+    @Argument(help: "The loop to run: seals, archived, verifications, pdf-seals, pdf-verifications, ofd-seals or ofd-verifications.")
     var loop: Loop = .seals
 
     @Argument(help: "Seconds to run it.")
     var seconds: Double = 5
 
     func run() throws {
-        let bench = try BenchAuthority()
+        let bench = try BenchAuthority(algorithm: [.ofdSeals, .ofdVerifications].contains(loop) ? .sm2 : .ecdsaP256)
         let (service, signer, document) = (bench.service, bench.signer, bench.document)
         let count: Double
         switch loop {
@@ -105,6 +106,13 @@ struct ProfileBench: ParsableCommand {
             let offline = try SealService.OfflineVerifier(trust: bench.trust)
             let sealed = try service.seal([.content(PDFBench.document(pages: 12, bytesPerPage: 8_000))], with: "bench", format: .pdf)[0].bytes
             count = SealBench.rate(seconds: seconds) { _ = offline.verify(document: sealed) }
+        case .ofdSeals:
+            let batch = Array(repeating: DocumentInput.content(try OFDBench.document(pages: 8, bytesPerPage: 42_000)), count: 64)
+            count = try SealBench.rate(seconds: seconds) { _ = try service.seal(batch, with: "bench", format: .ofd) } * Double(batch.count)
+        case .ofdVerifications:
+            let offline = try SealService.OfflineVerifier(trust: bench.trust)
+            let sealed = try service.seal([.content(try OFDBench.document(pages: 8, bytesPerPage: 42_000))], with: "bench", format: .ofd)[0].bytes
+            count = SealBench.rate(seconds: seconds) { _ = offline.verify(ofd: sealed) }
         }
         print("\(loop.rawValue): \(Int(count)) per second")
     }

@@ -153,6 +153,27 @@ import SealCore
         #expect(stamps.map(\.clip) == ["0 0 8 40", "8 0 8 40", "16 0 8 40", "24 0 8 40", "32 0 8 40"])
     }
 
+    /// A page's own Area sets its size; the page is read only up to its Content, so what
+    /// follows (here not even well-formed) is never parsed; a page without one has the document's.
+    @Test func aPageSizeIsReadFromItsAreaBeforeItsContent() throws {
+        let namespace = "xmlns:ofd=\"http://www.ofdspec.org/2016\""
+        let document = "<ofd:Document \(namespace)><ofd:CommonData><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea>"
+            + "</ofd:CommonData><ofd:Pages><ofd:Page ID=\"1\" BaseLoc=\"Pages/Page_0/Content.xml\"/>"
+            + "<ofd:Page ID=\"2\" BaseLoc=\"Pages/Page_1/Content.xml\"/></ofd:Pages></ofd:Document>"
+        let package = try OFDPackage(bytes: try Self.zip([
+            ("OFD.xml", Array("<ofd:OFD \(namespace)><ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>".utf8)),
+            ("Doc_0/Document.xml", Array(document.utf8)),
+            ("Doc_0/Pages/Page_0/Content.xml", Array(("<ofd:Page \(namespace)><ofd:Area><ofd:PhysicalBox>0 0 100 150</ofd:PhysicalBox></ofd:Area>"
+                + "<ofd:Content><ofd:Layer ID=\"9\"><ofd:TextObject ID=\"10\" Boundary=\"0 0 1 1\">").utf8)),
+            ("Doc_0/Pages/Page_1/Content.xml", Array("<ofd:Page \(namespace)><ofd:Content><ofd:Layer ID=\"11\"/></ofd:Content></ofd:Page>".utf8)),
+        ]))
+        let parsed = try OFDDocument(package: package)
+        #expect(parsed.size(of: parsed.pages[0]) == (100, 150))
+        #expect(parsed.size(of: parsed.pages[1]) == (210, 297))
+        // Read whole, the first page is refused: the early stop is what lets its size through.
+        #expect(throws: (any Error).self) { try OFDXMLNode.parse(try package.file("Doc_0/Pages/Page_0/Content.xml"), name: "page") }
+    }
+
     @Test func placementsOffThePageAreRefused() throws {
         let document = try OFDDocument(package: try OFDPackage(bytes: Self.invoice))
         #expect(throws: OFDError.refused("page 6 is not in the document (it has 5)")) {

@@ -16,14 +16,26 @@ public final class HTTPConnection {
         public let headers: [(String, String)]
         public let body: [UInt8]
 
-        public func header(_ name: String) -> String? {
-            headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+        public func header(_ name: String) -> String? { Self.header(name, in: headers) }
+
+        /// The first header named `name`, compared as ASCII without case (as field names are).
+        static func header(_ name: String, in headers: [(String, String)]) -> String? {
+            headers.first { field in
+                field.0.utf8.count == name.utf8.count && zip(field.0.utf8, name.utf8).allSatisfy { folded($0) == folded($1) }
+            }?.1
         }
+
+        private static func folded(_ byte: UInt8) -> UInt8 { (0x41...0x5A).contains(byte) ? byte | 0x20 : byte }
     }
 
     public let socketPath: String
     private var descriptor: Int32 = -1
+    /// Received bytes; those before `consumed` are read. Compacted before each receive, so a
+    /// response's lines and body are not shifted down the buffer one by one.
     private var buffer: [UInt8] = []
+    private var consumed = 0
+    /// Where each receive lands, allocated once per connection.
+    private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
     /// The largest response accepted (a whole CRL or export page fits easily).
     static let maximumResponse = 256 << 20
 
@@ -120,7 +132,10 @@ public final class HTTPConnection {
 
     /// Reads more bytes into the buffer; false at end of stream.
     private func fill() throws(ServiceError) -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        if consumed > 0 {
+            buffer.removeSubrange(..<consumed)
+            consumed = 0
+        }
         while true {
             let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             if count < 0 && errno == EINTR { continue }
@@ -135,13 +150,14 @@ public final class HTTPConnection {
         }
     }
 
-    private func readLine() throws(ServiceError) -> String {
+    /// The next line's bytes without its CR LF.
+    private func readLine() throws(ServiceError) -> ArraySlice<UInt8> {
         while true {
-            if let end = buffer.firstIndex(of: 0x0A) {
-                var line = Array(buffer[..<end])
-                buffer.removeSubrange(...end)
-                if line.last == 0x0D { line.removeLast() }
-                return String(decoding: line, as: UTF8.self)
+            if let end = buffer[consumed...].firstIndex(of: 0x0A) {
+                var line = buffer[consumed..<end]
+                consumed = end + 1
+                if line.last == 0x0D { line = line.dropLast() }
+                return line
             }
             guard try fill() else { throw .remote(.unavailable, "the daemon closed the connection mid-response") }
         }
@@ -149,33 +165,39 @@ public final class HTTPConnection {
 
     private func readBytes(_ count: Int) throws(ServiceError) -> [UInt8] {
         guard count >= 0, count <= Self.maximumResponse else { throw .remote(.failure, "the daemon's response is too large") }
-        while buffer.count < count {
+        while buffer.count - consumed < count {
             guard try fill() else { throw .remote(.unavailable, "the daemon closed the connection mid-response") }
         }
-        let bytes = Array(buffer[..<count])
-        buffer.removeFirst(count)
+        let bytes = Array(buffer[consumed..<(consumed + count)])
+        consumed += count
         return bytes
     }
 
+    /// Parsed as bytes: a seal's response carries its receipt in a header of some 2 KB, and
+    /// Foundation's trimming of it was most of the client's time (`perf` under `seal-bench postgres`).
     private func readResponse() throws(ServiceError) -> Response {
-        let statusLine = try readLine()
+        let statusLine = String(decoding: try readLine(), as: UTF8.self)
         let parts = statusLine.split(separator: " ", maxSplits: 2)
         guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]) else {
             throw .remote(.failure, "not an HTTP response from \(socketPath)")
         }
         var headers: [(String, String)] = []
+        let isBlank = { (byte: UInt8) in byte == 0x20 || byte == 0x09 }
         while true {
             let line = try readLine()
             if line.isEmpty { break }
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
+            var value = line[(colon + 1)...]
+            while let first = value.first, isBlank(first) { value = value.dropFirst() }
+            while let last = value.last, isBlank(last) { value = value.dropLast() }
+            headers.append((String(decoding: line[..<colon], as: UTF8.self), String(decoding: value, as: UTF8.self)))
         }
         let response = { (body: [UInt8]) in Response(status: status, headers: headers, body: body) }
-        let find = { (name: String) in headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1 }
+        let find = { (name: String) in Response.header(name, in: headers) }
         if find("Transfer-Encoding")?.lowercased().contains("chunked") == true {
             var body: [UInt8] = []
             while true {
-                let sizeLine = try readLine()
+                let sizeLine = String(decoding: try readLine(), as: UTF8.self)
                 guard let size = Int(sizeLine.split(separator: ";").first.map(String.init) ?? "", radix: 16) else {
                     throw .remote(.failure, "bad chunk in the daemon's response")
                 }
@@ -189,7 +211,7 @@ public final class HTTPConnection {
         }
         if let length = find("Content-Length").flatMap(Int.init) { return response(try readBytes(length)) }
         while try fill() {}
-        defer { buffer.removeAll() }
-        return response(buffer)
+        defer { buffer.removeAll(); consumed = 0 }
+        return response(Array(buffer[consumed...]))
     }
 }

@@ -70,7 +70,7 @@ let package = Package(
         // OFD packages (GB/T 33190): zip and XML, where signatures live and what they cover; never signing.
         .target(
             name: "SealOFD",
-            dependencies: ["SealCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["SealCore", "CSealZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: swiftSettings
         ),
         // zlib, for PDF streams (FlateDecode).
@@ -151,7 +151,7 @@ let package = Package(
         .target(name: "SealTestSupport", dependencies: ["SealService", "SealOFD"], path: "Tests/SealTestSupport", swiftSettings: swiftSettings),
         // Fuzzing: the targets live in a library so the suite replays the corpus and findings; the
         // libFuzzer executable is built by Scripts/fuzz.sh with --sanitize=fuzzer.
-        .target(name: "SealFuzzTargets", dependencies: ["SealCore", "SealService", "SealClient", "SealPDF"], swiftSettings: swiftSettings),
+        .target(name: "SealFuzzTargets", dependencies: ["SealCore", "SealService", "SealClient", "SealPDF", "SealOFD"], swiftSettings: swiftSettings),
         .executableTarget(name: "seal-fuzz", dependencies: ["SealFuzzTargets"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SealCoreTests",

@@ -3,6 +3,7 @@ import SealCore
 import SealService
 import SealClient
 import SealPDF
+import SealOFD
 
 /// Every parser of outside input, as a fuzz target. Each run must return (any verdict or error is
 /// fine) and never crash, hang or pass a mutated seal.
@@ -12,7 +13,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case request
     /// GB/T 38540 and GM/T 0031 seals (.esl) and signatures (SignedValue.dat, .ses).
     case ses
-    /// OFD packages: zip, XML, signature lists and descriptions, verified whole.
+    /// OFD packages: zip, XML, signature lists and descriptions, verified whole, and rewritten
+    /// with a file added as sealing does.
     case ofd
     /// PDF files: cross-reference tables and streams, object streams, dictionaries, the page
     /// tree and form, signatures verified whole, and a seal's update written over them.
@@ -51,6 +53,11 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             if let signature = try? SESSignature(der: bytes) { _ = (signature.signedBytes, signature.seal.signedBytes, signature.dataHash) }
         case .ofd:
             _ = try? SealService.verifyDocument(bytes, trust: Self.fixture.trust)
+            // What Seal writes over any package it accepts reads back, with the new file in it.
+            if let package = try? OFDPackage(bytes: bytes), let written = try? package.replacing([("Doc_0/Signs/Fuzz.xml", [0x3C, 0x61, 0x2F, 0x3E])]) {
+                precondition((try? OFDPackage(bytes: written).file("Doc_0/Signs/Fuzz.xml")) == [0x3C, 0x61, 0x2F, 0x3E],
+                             "a rewritten package does not read back")
+            }
         case .pdf:
             Self.pdf(bytes)
         }

@@ -33,7 +33,9 @@ public struct OFDPackage: Sendable {
         var files: [String: Int] = [:]
         var names: [String] = []
         var total = 0
+        var listed = 0
         for entry in archive {
+            listed += 1
             guard names.count < limits.entries else { throw .refused("the package has more than \(limits.entries) entries") }
             guard entry.type != .symlink else { throw .refused("the package holds a symbolic link (\(entry.path))") }
             if entry.type == .directory { continue }
@@ -51,6 +53,11 @@ public struct OFDPackage: Sendable {
             guard total <= limits.totalSize else { throw .refused("the package expands to more than \(limits.totalSize / 1024 / 1024) MiB") }
             files[name] = size
             names.append(name)
+        }
+        // ZIPFoundation ends its listing at the first entry it cannot read: a package must not
+        // pass with fewer files than its central directory lists (found by fuzzing).
+        if let declared = OFDZipAppender.declaredEntryCount(of: bytes), declared != listed {
+            throw .notAPackage("the zip lists \(declared) entries, of which \(listed) can be read")
         }
         guard !names.isEmpty else { throw .notAPackage("the zip holds no files") }
         self.bytes = bytes

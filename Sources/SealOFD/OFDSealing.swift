@@ -226,10 +226,16 @@ extension OFDPackage {
 }
 
 /// Writes a package: the original zip with some files replaced or added. Entries that stay keep
-/// their bytes (ZIPFoundation copies them raw when one is removed, and appends new ones after
-/// them).
+/// their bytes: `OFDZipAppender` copies them in memory; for a zip it does not handle (zip64,
+/// several disks), ZIPFoundation copies them raw when one is removed and appends new ones after
+/// them.
 enum OFDPackageWriter {
     static func replacing(_ files: [(name: String, bytes: [UInt8])], in original: [UInt8]) throws(OFDError) -> [UInt8] {
+        if let written = OFDZipAppender.replacing(files, in: original) { return written }
+        return try throughScratchFile(files, in: original)
+    }
+
+    static func throughScratchFile(_ files: [(name: String, bytes: [UInt8])], in original: [UInt8]) throws(OFDError) -> [UInt8] {
         do {
             return try ScratchFile.updating(original) { archive in
                 for (name, bytes) in files {

@@ -73,6 +73,14 @@ import SealCore
         }
     }
 
+    /// A package whose central directory lists entries the zip reader cannot read (here one byte
+    /// of deflated data changed, so the reader stopped at the fifth of 24) is refused, rather than
+    /// read as a package of four files (found by fuzzing).
+    @Test func aPackageWithUnreadableEntriesIsRefused() throws {
+        let bytes = TestSupport.bytes(TestSupport.repository.appendingPathComponent("Fuzz/regressions/ofd-unreadable-entry.ofd"))
+        #expect(throws: OFDError.notAPackage("the zip lists 24 entries, of which 4 can be read")) { try OFDPackage(bytes: bytes) }
+    }
+
     @Test func aRealInvoiceReadsAsItsProducerWroteIt() throws {
         let document = try OFDDocument(package: try OFDPackage(bytes: Self.invoice))
         #expect(document.documentName == "Doc_0/Document.xml")
@@ -139,6 +147,54 @@ import SealCore
         let newest = try OFDSignatureDescription(name: third[2].descriptionName, package: twice)
         #expect(newest.references.contains { $0.location == "/Doc_0/Signs/Sign_1/SignedValue.dat" })
         #expect(newest.stamps.map(\.boundary) == ["10 12 40 40"])
+    }
+
+    /// The package is rewritten in memory: each entry that stays is copied byte for byte (the
+    /// invoice's entries carry data descriptors), and another zip reader accepts the result.
+    @Test func theAppenderCopiesEntriesRawAndWritesAZipOthersRead() throws {
+        let files: [(name: String, bytes: [UInt8])] = [("Doc_0/Signs/Signatures.xml", Array("<a/>".utf8)), ("Doc_0/x.dat", [1, 2, 3])]
+        let written = try #require(OFDZipAppender.replacing(files, in: Self.invoice))
+        let before = try #require(OFDZipAppender.centralDirectory(of: Self.invoice))
+        let after = try #require(OFDZipAppender.centralDirectory(of: written))
+        #expect(after.map { String(decoding: $0.name, as: UTF8.self) }
+            == before.map { String(decoding: $0.name, as: UTF8.self) }.filter { $0 != "Doc_0/Signs/Signatures.xml" } + files.map(\.name))
+        for entry in before where String(decoding: entry.name, as: UTF8.self) != files[0].name {
+            let copy = try #require(after.first { $0.name == entry.name })
+            #expect(written[copy.span].elementsEqual(Self.invoice[entry.span]))
+        }
+        let package = try OFDPackage(bytes: written)
+        #expect(try package.file("Doc_0/Signs/Signatures.xml") == Array("<a/>".utf8))
+        #expect(try package.file("Doc_0/x.dat") == [1, 2, 3])
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("appender-\(UUID().uuidString).zip")
+        try Data(written).write(to: scratch)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let check = try TestSupport.run("python3", ["-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(z.testzip())", scratch.path])
+        #expect(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "None", "\(check.stderr)")
+    }
+
+    /// What the appender does not handle is left to ZIPFoundation: no end record, a central
+    /// directory pointing past its bounds, zip64 markers, a record pointing at another entry.
+    @Test func theAppenderDeclinesAnythingButAPlainZip() throws {
+        let plain = try Self.zip([("a.xml", Array("<a/>".utf8)), ("b.xml", Array("<b/>".utf8))])
+        #expect(OFDZipAppender.centralDirectory(of: plain)?.count == 2)
+        #expect(OFDZipAppender.centralDirectory(of: Array(plain.dropLast(22))) == nil)
+        let end = plain.count - 22
+        var pastBounds = plain
+        pastBounds[end + 16] &+= 1
+        #expect(OFDZipAppender.centralDirectory(of: pastBounds) == nil)
+        var zip64 = plain
+        for index in 0..<4 { zip64[end + 16 + index] = 0xFF }
+        #expect(OFDZipAppender.centralDirectory(of: zip64) == nil)
+        // The second central record pointed at the first entry's local header (another name).
+        let second = try #require(OFDZipAppender.centralDirectory(of: plain)?[1].record.startIndex)
+        var overlapping = plain
+        for index in 0..<4 { overlapping[second + 42 + index] = 0 }
+        #expect(OFDZipAppender.centralDirectory(of: overlapping) == nil)
+        // The fallback through ZIPFoundation replaces and adds as the appender does.
+        let rewritten = try OFDPackage(bytes: try OFDPackageWriter.throughScratchFile([("a.xml", Array("<z/>".utf8)), ("c.dat", [7])], in: plain))
+        #expect(rewritten.names.sorted() == ["a.xml", "b.xml", "c.dat"])
+        #expect(try rewritten.file("a.xml") == Array("<z/>".utf8))
+        #expect(try rewritten.file("c.dat") == [7])
     }
 
     @Test func ridingSealsSliceThePictureAcrossEveryPage() throws {

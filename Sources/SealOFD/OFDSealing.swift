@@ -225,32 +225,15 @@ extension OFDPackage {
     }
 }
 
-/// Writes a package: the original zip with some files replaced or added. Entries that stay keep
-/// their bytes: `OFDZipAppender` copies them in memory; for a zip it does not handle (zip64,
-/// several disks), ZIPFoundation copies them raw when one is removed and appends new ones after
-/// them.
+/// Writes a package: the original zip with some files replaced or added, by `OFDZipAppender`;
+/// entries that stay keep their bytes. A zip it declines (zip64, several disks, entries laid
+/// out otherwise than the central directory says) is refused: rewriting such a package through
+/// ZIPFoundation, as earlier versions did, could be made to allocate 4 GiB (found by fuzzing).
 enum OFDPackageWriter {
     static func replacing(_ files: [(name: String, bytes: [UInt8])], in original: [UInt8]) throws(OFDError) -> [UInt8] {
-        if let written = OFDZipAppender.replacing(files, in: original) { return written }
-        return try throughScratchFile(files, in: original)
-    }
-
-    static func throughScratchFile(_ files: [(name: String, bytes: [UInt8])], in original: [UInt8]) throws(OFDError) -> [UInt8] {
-        do {
-            return try ScratchFile.updating(original) { archive in
-                for (name, bytes) in files {
-                    if let existing = archive[name] { try archive.remove(existing) }
-                    let data = Data(bytes)
-                    try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count),
-                                         compressionMethod: name.hasSuffix(".xml") ? .deflate : .none) { position, size in
-                        data.subdata(in: Int(position)..<Int(position) + size)
-                    }
-                }
-            }
-        } catch let error as OFDError {
-            throw error
-        } catch {
-            throw .refused("the new package could not be written: \(error)")
+        guard let written = OFDZipAppender.replacing(files, in: original) else {
+            throw .refused("the package's zip is not one Seal rewrites (zip64, several disks, or entries not where its directory says)")
         }
+        return written
     }
 }

@@ -44,11 +44,6 @@ public struct SealVerifier: Sendable {
         return report
     }
 
-    /// Verifies an already-parsed seal, appending to `report`.
-    public func verify(_ seal: SealSignature, document: [UInt8], into report: inout VerificationReport) {
-        verify(seal, content: [document[...]], profile: .cades, into: &report)
-    }
-
     /// The digest of `content` (the parts in order) under the seal's digest algorithm, or nil
     /// when that algorithm is not accepted. Computed once per verification and given to every
     /// check that needs it: hashing a 100 KB PDF twice was a tenth of verifying it.
@@ -69,15 +64,9 @@ public struct SealVerifier: Sendable {
         case pkcs7
     }
 
-    /// Verifies an already-parsed seal over `content` (the parts in order: a PDF's byte
-    /// ranges), under `profile`; `claimedTime` is the time a PDF signature claims in `/M`.
-    public func verify(_ seal: SealSignature, content: [ArraySlice<UInt8>], profile: Profile,
-                       claimedTime: Date? = nil, into report: inout VerificationReport) {
-        verify(seal, contentDigest: Self.contentDigest(of: seal, content: content), profile: profile, claimedTime: claimedTime,
-               into: &report)
-    }
-
-    /// The same with the content's digest already computed (`contentDigest(of:content:)`).
+    /// Verifies an already-parsed seal, appending to `report`, under `profile`; `contentDigest`
+    /// is the content's digest (`contentDigest(of:content:)`, computed once for every check that
+    /// needs it), `claimedTime` the time a PDF signature claims in `/M`.
     public func verify(_ seal: SealSignature, contentDigest: [UInt8]?, profile: Profile,
                        claimedTime: Date? = nil, into report: inout VerificationReport) {
         var missing: [String] = []

@@ -29,7 +29,7 @@ public struct OFDPackage: Sendable {
 
     public init(bytes: [UInt8], limits: Limits = Limits()) throws(OFDError) {
         guard bytes.count <= limits.packageSize else { throw .refused("the package is larger than \(limits.packageSize / 1024 / 1024) MiB") }
-        let archive = try ScratchFile.archive(bytes, accessMode: .read)
+        let archive = try ScratchFile.archive(bytes)
         var files: [String: Int] = [:]
         var names: [String] = []
         var total = 0
@@ -179,10 +179,10 @@ public enum OFDPath {
 /// fuzzing), while a file read there just comes up short, which ZIPFoundation reports as an error.
 enum ScratchFile {
     /// `bytes` as an archive to read; the file is unlinked at once (the open stream keeps it).
-    static func archive(_ bytes: [UInt8], accessMode: Archive.AccessMode) throws(OFDError) -> Archive {
+    static func archive(_ bytes: [UInt8]) throws(OFDError) -> Archive {
         let url = try staged(bytes)
         defer { unlink(url.path) }
-        do { return try Archive(url: url, accessMode: accessMode) } catch { throw .notAPackage("not a zip archive (\(error))") }
+        do { return try Archive(url: url, accessMode: .read) } catch { throw .notAPackage("not a zip archive (\(error))") }
     }
 
     /// A new file, readable by its owner only, holding `bytes`: written with plain POSIX calls.

@@ -262,13 +262,11 @@ extension PDFFile {
         if scalars.hasPrefix("D:") { scalars = scalars.dropFirst(2) }
         let digits = scalars.prefix { $0.isASCII && $0.isNumber }
         guard digits.count >= 4 else { return nil }
-        func field(_ start: Int, _ count: Int, _ fallback: Int) -> Int {
-            let chars = Array(digits)
-            guard chars.count >= start + count else { return fallback }
-            return Int(String(chars[start..<(start + count)])) ?? fallback
+        let chars = Array(digits)
+        func field(_ start: Int, _ count: Int, _ fallback: Int) -> Int32 {
+            guard chars.count >= start + count else { return Int32(fallback) }
+            return Int32(String(chars[start..<(start + count)])) ?? Int32(fallback)
         }
-        let components = DateComponents(year: field(0, 4, 0), month: field(4, 2, 1), day: field(6, 2, 1),
-                                        hour: field(8, 2, 0), minute: field(10, 2, 0), second: field(12, 2, 0))
         var offset = 0
         let rest = scalars.dropFirst(digits.count)
         if let sign = rest.first, sign == "+" || sign == "-" {
@@ -278,12 +276,8 @@ extension PDFFile {
         // timegm rather than a Calendar, which cost 2% of verifying a PDF (`perf`); like
         // Calendar it carries fields past their range over (month 13 is January).
         var parts = tm()
-        parts.tm_year = Int32(clamping: (components.year ?? 0) - 1900)
-        parts.tm_mon = Int32(clamping: (components.month ?? 1) - 1)
-        parts.tm_mday = Int32(clamping: components.day ?? 1)
-        parts.tm_hour = Int32(clamping: components.hour ?? 0)
-        parts.tm_min = Int32(clamping: components.minute ?? 0)
-        parts.tm_sec = Int32(clamping: components.second ?? 0)
+        (parts.tm_year, parts.tm_mon, parts.tm_mday) = (field(0, 4, 0) - 1900, field(4, 2, 1) - 1, field(6, 2, 1))
+        (parts.tm_hour, parts.tm_min, parts.tm_sec) = (field(8, 2, 0), field(10, 2, 0), field(12, 2, 0))
         let seconds = timegm(&parts)
         guard seconds != -1 || (parts.tm_year == 69 && parts.tm_mon == 11 && parts.tm_mday == 31) else { return nil }
         return Date(timeIntervalSince1970: TimeInterval(seconds - offset))

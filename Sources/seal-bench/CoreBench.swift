@@ -100,18 +100,18 @@ struct ProfileBench: ParsableCommand {
         case .seals:
             count = try SealBench.rate(seconds: seconds) { _ = try signer.sealed(digest: DigestAlgorithm.sha256.hash(document)) }
         case .pdfSeals:
-            let batch = Array(repeating: DocumentInput.content(PDFBench.document(pages: 12, bytesPerPage: 8_000)), count: 64)
+            let batch = Array(repeating: DocumentInput.content(PDFBench.standardDocument()), count: 64)
             count = try SealBench.rate(seconds: seconds) { _ = try service.seal(batch, with: "bench", format: .pdf) } * Double(batch.count)
         case .pdfVerifications:
             let offline = try SealService.OfflineVerifier(trust: bench.trust)
-            let sealed = try service.seal([.content(PDFBench.document(pages: 12, bytesPerPage: 8_000))], with: "bench", format: .pdf)[0].bytes
+            let sealed = try service.seal([.content(PDFBench.standardDocument())], with: "bench", format: .pdf)[0].bytes
             count = SealBench.rate(seconds: seconds) { _ = offline.verify(document: sealed) }
         case .ofdSeals:
-            let batch = Array(repeating: DocumentInput.content(try OFDBench.document(pages: 8, bytesPerPage: 42_000)), count: 64)
+            let batch = Array(repeating: DocumentInput.content(try OFDBench.standardDocument()), count: 64)
             count = try SealBench.rate(seconds: seconds) { _ = try service.seal(batch, with: "bench", format: .ofd) } * Double(batch.count)
         case .ofdVerifications:
             let offline = try SealService.OfflineVerifier(trust: bench.trust)
-            let sealed = try service.seal([.content(try OFDBench.document(pages: 8, bytesPerPage: 42_000))], with: "bench", format: .ofd)[0].bytes
+            let sealed = try service.seal([.content(try OFDBench.standardDocument())], with: "bench", format: .ofd)[0].bytes
             count = SealBench.rate(seconds: seconds) { _ = offline.verify(ofd: sealed) }
         }
         print("\(loop.rawValue): \(Int(count)) per second")

@@ -19,7 +19,7 @@ struct PDFBench: ParsableCommand {
         let service = bench.service
         let offline = try SealService.OfflineVerifier(trust: bench.trust)
         // About 100 KB of text pages; and 20 MB, most of it scanned images.
-        let document = Self.document(pages: 12, bytesPerPage: 8_000)
+        let document = Self.standardDocument()
         let large = Self.document(pages: 4, bytesPerPage: 8_000, images: 20, imageSize: 1_000_000)
         let measured = try DocumentBenchFigures(service: service, format: .pdf, algorithm: .ecdsaP256, digest: .sha256, document: document,
                                                 large: large, verify: { offline.verify(document: $0).indication == .totalPassed ? .passed : .failed },
@@ -51,6 +51,9 @@ struct PDFBench: ParsableCommand {
         print("limit = raw sign rate / 2 signatures per seal (CMS and token); raw verify rate / 2 per seal")
         print("ceiling = the raw primitives alone: the signatures, and SHA-256 of the original document at the raw rate")
     }
+
+    /// The document the sealing and verification figures use: about 100 KB of text pages.
+    static func standardDocument() -> [UInt8] { document(pages: 12, bytesPerPage: 8_000) }
 
     /// A PDF 1.7 of `pages` pages of text (`bytesPerPage` of content each, uncompressed), the
     /// first carrying `images` image XObjects of random bytes (as scans already compressed would be).

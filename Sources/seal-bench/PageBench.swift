@@ -41,7 +41,7 @@ struct PageBench: ParsableCommand {
         let daemon = try BenchDaemon(label: "page", listen: true)
         let (socket, port) = (daemon.socket, daemon.port!)
         // A sealed 96 KiB PDF, verified both ways.
-        let sealed = try HTTPConnection(socketPath: socket).send("POST", "/v1/seals/bench", body: PDFBench.document(pages: 12, bytesPerPage: 8_000),
+        let sealed = try HTTPConnection(socketPath: socket).send("POST", "/v1/seals/bench", body: PDFBench.standardDocument(),
                                                                  contentType: "application/pdf").body
         let api = Array(try JSONSerialization.data(withJSONObject: ["document": Data(sealed).base64EncodedString()]))
         let boundary = "seal-bench-boundary"

@@ -182,8 +182,21 @@ import SealCore
     @Test func aByteRangeThatLeavesBytesUnsignedIsReported() throws {
         let file = try PDFFile(bytes: PDFFileTests.vector("negative/N2-byterange-gap-too-big_pyhanko.pdf"))
         let signature = try #require(try file.signatures().first)
-        #expect(signature.coverageProblem != nil)
+        #expect(signature.coverageProblem == "/ByteRange does not end where a revision of the file ends")
         #expect(signature.signedParts(of: file.bytes).isEmpty)
+    }
+
+    /// A gap that is a hex string but not written as digit pairs (white space in the zero
+    /// padding) is not exactly the /Contents string the byte-range check compares it with.
+    @Test func aGapThatIsNotExactlyTheContentsStringIsReported() throws {
+        var (_, sealed) = try Self.seal(PDFFileTests.vector("01-classic-xref_google-docs-skia.pdf"))
+        let file = try PDFFile(bytes: sealed)
+        let range = try #require(try file.signatures().last).byteRange
+        let padding = range[2] - 2  // the last padding digit, before the closing ">"
+        #expect(sealed[padding] == UInt8(ascii: "0"))
+        sealed[padding] = UInt8(ascii: " ")
+        let changed = try #require(try PDFFile(bytes: sealed).signatures().last)
+        #expect(changed.coverageProblem == "the gap in /ByteRange is not exactly the /Contents string (it leaves bytes unsigned)")
     }
 
     @Test func readsTheSignaturesAndTimeStampsOfAPAdESLTAFile() throws {

@@ -5,13 +5,11 @@ import PostgresNIO
 // plans them once. Parsing and planning the append's eleven-part statement took more of the
 // server's time than running it (perf on the backends under `seal-bench postgres`).
 
-/// The tree head under its lock, with its right edge, the newest commit time, and the root of
-/// the checkpoint at the size this instance last saw (to tell whether the head extends it).
+/// Takes the append lock, then the tree head (after the commit of the append before), with
+/// its right edge, the newest commit time, and the root of the checkpoint at the size this
+/// instance last saw (to tell whether the head extends it): `seal_lock_head` in the schema.
 struct LockedHeadStatement: PostgresPreparedStatement {
-    static let sql = """
-        SELECT size, root, frontier, created_at, (SELECT root FROM checkpoints WHERE size = $1)
-        FROM tree_head WHERE id = 1 FOR UPDATE
-        """
+    static let sql = "SELECT * FROM seal_lock_head($1)"
     typealias Row = (Int, ByteBuffer, ByteBuffer?, Int?, ByteBuffer?)
     static let bindingDataTypes: [PostgresDataType] = [.int8]
 
@@ -26,24 +24,32 @@ struct LockedHeadStatement: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
 
-/// Every write of a batch in one statement: entries, nodes, salts, notes, revocation lookups,
-/// the checkpoint, and the head's compare-and-set, which returns the new size when it moved.
-/// An empty value stands for a NULL signature hash (arrays of optionals do not bind).
+/// Every write of a batch in one statement, run outside a transaction block so that it commits
+/// in the same round trip: the head's compare-and-set, which returns the new size when it moved,
+/// and only then (each insert waits for it) entries, nodes, salts, notes, revocation lookups and
+/// the checkpoint. It takes the commit lock first (held to the end of its transaction), and once
+/// the head has moved it releases the append lock: the next writer then waits at the server for
+/// this commit instead of for a round trip to this instance, and reads the head this commit
+/// leaves, or the old one if it fails. An empty value stands for a NULL signature hash (arrays of
+/// optionals do not bind).
 struct AppendStatement: PostgresPreparedStatement {
     static let sql = """
-        WITH e AS (INSERT INTO entries (idx, kind, data, leaf_hash, signature_hash, committed_at)
+        WITH x AS (SELECT pg_advisory_xact_lock(\(PostgresArchiveStore.commitLock))),
+             h AS (UPDATE tree_head SET size = $17, root = $18, frontier = $20, created_at = $6
+                   WHERE id = 1 AND size = $21 AND EXISTS (SELECT FROM x) RETURNING size),
+             e AS (INSERT INTO entries (idx, kind, data, leaf_hash, signature_hash, committed_at)
                    SELECT i, k, d, l, NULLIF(s, '\\x'::bytea), $6
-                   FROM unnest($1::int8[], $2::int4[], $3::bytea[], $4::bytea[], $5::bytea[]) AS t(i, k, d, l, s)),
-             n AS (INSERT INTO nodes (level, idx, hash) SELECT * FROM unnest($7::int4[], $8::int8[], $9::bytea[])),
-             s AS (INSERT INTO salts (idx, salt) SELECT * FROM unnest($10::int8[], $11::bytea[])),
-             o AS (INSERT INTO notes (idx, note) SELECT * FROM unnest($12::int8[], $13::text[])),
-             r AS (INSERT INTO document_revocations (target_idx, entry_idx) SELECT * FROM unnest($14::int8[], $15::int8[])),
-             l AS (INSERT INTO revocation_lists (entry_idx) SELECT * FROM unnest($16::int8[])),
-             c AS (INSERT INTO checkpoints (size, root, note, created_at) VALUES ($17, $18, $19, $6) ON CONFLICT (size) DO NOTHING)
-        UPDATE tree_head SET size = $17, root = $18, frontier = $20, created_at = $6
-        WHERE id = 1 AND size = $21 RETURNING size
+                   FROM unnest($1::int8[], $2::int4[], $3::bytea[], $4::bytea[], $5::bytea[]) AS t(i, k, d, l, s) WHERE EXISTS (SELECT FROM h)),
+             n AS (INSERT INTO nodes (level, idx, hash) SELECT * FROM unnest($7::int4[], $8::int8[], $9::bytea[]) WHERE EXISTS (SELECT FROM h)),
+             s AS (INSERT INTO salts (idx, salt) SELECT * FROM unnest($10::int8[], $11::bytea[]) WHERE EXISTS (SELECT FROM h)),
+             o AS (INSERT INTO notes (idx, note) SELECT * FROM unnest($12::int8[], $13::text[]) WHERE EXISTS (SELECT FROM h)),
+             r AS (INSERT INTO document_revocations (target_idx, entry_idx) SELECT * FROM unnest($14::int8[], $15::int8[]) WHERE EXISTS (SELECT FROM h)),
+             l AS (INSERT INTO revocation_lists (entry_idx) SELECT * FROM unnest($16::int8[]) WHERE EXISTS (SELECT FROM h)),
+             c AS (INSERT INTO checkpoints (size, root, note, created_at) SELECT $17, $18, $19, $6 WHERE EXISTS (SELECT FROM h)
+                   ON CONFLICT (size) DO NOTHING)
+        SELECT size, pg_advisory_unlock(\(PostgresArchiveStore.appendLock)) FROM h
         """
-    typealias Row = Int
+    typealias Row = (Int, Bool)
     static let bindingDataTypes: [PostgresDataType] = [
         .int8Array, .int8Array, .byteaArray, .byteaArray, .byteaArray, .int8, .int8Array, .int8Array, .byteaArray,
         .int8Array, .byteaArray, .int8Array, .textArray, .int8Array, .int8Array, .int8Array, .int8, .bytea, .text, .bytea, .int8,
@@ -91,11 +97,12 @@ struct AppendStatement: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
 
-/// Whether a synchronous standby has flushed the WAL up to `position` (nil: the current end of
-/// the WAL, returned with the answer so that a later poll asks about the same position).
+/// Whether a synchronous standby has flushed the WAL up to `position` (nil: what the primary has
+/// flushed, which a commit that returned includes, without the WAL other writers are inserting
+/// meanwhile; returned with the answer so that a later poll asks about the same position).
 struct StandbyFlushedStatement: PostgresPreparedStatement {
     static let sql = """
-        WITH l AS (SELECT coalesce($1::text::pg_lsn, pg_current_wal_lsn()) AS lsn)
+        WITH l AS (SELECT coalesce($1::text::pg_lsn, pg_current_wal_flush_lsn()) AS lsn)
         SELECT l.lsn::text, coalesce(bool_or(r.flush_lsn >= l.lsn), false)
         FROM l LEFT JOIN pg_stat_replication r ON r.sync_state IN ('sync', 'quorum') GROUP BY l.lsn
         """

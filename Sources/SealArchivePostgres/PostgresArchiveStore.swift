@@ -9,13 +9,17 @@ import PostgresNIO
 
 /// The archive in PostgreSQL, for several seald instances appending to one log.
 ///
-/// Each append is one transaction that locks the tree head row (`SELECT … FOR UPDATE`, READ
-/// COMMITTED: a waiter re-reads the newest head), takes dense indices from its size, writes
-/// entries, nodes and the signed checkpoint, and moves the head with a compare-and-set. No index
-/// comes from a sequence (an aborted transaction would leave a gap). After COMMIT, when the
-/// location asks for it, the append waits until a synchronous standby reports the commit's WAL
-/// flushed: PostgreSQL reports a cancelled wait for the standby only as a warning, which the
-/// client library drops, so COMMIT returning is not enough.
+/// Each append takes the log's append lock (a session advisory lock) and reads the tree head
+/// with the head row locked (READ COMMITTED: a writer waiting for the row reads the newest head),
+/// takes dense indices from its size, and writes entries, nodes and the signed checkpoint in one
+/// statement that moves the head with a compare-and-set, releases the append lock once it holds
+/// the head row, and commits in the same round trip. No index comes from a sequence (an aborted
+/// transaction would leave a gap). Three round trips per batch, where a transaction block took
+/// five (BEGIN, read, write, COMMIT, standby), and the next writer waits for this commit at the
+/// server. After the commit, when the location asks for it, the append waits until a
+/// synchronous standby reports the commit's WAL flushed: PostgreSQL reports a cancelled wait for
+/// the standby only as a warning, which the client library drops, so a commit returning is not
+/// enough.
 ///
 /// Every instance remembers the head it last saw and refuses to append to a head that does not
 /// extend it (smaller, or the same size with another root, or a different tree below it): after
@@ -44,7 +48,14 @@ public final class PostgresArchiveStore: ArchiveStorage, @unchecked Sendable {
     /// 2 keeps the tree's right edge and the newest commit time in the head row, so that an
     /// append reads everything it needs with its lock (one round trip instead of four). A version
     /// 1 database gains the two columns, empty, at the next start; the next append fills them.
-    public static let schemaVersion = 2
+    /// 3 adds `seal_lock_head`, the append lock and the head in one round trip.
+    public static let schemaVersion = 3
+    /// The session advisory lock every append holds from reading the head until its write has
+    /// taken `commitLock` (7339014 guards creating the schema).
+    static let appendLock = 7339015
+    /// Held by an append's write to the end of its transaction, commit and standby wait included:
+    /// the next append, which may take `appendLock` meanwhile, reads the head only after it.
+    static let commitLock = 7339016
     private static let connectionIDs = NIOLockedValueBox(0)
 
     /// The schema, created once by whichever instance comes first (under a transaction-scoped
@@ -66,6 +77,25 @@ public final class PostgresArchiveStore: ArchiveStorage, @unchecked Sendable {
         CREATE TABLE notes (idx bigint PRIMARY KEY, note text NOT NULL);
         CREATE TABLE document_revocations (target_idx bigint PRIMARY KEY, entry_idx bigint NOT NULL);
         CREATE TABLE revocation_lists (entry_idx bigint PRIMARY KEY);
+        """
+
+    /// Takes the append lock, waits for the commit of the append before (its write holds
+    /// `commitLock` to its end), then reads the head. A function, so that all of it is one round
+    /// trip and the read comes after the locks (in READ COMMITTED each statement has its own
+    /// snapshot). It writes nothing: a row lock (`FOR UPDATE`) would give this round trip a
+    /// transaction id, and its commit a WAL flush and a wait for the standby. PL/pgSQL keeps its
+    /// plans for the session; a SQL function's were made at every call.
+    static let lockFunction = """
+        CREATE OR REPLACE FUNCTION seal_lock_head(remembered bigint)
+        RETURNS TABLE (size bigint, root bytea, frontier bytea, created_at bigint, remembered_root bytea)
+        VOLATILE LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_advisory_lock(\(appendLock));
+            PERFORM pg_advisory_xact_lock(\(commitLock));
+            RETURN QUERY SELECT h.size, h.root, h.frontier, h.created_at, (SELECT c.root FROM checkpoints c WHERE c.size = remembered)
+                FROM tree_head h WHERE h.id = 1;
+        END
+        $$
         """
 
     /// How long an append waits for a synchronous standby to confirm its commit.
@@ -233,6 +263,7 @@ public final class PostgresArchiveStore: ArchiveStorage, @unchecked Sendable {
                     where !statement.isEmpty {
                         try await transaction.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                     }
+                    try await transaction.query(PostgresQuery(unsafeSQL: Self.lockFunction), logger: logger)
                     try await transaction.query("INSERT INTO seal_schema (version) VALUES (\(Self.schemaVersion))", logger: logger)
                     try await transaction.query("INSERT INTO tree_head (id, size, root) VALUES (1, 0, \(ByteBuffer(bytes: TreeHasher.sha256.emptyRoot)))",
                                                 logger: logger)
@@ -243,6 +274,10 @@ public final class PostgresArchiveStore: ArchiveStorage, @unchecked Sendable {
                 }
                 if version == 1 {
                     try await transaction.query("ALTER TABLE tree_head ADD COLUMN frontier bytea, ADD COLUMN created_at bigint", logger: logger)
+                    version = 2
+                }
+                if version == 2 {
+                    try await transaction.query(PostgresQuery(unsafeSQL: Self.lockFunction), logger: logger)
                     try await transaction.query("UPDATE seal_schema SET version = \(Self.schemaVersion)", logger: logger)
                     version = Self.schemaVersion
                 }
@@ -270,15 +305,26 @@ extension PostgresArchiveStore {
         // `choose` runs inside the task while this thread waits for it: the batch is taken on the
         // connection's event loop as soon as the lock is granted, with no thread switch between.
         let batch = try blocking { connection, logger in
-            // READ COMMITTED: a writer waiting for the head row's lock reads the newest head.
-            let batch = try await connection.withTransaction(logger: logger) { transaction in
-                let head = try await Self.lockedHead(rememberedSize: remembered?.size ?? 0, on: transaction, logger: logger)
+            let batch: AppendedBatch
+            do {
+                let head = try await Self.lockedHead(rememberedSize: remembered?.size ?? 0, on: connection, logger: logger)
                 let chosen = try choose()
-                return try await Self.append(chosen.entries, signer: signer, now: now, expectedRevocationList: chosen.afterRevocationList,
-                                             withProofs: withProofs, head: head, remembered: remembered, hasher: hasher,
-                                             on: transaction, logger: logger)
+                batch = try await Self.append(chosen.entries, signer: signer, now: now, expectedRevocationList: chosen.afterRevocationList,
+                                              withProofs: withProofs, head: head, remembered: remembered, hasher: hasher,
+                                              on: connection, logger: logger)
+            } catch {
+                // The append lock may still be held (a refusal, or a write that failed before it
+                // released it); on a lost connection the server has released it already.
+                _ = try? await connection.query("SELECT pg_advisory_unlock_all()", logger: logger)
+                throw error
             }
-            if requiresStandby { try await Self.awaitStandby(on: connection, logger: logger, timeout: timeout) }
+            // The write's rows arrive before its commit (at the protocol's Sync); the next query
+            // is answered only after it, so the commit is known done (or the connection failed).
+            if requiresStandby {
+                try await Self.awaitStandby(on: connection, logger: logger, timeout: timeout)
+            } else {
+                try await connection.query("SELECT 1", logger: logger)
+            }
             return batch
         }
         // Only a head known durable is remembered: had the standby not confirmed it, a promotion
@@ -298,7 +344,8 @@ extension PostgresArchiveStore {
         let rememberedRoot: [UInt8]?
     }
 
-    /// Locks the head row (held to COMMIT) and reads it.
+    /// Takes the append lock and reads the head (the lock is released by the write, or after a
+    /// failure).
     static func lockedHead(rememberedSize: Int, on connection: PostgresConnection, logger: Logger) async throws -> LockedHead {
         var head: LockedHead?
         for try await (size, root, frontier, createdAt, rememberedRoot) in try await connection.execute(
@@ -310,7 +357,7 @@ extension PostgresArchiveStore {
         return head
     }
 
-    /// The critical section, inside the transaction.
+    /// The critical section, under the append lock.
     static func append(_ entries: [NewArchiveEntry], signer: NoteSigner, now: Date, expectedRevocationList expected: Int??,
                        withProofs: Bool, head: LockedHead, remembered: (size: Int, root: TreeHash)?, hasher: TreeHasher,
                        on connection: PostgresConnection, logger: Logger) async throws -> AppendedBatch {
@@ -415,8 +462,9 @@ extension PostgresArchiveStore {
         // the same key signs the same text to the same note (Ed25519 is deterministic).
         let moved = try await connection.execute(statement, logger: logger)
         var headMoved = false
-        for try await _ in moved { headMoved = true }
-        // The inserts ran even if the head did not move: throwing rolls them back.
+        for try await (_, unlocked) in moved { headMoved = unlocked }
+        // Nothing was written (every insert waits for the head to move). A head that moved under
+        // the append lock means a writer that does not take it (an older version).
         guard headMoved else { throw ArchiveError.conflict("the tree head moved during the append") }
         var batch = AppendedBatch(indexes: Array(start..<tree.size), leafHashes: leaves,
                                   checkpoint: SignedCheckpoint(checkpoint: checkpoint, note: note))

@@ -279,23 +279,72 @@ final class ScratchStorage: @unchecked Sendable {
                                      signer: archive.signer, now: Date(), withProofs: false)
         }
         #expect(try archive.store.size == 4)
-        #expect(try archive.store.append([ScratchArchive.entry(4)], signer: archive.signer).indexes == [4], "a failed choice left no lock behind")
+        #expect(try Self.advisoryLocks(archive) == "0", "a failed choice left no lock behind")
+        #expect(try archive.store.append([ScratchArchive.entry(4)], signer: archive.signer).indexes == [4])
         #expect(try archive.audit().ok)
     }
 
-    /// A database made at schema version 1 (no right edge or commit time in the head row) gains
-    /// both columns when a store opens it; the first append fills them and the log goes on.
-    @Test func aVersionOneDatabaseIsUpgradedInPlace() throws {
+    /// A database made at an older schema version gains what it lacks when a store opens it:
+    /// version 1 the head row's right edge and commit time (filled by the first append), version
+    /// 2 the function that takes the append lock with the head; the log goes on.
+    @Test(arguments: [1, 2]) func anOlderDatabaseIsUpgradedInPlace(version: Int) throws {
         let archive = try ScratchStorage(.postgresql)
         try archive.fill(5, batch: 2)
         let (name, cluster) = try #require(archive.database)
-        try PostgresFixture.sql("ALTER TABLE tree_head DROP COLUMN frontier, DROP COLUMN created_at; UPDATE seal_schema SET version = 1",
-                                database: name, cluster: cluster)
+        let older = version == 1 ? "ALTER TABLE tree_head DROP COLUMN frontier, DROP COLUMN created_at; " : ""
+        try PostgresFixture.sql(older + "DROP FUNCTION seal_lock_head; UPDATE seal_schema SET version = \(version)", database: name, cluster: cluster)
         let reopened = try archive.open()
-        #expect(try PostgresFixture.sql("SELECT version FROM seal_schema", database: name, cluster: cluster) == "2")
+        #expect(try PostgresFixture.sql("SELECT version FROM seal_schema", database: name, cluster: cluster) == "3")
         #expect(try reopened.append([ScratchArchive.entry(5)], signer: archive.signer).indexes == [5])
         #expect(try PostgresFixture.sql("SELECT size, length(frontier), created_at > 0 FROM tree_head", database: name, cluster: cluster)
                 == "6|64|t", "size 6 is two complete subtrees, 4 and 2")
+        #expect(try archive.audit().ok)
+    }
+
+    /// The advisory locks this archive's sessions hold.
+    static func advisoryLocks(_ archive: ScratchStorage) throws -> String {
+        let (name, cluster) = try #require(archive.database)
+        return try PostgresFixture.sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'", database: name, cluster: cluster)
+    }
+
+    /// A write the server refuses (here an index already taken, as a damaged database might
+    /// have) commits nothing and leaves the append lock free: the next append goes on once the
+    /// damage is gone.
+    @Test func aRefusedWriteCommitsNothingAndReleasesTheLock() throws {
+        let archive = try ScratchStorage(.postgresql)
+        try archive.fill(2, batch: 2)
+        try archive.tamper("INSERT INTO entries (idx, kind, data, leaf_hash, committed_at) VALUES (2, 0, '\\x00', '\\x00', 0)")
+        #expect {
+            try archive.store.append([ScratchArchive.entry(2)], signer: archive.signer)
+        } throws: { error in
+            guard case .unavailable(let why) = error as? ArchiveError else { return false }
+            return why.contains("duplicate key")
+        }
+        #expect(try Self.advisoryLocks(archive) == "0")
+        #expect(try archive.store.size == 2)
+        #expect(try archive.store.allCheckpoints().count == 2, "the empty tree's and size 2's")
+        try archive.tamper("DELETE FROM entries WHERE idx = 2")
+        #expect(try archive.open().append([ScratchArchive.entry(2)], signer: archive.signer).indexes == [2])
+        #expect(try archive.audit().ok)
+    }
+
+    /// A head moved by a writer that does not take the append lock (an older seald, or a hand
+    /// edit) between the read and the write: the compare-and-set fails, and none of the batch's
+    /// rows is written (each insert waits for the head to move).
+    @Test func aHeadMovedUnderTheLockWritesNothing() throws {
+        let archive = try ScratchStorage(.postgresql)
+        try archive.fill(2, batch: 2)
+        #expect(throws: ArchiveError.conflict("the tree head moved during the append")) {
+            try archive.store.append(choosing: { () throws(ArchiveError) -> ChosenBatch in
+                do { try archive.tamper("UPDATE tree_head SET size = size + 1") } catch { throw .unavailable("\(error)") }
+                return ChosenBatch(entries: [ScratchArchive.entry(2)])
+            }, signer: archive.signer, now: Date(), withProofs: false)
+        }
+        #expect(try Self.advisoryLocks(archive) == "0")
+        try archive.tamper("UPDATE tree_head SET size = size - 1")
+        #expect(try archive.store.entryCount() == 2)
+        #expect(try archive.store.allCheckpoints().count == 2)
+        #expect(try archive.store.append([ScratchArchive.entry(2)], signer: archive.signer).indexes == [2])
         #expect(try archive.audit().ok)
     }
 

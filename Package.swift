@@ -70,7 +70,7 @@ let package = Package(
         // OFD packages (GB/T 33190): zip and XML, where signatures live and what they cover; never signing.
         .target(
             name: "SealOFD",
-            dependencies: ["SealCore", "CSealZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["SealCore", "CSealZlib"],
             swiftSettings: swiftSettings
         ),
         // zlib, for PDF streams (FlateDecode).

@@ -1,5 +1,4 @@
 public import Foundation
-import ZIPFoundation
 
 /// An OFD package (GB/T 33190): a zip of XML and resources, read from bytes. Treated as hostile:
 /// sizes, counts and expansion are bounded before anything is extracted, every file name must be
@@ -23,50 +22,44 @@ public struct OFDPackage: Sendable {
     }
 
     let limits: Limits
-    /// One reader for the whole package; ZIPFoundation's archive is not thread-safe, so every use
-    /// takes the lock.
-    private let reader: Reader
+    /// Each file's entry, by name.
+    private let entries: [String: OFDZipReader.Entry]
 
     public init(bytes: [UInt8], limits: Limits = Limits()) throws(OFDError) {
         guard bytes.count <= limits.packageSize else { throw .refused("the package is larger than \(limits.packageSize / 1024 / 1024) MiB") }
-        let archive = try ScratchFile.archive(bytes)
+        guard let zip = OFDZipReader(bytes) else {
+            throw .notAPackage("not a zip archive, or not one Seal reads (zip64, several disks, encrypted entries, "
+                + "or entries not where its directory says)")
+        }
         var files: [String: Int] = [:]
         var names: [String] = []
         var total = 0
-        var listed = 0
-        var entries: [String: Entry] = [:]
-        for entry in archive {
-            listed += 1
+        var entries: [String: OFDZipReader.Entry] = [:]
+        for entry in zip.entries {
             guard names.count < limits.entries else { throw .refused("the package has more than \(limits.entries) entries") }
-            guard entry.type != .symlink else { throw .refused("the package holds a symbolic link (\(entry.path))") }
-            if entry.type == .directory { continue }
-            let name = entry.path
+            guard !entry.isSymbolicLink else { throw .refused("the package holds a symbolic link (\(entry.name))") }
+            if entry.isDirectory { continue }
+            let name = entry.name
             guard OFDPath.isPlainName(name) else { throw .refused("unsafe file name in the package: \(name.debugDescription)") }
             guard files[name] == nil else { throw .refused("the package holds \(name) twice") }
-            guard entry.uncompressedSize <= UInt64(limits.fileSize) else {
+            guard entry.size <= limits.fileSize else {
                 throw .refused("\(name) is larger than \(limits.fileSize / 1024 / 1024) MiB")
             }
-            let size = Int(entry.uncompressedSize)
-            guard size <= max(1, Int(entry.compressedSize)) * limits.expansionRatio else {
+            guard entry.size <= max(1, entry.compressedSize) * limits.expansionRatio else {
                 throw .refused("\(name) expands more than \(limits.expansionRatio) times (a zip bomb)")
             }
-            total += size
+            total += entry.size
             guard total <= limits.totalSize else { throw .refused("the package expands to more than \(limits.totalSize / 1024 / 1024) MiB") }
-            files[name] = size
+            files[name] = entry.size
             entries[name] = entry
             names.append(name)
-        }
-        // ZIPFoundation ends its listing at the first entry it cannot read: a package must not
-        // pass with fewer files than its central directory lists (found by fuzzing).
-        if let declared = OFDZipAppender.declaredEntryCount(of: bytes), declared != listed {
-            throw .notAPackage("the zip lists \(declared) entries, of which \(listed) can be read")
         }
         guard !names.isEmpty else { throw .notAPackage("the zip holds no files") }
         self.bytes = bytes
         self.files = files
         self.names = names
         self.limits = limits
-        reader = Reader(archive, entries: entries)
+        self.entries = entries
     }
 
     /// The bytes of all its files uncompressed: what a signature's References hash.
@@ -75,42 +68,21 @@ public struct OFDPackage: Sendable {
     /// Whether the package holds `name` (a zip name, as `OFDPath.resolve` gives).
     public func contains(_ name: String) -> Bool { files[name] != nil }
 
-    /// The bytes of file `name`, as stored uncompressed; extraction stops at the declared size,
+    /// The bytes of file `name`, as stored uncompressed; inflating stops at the declared size,
     /// so a lying header cannot inflate past the limits. The zip's CRC-32 is not checked: it
-    /// guards against nothing an attacker cannot recompute, every protected file is checked by
-    /// its SM3 reference, and ZIPFoundation computes it in Swift (about a third of reading a
-    /// package in `perf`).
+    /// guards against nothing an attacker cannot recompute, and every protected file is checked
+    /// by its SM3 reference.
     public func file(_ name: String) throws(OFDError) -> [UInt8] {
-        guard let declared = files[name] else { throw .missing(name) }
-        return try reader.read(name, declared: declared)
-    }
-
-    private final class Reader: @unchecked Sendable {
-        let archive: Archive
-        /// The entries by name, as listed once: ZIPFoundation's `archive[name]` walks the central
-        /// directory, reading every local header, on each call (5% of verifying an OFD).
-        let entries: [String: Entry]
-        let lock = NSLock()
-        init(_ archive: Archive, entries: [String: Entry]) { (self.archive, self.entries) = (archive, entries) }
-
-        func read(_ name: String, declared: Int) throws(OFDError) -> [UInt8] {
-            lock.lock()
-            defer { lock.unlock() }
-            guard let entry = entries[name] else { throw .missing(name) }
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(declared)
-            do {
-                _ = try archive.extract(entry, bufferSize: 256 * 1024, skipCRC32: true) { chunk in
-                    guard bytes.count + chunk.count <= declared else { throw OFDError.refused("\(name) is larger than its zip header says") }
-                    bytes.append(contentsOf: chunk)
-                }
-            } catch let error as OFDError {
-                throw error
-            } catch {
-                throw .refused("\(name) cannot be extracted: \(error)")
+        guard let entry = entries[name] else { throw .missing(name) }
+        do {
+            return try OFDZipReader.read(entry, in: bytes)
+        } catch {
+            switch error {
+            case .method(let method): throw .refused("\(name) is compressed with method \(method); OFD packages use deflate or none")
+            case .longer: throw .refused("\(name) is larger than its zip header says")
+            case .shorter: throw .refused("\(name) is shorter than its zip header says")
+            case .corrupt: throw .refused("\(name) cannot be extracted: its deflate data is damaged")
             }
-            guard bytes.count == declared else { throw .refused("\(name) is shorter than its zip header says") }
-            return bytes
         }
     }
 }
@@ -172,37 +144,4 @@ public enum OFDPath {
 
     /// The absolute location of zip name `name` ("/Doc_0/…"), as Seal writes locations.
     public static func absolute(_ name: String) -> String { "/" + name }
-}
-
-/// A package opened by ZIPFoundation from a private temporary file rather than from memory: its
-/// in-memory reader traps on an offset past the end (a hostile central directory did that in
-/// fuzzing), while a file read there just comes up short, which ZIPFoundation reports as an error.
-enum ScratchFile {
-    /// `bytes` as an archive to read; the file is unlinked at once (the open stream keeps it).
-    static func archive(_ bytes: [UInt8]) throws(OFDError) -> Archive {
-        let url = try staged(bytes)
-        defer { unlink(url.path) }
-        do { return try Archive(url: url, accessMode: .read) } catch { throw .notAPackage("not a zip archive (\(error))") }
-    }
-
-    /// A new file, readable by its owner only, holding `bytes`: written with plain POSIX calls.
-    /// `FileManager.createFile` writes atomically (a temporary directory, a rename and an fsync),
-    /// which a scratch copy does not need and which was a tenth of sealing an OFD (`perf`).
-    private static func staged(_ bytes: [UInt8]) throws(OFDError) -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("seal-ofd-\(UUID().uuidString).zip")
-        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw .refused("cannot stage the package in \(FileManager.default.temporaryDirectory.path)") }
-        defer { close(descriptor) }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, $0.count - written) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else {
-                unlink(url.path)
-                throw .refused("cannot stage the package in \(FileManager.default.temporaryDirectory.path)")
-            }
-            written += count
-        }
-        return url
-    }
 }

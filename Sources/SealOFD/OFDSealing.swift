@@ -1,6 +1,5 @@
 public import Foundation
 public import SealCore
-import ZIPFoundation
 
 /// One new signature being added to an OFD document: its Signature.xml, written and hashed
 /// first (the signer signs its SM3 hash), then the package with the signature's files added.

@@ -8,7 +8,7 @@ import SealCore
 /// did it through a temporary file, rewriting the whole archive once per removed entry.
 ///
 /// Only the plain form is handled: one disk, no zip64, no encryption, entries laid out as the
-/// central directory says. Anything else gives `nil`, and the caller falls back to ZIPFoundation.
+/// central directory says. Anything else gives `nil` (and `OFDZipReader` does not read it).
 enum OFDZipAppender {
     static func replacing(_ files: [(name: String, bytes: [UInt8])], in original: [UInt8]) -> [UInt8]? {
         guard let entries = centralDirectory(of: original) else { return nil }
@@ -73,6 +73,8 @@ enum OFDZipAppender {
         let record: ArraySlice<UInt8>
         /// The local header, data and data descriptor.
         let span: Range<Int>
+        /// Where the data starts, after the local header.
+        let dataStart: Int
     }
 
     /// The entries the end record and central directory list, each with where its bytes lie;
@@ -103,7 +105,7 @@ enum OFDZipAppender {
                 spanEnd += read32(zip, spanEnd) == 0x0807_4B50 ? 16 : 12
             }
             guard spanEnd <= offset else { return nil }
-            entries.append(Entry(name: name, record: zip[position..<recordEnd], span: local..<spanEnd))
+            entries.append(Entry(name: name, record: zip[position..<recordEnd], span: local..<spanEnd, dataStart: dataStart))
             position = recordEnd
         }
         // The entries must not overlap, or one's bytes would be copied as another's.
@@ -134,15 +136,7 @@ enum OFDZipAppender {
                             Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
         defer { deflateEnd(&stream) }
         var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(data.count))))
-        let status = data.withUnsafeBufferPointer { input in
-            output.withUnsafeMutableBufferPointer { buffer in
-                stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
-                stream.avail_in = uInt(input.count)
-                stream.next_out = buffer.baseAddress
-                stream.avail_out = uInt(buffer.count)
-                return deflate(&stream, Z_FINISH)
-            }
-        }
+        let status = stream.finish(data[...], into: &output) { deflate($0, Z_FINISH) }
         guard status == Z_STREAM_END else { return nil }
         output.removeLast(output.count - Int(stream.total_out))
         return output

@@ -73,21 +73,38 @@ import SealCore
         }
     }
 
-    /// A package whose central directory lists entries the zip reader cannot read (here one byte
-    /// of deflated data changed, so the reader stopped at the fifth of 24) is refused, rather than
-    /// read as a package of four files (found by fuzzing).
-    @Test func aPackageWithUnreadableEntriesIsRefused() throws {
-        let bytes = TestSupport.bytes(TestSupport.repository.appendingPathComponent("Fuzz/regressions/ofd-unreadable-entry.ofd"))
-        #expect(throws: OFDError.notAPackage("the zip lists 24 entries, of which 4 can be read")) { try OFDPackage(bytes: bytes) }
+    /// Zips found by fuzzing ZIPFoundation, which Seal no longer reads with: a central directory
+    /// pointing past the end (its in-memory reader trapped), one listing entries the local
+    /// headers do not match (read as a package of four files instead of 24), and one that made a
+    /// rewrite through ZIPFoundation allocate 4 GiB. All are refused as they are read.
+    @Test(arguments: ["ofd-memory-archive-offset-past-end", "ofd-unreadable-entry.ofd", "ofd-rewrite-allocates-4gib.ofd"])
+    func zipsNotOfThePlainFormAreRefusedAtReading(_ fixture: String) throws {
+        let bytes = TestSupport.bytes(TestSupport.repository.appendingPathComponent("Fuzz/regressions/\(fixture)"))
+        #expect(throws: OFDError.notAPackage("not a zip archive, or not one Seal reads (zip64, several disks, encrypted entries, "
+            + "or entries not where its directory says)")) { try OFDPackage(bytes: bytes) }
     }
 
-    /// A package Seal reads but whose zip the appender declines is refused for sealing: written
-    /// through ZIPFoundation, this one made it allocate 4 GiB (found by fuzzing).
-    @Test func aPackageTheAppenderDeclinesIsNotRewritten() throws {
-        let bytes = TestSupport.bytes(TestSupport.repository.appendingPathComponent("Fuzz/regressions/ofd-rewrite-allocates-4gib.ofd"))
-        let package = try OFDPackage(bytes: bytes)
-        #expect(throws: OFDError.refused("the package's zip is not one Seal rewrites (zip64, several disks, or entries not where its directory says)")) {
-            try package.replacing([("Doc_0/Signs/Signatures.xml", Array("<a/>".utf8))])
+    /// A file whose deflate data is damaged, or says less or more than its header: refused when
+    /// read, with nothing past the declared size written.
+    @Test func damagedEntriesAreRefusedWhenRead() throws {
+        let content = Array("<ofd:OFD xmlns:ofd=\"http://www.ofdspec.org/2016\"/>".utf8) + Array(repeating: UInt8(ascii: " "), count: 200)
+        let plain = try OFDPackage.zip([("OFD.xml", content)])
+        let entry = try #require(OFDZipReader(plain)?.entries.first)
+        #expect(try OFDPackage(bytes: plain).file("OFD.xml") == content)
+        // The uncompressed size in the central directory (offset 24 of its record), one less and one more.
+        let record = try #require(OFDZipAppender.endRecord(of: plain).flatMap { OFDZipAppender.read32(plain, $0 + 16) })
+        for (size, error) in [(content.count - 1, "OFD.xml is larger than its zip header says"), (content.count + 1, "OFD.xml is shorter than its zip header says")] {
+            var lying = plain
+            for index in 0..<4 { lying[record + 24 + index] = UInt8(truncatingIfNeeded: size >> (8 * index)) }
+            #expect(throws: OFDError.refused(error)) { try OFDPackage(bytes: lying).file("OFD.xml") }
+        }
+        var damaged = plain
+        damaged[entry.data.lowerBound] ^= 0xFF
+        #expect(throws: OFDError.self) { try OFDPackage(bytes: damaged).file("OFD.xml") }
+        var method = plain
+        method[record + 10] = 12  // bzip2
+        #expect(throws: OFDError.refused("OFD.xml is compressed with method 12; OFD packages use deflate or none")) {
+            try OFDPackage(bytes: method).file("OFD.xml")
         }
     }
 

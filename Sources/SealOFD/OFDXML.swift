@@ -28,6 +28,9 @@ struct OFDXMLNode: Sendable {
         if bytes.contains(subsequence: Self.doctype) || bytes.contains(subsequence: Self.entity) {
             throw .refused("\(name) declares a document type or entities, which OFD never needs")
         }
+        // FoundationXML traps on an element name that is not UTF-8 (found by fuzzing; SECURITY.md
+        // finding 10); the XML of an OFD is UTF-8.
+        guard String(validating: bytes, as: UTF8.self) != nil else { throw .badXML(name, "not UTF-8, as OFD's XML must be") }
         let builder = Builder(stop: stop)
         let parser = XMLParser(data: Data(bytes))
         parser.shouldResolveExternalEntities = false

@@ -84,6 +84,13 @@ import SealCore
             + "or entries not where its directory says)")) { try OFDPackage(bytes: bytes) }
     }
 
+    /// XML that is not UTF-8 is refused before it reaches the XML parser: FoundationXML traps on
+    /// an element name that is not (found by fuzzing).
+    @Test func xmlThatIsNotUTF8IsRefused() throws {
+        let package = try OFDPackage(bytes: try OFDPackage.zip([("OFD.xml", Array("<a".utf8) + [0xE7, 0x88] + Array("y/>".utf8))]))
+        #expect(throws: OFDError.badXML("OFD.xml", "not UTF-8, as OFD's XML must be")) { try OFDDocument(package: package) }
+    }
+
     /// A file whose deflate data is damaged, or says less or more than its header: refused when
     /// read, with nothing past the declared size written.
     @Test func damagedEntriesAreRefusedWhenRead() throws {

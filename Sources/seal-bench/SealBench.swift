@@ -20,6 +20,12 @@ struct SealBench: ParsableCommand {
         subcommands: [CoreBench.self, OFDBench.self, PDFBench.self, PageBench.self, ArchiveBench.self, DaemonBench.self, PostgresBench.self, PostgresFaults.self, BatchBench.self, ProfileBench.self],
         defaultSubcommand: CoreBench.self)
 
+    /// As the programs it measures start.
+    static func main() {
+        AllocatorTuning.apply()
+        main(nil)
+    }
+
     struct Figure: Encodable {
         let name: String
         let perSecond: Double

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SealCore
 import SealService
 
 @main
@@ -24,6 +25,7 @@ struct SealCommand: ParsableCommand {
         // process ends, whichever way it ends: its writer's connection then closes last, which
         // folds the WAL into archive.sqlite (a copy of that file alone is complete). Left to
         // deinit, a service still referenced from a winding-down thread could outlive the exit.
+        AllocatorTuning.apply()
         do {
             var command = try parseAsRoot(GlobalOptions.movingLeadingOptions(Array(CommandLine.arguments.dropFirst())))
             try command.run()

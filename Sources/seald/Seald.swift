@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SealCore
 import SealDaemon
 import SealService
 
@@ -52,6 +53,7 @@ struct Seald: AsyncParsableCommand {
     }
 
     func run() async throws {
+        AllocatorTuning.apply()
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -27,6 +27,11 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#if defined(__linux__)
+// glibc's allocator tuning (mallopt), which Swift's Glibc module does not export.
+#include <malloc.h>
+#endif
+
 // STACK_OF(X509): the sk_X509_* accessors are function-like macros.
 STACK_OF(X509) *CSealShim_sk_X509_new_null(void);
 // Pushes without taking a reference: the caller up-refs `cert` first if the stack will free it.

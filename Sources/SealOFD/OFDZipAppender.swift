@@ -123,12 +123,6 @@ enum OFDZipAppender {
         return end >= lowest ? end : nil
     }
 
-    /// How many entries the end record says the zip holds (nil for zip64, which says 0xFFFF).
-    static func declaredEntryCount(of zip: [UInt8]) -> Int? {
-        guard let end = endRecord(of: zip), let count = read16(zip, end + 10), count != 0xFFFF else { return nil }
-        return count
-    }
-
     /// Raw deflate (no zlib header), as zip stores it; nil if zlib fails.
     static func rawDeflate(_ data: [UInt8]) -> [UInt8]? {
         var stream = z_stream()

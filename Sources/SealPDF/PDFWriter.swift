@@ -60,7 +60,7 @@ enum PDFSerializer {
             if byte > 0x20, byte < 0x7F, byte != UInt8(ascii: "#"), PDFParser.isRegular(byte) {
                 out.append(byte)
             } else {
-                out += Array(String(format: "#%02X", byte).utf8)
+                out += [UInt8(ascii: "#")] + hex([byte])
             }
         }
     }
@@ -83,14 +83,16 @@ enum PDFSerializer {
     }
 
     static func hex(_ bytes: [UInt8]) -> [UInt8] {
-        let digits = Array("0123456789ABCDEF".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
+        [UInt8](unsafeUninitializedCapacity: bytes.count * 2) { out, count in
+            let digits: StaticString = "0123456789ABCDEF"
+            digits.withUTF8Buffer { digits in
+                for (index, byte) in bytes.enumerated() {
+                    out[2 * index] = digits[Int(byte >> 4)]
+                    out[2 * index + 1] = digits[Int(byte & 0x0F)]
+                }
+            }
+            count = bytes.count * 2
         }
-        return out
     }
 }
 
@@ -100,7 +102,23 @@ enum PDFSerializer {
 /// file, without `/XRefStm`) and a trailer whose `/Prev` is the file's last `startxref`.
 public struct PDFIncrementalUpdate: Sendable {
     let file: PDFFile
-    private(set) var objects: [(reference: PDFReference, body: [UInt8])] = []
+    /// Each object kept as given and serialized once, straight into the appended bytes: an
+    /// image stream serialized on `set` was copied twice more (a tenth of a PDF seal in `perf`).
+    private(set) var objects: [(reference: PDFReference, body: Body)] = []
+
+    enum Body {
+        case object(PDFObject)
+        case serialized([UInt8])
+
+        /// What the body adds to the file, for reserving room before writing it.
+        var estimatedSize: Int {
+            switch self {
+            case .serialized(let bytes): bytes.count
+            case .object(.stream(_, let data)): data.count + 256
+            case .object: 256
+            }
+        }
+    }
     private var nextNumber: Int
     /// The document information dictionary the new trailer names (default: the file's).
     public var info: PDFReference?
@@ -118,12 +136,16 @@ public struct PDFIncrementalUpdate: Sendable {
 
     /// Writes `object` as `reference` (new, or replacing the object of that number).
     public mutating func set(_ reference: PDFReference, _ object: PDFObject) {
-        set(reference, body: PDFSerializer.bytes(object))
+        set(reference, .object(object))
     }
 
     /// Writes `body`, already serialized, as `reference`: for objects whose bytes the caller
     /// must find again (a signature's placeholders).
     mutating func set(_ reference: PDFReference, body: [UInt8]) {
+        set(reference, .serialized(body))
+    }
+
+    private mutating func set(_ reference: PDFReference, _ body: Body) {
         objects.removeAll { $0.reference.number == reference.number }
         objects.append((reference, body))
     }
@@ -135,6 +157,7 @@ public struct PDFIncrementalUpdate: Sendable {
     /// whole file: the caller joins them once, so a large file is not copied per step.
     public func appended() -> (tail: [UInt8], bodyOffsets: [PDFReference: Int]) {
         var out = Appender(base: file.bytes.count)
+        out.bytes.reserveCapacity(objects.reduce(1024) { $0 + $1.body.estimatedSize + 32 })
         if let last = file.bytes.last, last != 0x0A, last != 0x0D { out.append(0x0A) }
         var offsets: [Int: (offset: Int, generation: Int)] = [:]
         var bodyOffsets: [PDFReference: Int] = [:]
@@ -142,7 +165,10 @@ public struct PDFIncrementalUpdate: Sendable {
             offsets[reference.number] = (out.count, reference.generation)
             out += Array("\(reference.number) \(reference.generation) obj\n".utf8)
             bodyOffsets[reference] = out.count
-            out += body
+            switch body {
+            case .object(let object): PDFSerializer.write(object, to: &out.bytes)
+            case .serialized(let bytes): out += bytes
+            }
             out += Array("\nendobj\n".utf8)
         }
         var trailer = PDFDictionary()
@@ -186,7 +212,8 @@ public struct PDFIncrementalUpdate: Sendable {
                 out += Array("\(run.first!) \(run.count)\n".utf8)
                 for number in run {
                     let (offset, generation) = offsets[number]!
-                    out += Array(String(format: "%010d %05d n\r\n", offset, generation).utf8)
+                    // "%010d %05d n\r\n" by hand: String(format:) per row was a tenth of a PDF seal.
+                    out += Self.digits(offset, 10) + [0x20] + Self.digits(generation, 5) + Array(" n\r\n".utf8)
                 }
             }
             out += Array("trailer\n".utf8)
@@ -204,6 +231,18 @@ public struct PDFIncrementalUpdate: Sendable {
         var count: Int { base + bytes.count }
         mutating func append(_ byte: UInt8) { bytes.append(byte) }
         static func += (appender: inout Appender, more: [UInt8]) { appender.bytes += more }
+    }
+
+    /// `value` (not negative) in decimal, zero-padded to `width` digits.
+    static func digits(_ value: Int, _ width: Int) -> [UInt8] {
+        var out = [UInt8](repeating: UInt8(ascii: "0"), count: width)
+        var rest = value, index = width
+        while rest > 0, index > 0 {
+            index -= 1
+            out[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        }
+        return out
     }
 
     /// Consecutive runs of sorted numbers: one cross-reference subsection each.

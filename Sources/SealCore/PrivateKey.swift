@@ -1,11 +1,33 @@
 internal import CSealShim
+internal import Foundation
 
 /// One OpenSSL `EVP_PKEY` reference, freed in `deinit`: the storage behind `PrivateKey` and
 /// `PublicKey`, which are values over it (swift-crypto's habit).
 final class KeyStorage: @unchecked Sendable {
     let pointer: OpaquePointer
+    /// A private key's digest-sign contexts, set up once per purpose and copied for each
+    /// signature: setting one up (OpenSSL 3 fetches the algorithms from the provider by name)
+    /// was a quarter of an ECDSA P-256 signature in a PDF seal (`perf`).
+    private var signingTemplates: [SignatureAlgorithm.Purpose: OpaquePointer] = [:]
+    private let lock = NSLock()
+
     init(taking pointer: OpaquePointer) { self.pointer = pointer }
-    deinit { EVP_PKEY_free(pointer) }
+
+    deinit {
+        for template in signingTemplates.values { EVP_MD_CTX_free(template) }
+        EVP_PKEY_free(pointer)
+    }
+
+    /// The template for `purpose`, made by `make` the first time; nil when it cannot be made.
+    /// A template is never used itself, only copied, so threads share it without a lock.
+    func signingTemplate(for purpose: SignatureAlgorithm.Purpose, making make: () -> OpaquePointer?) -> OpaquePointer? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let template = signingTemplates[purpose] { return template }
+        guard let template = make() else { return nil }
+        signingTemplates[purpose] = template
+        return template
+    }
 }
 
 /// A private key. OpenSSL 3 keys are safe to sign with from several threads at once as long as
@@ -127,12 +149,33 @@ public struct PrivateKey: Sendable {
     /// Runs `body` with a digest-sign context set up for this key's algorithm (digest, padding).
     func withSigningContext<R>(for purpose: SignatureAlgorithm.Purpose = .seal,
                                _ body: (OpaquePointer) throws(OpenSSLError) -> R) throws(OpenSSLError) -> R {
+        let (key, algorithm) = (pointer, algorithm)
+        let template = storage.signingTemplate(for: purpose) {
+            guard let template = EVP_MD_CTX_new() else { return nil }
+            guard (try? Self.startSigning(template, key: key, algorithm: algorithm, purpose: purpose)) != nil else {
+                EVP_MD_CTX_free(template)
+                OpenSSLError.clearQueue()
+                return nil
+            }
+            return template
+        }
         let context = try check(EVP_MD_CTX_new(), "allocating a signing context")
         defer { EVP_MD_CTX_free(context) }
+        if let template, EVP_MD_CTX_copy_ex(context, template) == 1 { return try body(context) }
+        // No template, or a copy OpenSSL refused: a context of its own, set up afresh.
+        OpenSSLError.clearQueue()
+        let fresh = try check(EVP_MD_CTX_new(), "allocating a signing context")
+        defer { EVP_MD_CTX_free(fresh) }
+        try Self.startSigning(fresh, key: key, algorithm: algorithm, purpose: purpose)
+        return try body(fresh)
+    }
+
+    /// Sets `context` up to sign with `key`: the algorithm's digest, and its padding or user ID.
+    private static func startSigning(_ context: OpaquePointer, key: OpaquePointer, algorithm: SignatureAlgorithm,
+                                     purpose: SignatureAlgorithm.Purpose) throws(OpenSSLError) {
         var keyContext: OpaquePointer? = nil
-        try check(EVP_DigestSignInit(context, &keyContext, algorithm.digest.evp, nil, pointer), "starting a signature")
+        try check(EVP_DigestSignInit(context, &keyContext, algorithm.digest.evp, nil, key), "starting a signature")
         if let keyContext { try algorithm.configure(keyContext, for: purpose) }
-        return try body(context)
     }
 }
 

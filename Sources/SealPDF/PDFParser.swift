@@ -227,6 +227,24 @@ struct PDFParser {
         }
     }
 
+    /// Whether `digits` are pairs of hex digits spelling exactly `bytes`: `hexPairs(digits) ==
+    /// bytes` in one pass without decoding into a copy (a signature's /Contents is checked
+    /// against its byte-range gap this way).
+    static func hexPairs(_ digits: ArraySlice<UInt8>, spell bytes: [UInt8]) -> Bool {
+        guard digits.count == bytes.count * 2 else { return false }
+        return digits.withUnsafeBufferPointer { input in
+            hexTable.withUnsafeBufferPointer { table in
+                bytes.withUnsafeBufferPointer { bytes in
+                    for index in 0..<bytes.count {
+                        let high = table[Int(input[2 * index])], low = table[Int(input[2 * index + 1])]
+                        guard high | low < 16, high << 4 | low == bytes[index] else { return false }
+                    }
+                    return true
+                }
+            }
+        }
+    }
+
     /// Each byte's hex value, or 0xFF for a byte that is not a hex digit.
     private static let hexTable: [UInt8] = (0...255).map { hexValue(UInt8($0)) ?? 0xFF }
 

@@ -97,7 +97,7 @@ extension SealService.OfflineVerifier {
               let list = try? file.objects.resolve(store["CRLs"]).array else { return [] }
         return list.prefix(64).compactMap { item in
             guard let reference = item.reference, let der = try? file.objects.decodedStream(reference) else { return nil }
-            return try? RevocationList(bytes: der)
+            return try? RevocationList.carried(der)
         }
     }
 }

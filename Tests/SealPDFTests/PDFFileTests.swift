@@ -77,6 +77,22 @@ import SealCore
         }
     }
 
+    /// A signature's byte-range gap is checked against its /Contents without decoding a copy:
+    /// the check must agree with decoding and comparing.
+    @Test(arguments: [
+        ("0A1b", [0x0A, 0x1B] as [UInt8], true),
+        ("0A1B", [0x0A, 0x1C], false),
+        ("0A1", [0x0A], false),
+        ("0G", [0x00], false),
+        ("0A", [0x0A, 0x00], false),
+        ("0A00", [0x0A], false),
+        ("", [], true),
+    ])
+    func checksHexDigitsAgainstBytes(digits: String, bytes: [UInt8], spelled: Bool) {
+        #expect(PDFParser.hexPairs(ArraySlice(digits.utf8), spell: bytes) == spelled)
+        #expect((PDFParser.hexPairs(ArraySlice(digits.utf8)) == bytes) == spelled)
+    }
+
     @Test func refusesALoopingPrevChain() throws {
         let body = "%PDF-1.4\n1 0 obj\n<</Type/Catalog>>\nendobj\n"
         let xref = body.utf8.count

@@ -213,9 +213,16 @@ import SealCore
         ("D:2026", 1_767_225_600.0),
         ("D:20261129230000-05'30'", 1_796_013_000.0),
         ("D:20261232000000Z", 1_798_761_600.0),  // carried over, as a Calendar would
+        ("D:20261130120000+08", 1_796_011_200.0),  // an offset without minutes
+        ("20261130040000", 1_796_011_200.0),  // no prefix
     ])
     func readsPDFDates(text: String, seconds: Double) {
         #expect(PDFFile.date(text) == Date(timeIntervalSince1970: seconds))
+    }
+
+    @Test(arguments: ["D:202", "D:", "", "D:２０２６1130"])
+    func refusesTextsThatAreNotDates(text: String) {
+        #expect(PDFFile.date(text) == nil)
     }
 }
 

@@ -87,12 +87,16 @@ import SealArchive
         }
     }
 
+    /// Every index of every tree up to 300 leaves, then every index of
+    /// every seventh size up to 1,000 and of the sizes around 512: half a million proofs took
+    /// two minutes of the AddressSanitizer run, for shapes the smaller trees already hold.
     @Test func everyInclusionProofVerifiesForSizesUpTo1000() throws {
         let leaves = (0..<1000).map { Array("leaf \($0)".utf8) }
         let store = tree(leaves)
         let leafHashes = leaves.map(hasher.leafHash)
         var failures = 0
-        for size in 1...1000 {
+        let sizes = Array(1...300) + (301...1000).filter { $0 % 7 == 0 || (511...513).contains($0) || $0 == 1000 }
+        for size in sizes {
             let root = try MerkleProof.rootHash(size: size, reader: store, hasher: hasher)
             for index in 0..<size {
                 let proof = try MerkleProof.inclusionProof(index: index, size: size, reader: store, hasher: hasher)

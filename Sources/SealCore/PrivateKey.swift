@@ -161,13 +161,14 @@ public struct PrivateKey: Sendable {
         }
         let context = try check(EVP_MD_CTX_new(), "allocating a signing context")
         defer { EVP_MD_CTX_free(context) }
-        if let template, EVP_MD_CTX_copy_ex(context, template) == 1 { return try body(context) }
-        // No template, or a copy OpenSSL refused: a context of its own, set up afresh.
-        OpenSSLError.clearQueue()
-        let fresh = try check(EVP_MD_CTX_new(), "allocating a signing context")
-        defer { EVP_MD_CTX_free(fresh) }
-        try Self.startSigning(fresh, key: key, algorithm: algorithm, purpose: purpose)
-        return try body(fresh)
+        if let template {
+            if EVP_MD_CTX_copy_ex(context, template) == 1 { return try body(context) }
+            // A copy OpenSSL refused: the context is cleared and set up afresh below.
+            OpenSSLError.clearQueue()
+            EVP_MD_CTX_reset(context)
+        }
+        try Self.startSigning(context, key: key, algorithm: algorithm, purpose: purpose)
+        return try body(context)
     }
 
     /// Sets `context` up to sign with `key`: the algorithm's digest, and its padding or user ID.

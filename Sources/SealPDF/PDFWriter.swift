@@ -1,4 +1,5 @@
 public import Foundation
+internal import SealCore
 
 /// Writes PDF objects in the one spelling Seal uses: names and strings escaped where the syntax
 /// requires, strings as hex when they hold bytes outside printable ASCII.
@@ -212,8 +213,8 @@ public struct PDFIncrementalUpdate: Sendable {
                 out += Array("\(run.first!) \(run.count)\n".utf8)
                 for number in run {
                     let (offset, generation) = offsets[number]!
-                    // "%010d %05d n\r\n" by hand: String(format:) per row was a tenth of a PDF seal.
-                    out += Self.digits(offset, 10) + [0x20] + Self.digits(generation, 5) + Array(" n\r\n".utf8)
+                    // Not String(format:), which per row was a tenth of a PDF seal.
+                    out += Array("\(CalendarParts.padded(offset, 10)) \(CalendarParts.padded(generation, 5)) n\r\n".utf8)
                 }
             }
             out += Array("trailer\n".utf8)
@@ -231,18 +232,6 @@ public struct PDFIncrementalUpdate: Sendable {
         var count: Int { base + bytes.count }
         mutating func append(_ byte: UInt8) { bytes.append(byte) }
         static func += (appender: inout Appender, more: [UInt8]) { appender.bytes += more }
-    }
-
-    /// `value` (not negative) in decimal, zero-padded to `width` digits.
-    static func digits(_ value: Int, _ width: Int) -> [UInt8] {
-        var out = [UInt8](repeating: UInt8(ascii: "0"), count: width)
-        var rest = value, index = width
-        while rest > 0, index > 0 {
-            index -= 1
-            out[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-            rest /= 10
-        }
-        return out
     }
 
     /// Consecutive runs of sorted numbers: one cross-reference subsection each.

@@ -34,9 +34,7 @@ extension SealService {
             }
             let image: PDFImage
             if picture.type == "PNG" {
-                let surface = try SealPicture.surface(png: picture.data)
-                defer { cairo_surface_destroy(surface) }
-                let pixels = SealPicture.pixels(surface)
+                let pixels = try SealPicture.pixels(png: picture.data)
                 image = PDFImage(rgb: pixels.rgb, alpha: pixels.alpha, width: pixels.width, height: pixels.height)
             } else if picture.type == "JPG" || picture.type == "JPEG" {
                 do { image = try PDFImage(jpeg: picture.data) } catch { throw .badElectronicSeal("\(error)") }

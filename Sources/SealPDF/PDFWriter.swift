@@ -1,22 +1,19 @@
-public import Foundation
-internal import SealCore
-
 /// Writes PDF objects in the one spelling Seal uses: names and strings escaped where the syntax
 /// requires, strings as hex when they hold bytes outside printable ASCII.
 enum PDFSerializer {
     static func write(_ object: PDFObject, to out: inout [UInt8]) {
         switch object {
-        case .null: out += Array("null".utf8)
-        case .boolean(let value): out += Array((value ? "true" : "false").utf8)
-        case .integer(let value): out.append(contentsOf: String(value).utf8)
+        case .null: put("null", to: &out)
+        case .boolean(let value): value ? put("true", to: &out) : put("false", to: &out)
+        case .integer(let value): putDecimal(value, to: &out)
         case .real(let value): out.append(contentsOf: value.utf8)
         case .string(let bytes): writeString(bytes, to: &out)
         case .name(let name): writeName(name, to: &out)
         case .reference(let reference):
-            out.append(contentsOf: String(reference.number).utf8)
+            putDecimal(reference.number, to: &out)
             out.append(0x20)
-            out.append(contentsOf: String(reference.generation).utf8)
-            out.append(contentsOf: [0x20, UInt8(ascii: "R")])
+            putDecimal(reference.generation, to: &out)
+            put(" R", to: &out)
         case .array(let items):
             out.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
@@ -25,12 +22,37 @@ enum PDFSerializer {
             }
             out.append(UInt8(ascii: "]"))
         case .dictionary(let dictionary): writeDictionary(dictionary, to: &out)
-        case .stream(var dictionary, let data):
-            dictionary["Length"] = .integer(data.count)
-            writeDictionary(dictionary, to: &out)
-            out += Array("\nstream\n".utf8)
+        case .stream(let dictionary, let data):
+            // The length written is the data's, whatever the dictionary said (not copied to set it).
+            writeDictionary(dictionary, skipping: "Length", to: &out, closing: false)
+            put("/Length ", to: &out)
+            putDecimal(data.count, to: &out)
+            put(">>\nstream\n", to: &out)
             out += data
-            out += Array("\nendstream".utf8)
+            put("\nendstream", to: &out)
+        }
+    }
+
+    /// Appends `text` without making an array of it: the writer's tokens are many and short.
+    @inline(__always)
+    static func put(_ text: StaticString, to out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    /// Appends `value` in decimal, at least `width` digits (zero-padded, as cross-reference rows
+    /// are), without formatting a String.
+    static func putDecimal(_ value: Int, width: Int = 1, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude, digits: (UInt64, UInt64, UInt64) = (0, 0, 0), count = 0
+        // Up to 20 digits, least significant first, in 24 bytes on the stack.
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            for _ in count..<max(count, width) { out.append(UInt8(ascii: "0")) }
+            for index in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[index]) }
         }
     }
 
@@ -40,14 +62,14 @@ enum PDFSerializer {
         return out
     }
 
-    static func writeDictionary(_ dictionary: PDFDictionary, to out: inout [UInt8]) {
-        out += Array("<<".utf8)
-        for (key, value) in dictionary where value != .null {
+    static func writeDictionary(_ dictionary: PDFDictionary, skipping skipped: String? = nil, to out: inout [UInt8], closing: Bool = true) {
+        put("<<", to: &out)
+        for (key, value) in dictionary where value != .null && key != skipped {
             writeName(key, to: &out)
             out.append(0x20)
             write(value, to: &out)
         }
-        out += Array(">>".utf8)
+        if closing { put(">>", to: &out) }
     }
 
     static func writeName(_ name: String, to out: inout [UInt8]) {
@@ -164,13 +186,13 @@ public struct PDFIncrementalUpdate: Sendable {
         var bodyOffsets: [PDFReference: Int] = [:]
         for (reference, body) in objects {
             offsets[reference.number] = (out.count, reference.generation)
-            out += Array("\(reference.number) \(reference.generation) obj\n".utf8)
+            out.header(reference.number, reference.generation)
             bodyOffsets[reference] = out.count
             switch body {
             case .object(let object): PDFSerializer.write(object, to: &out.bytes)
             case .serialized(let bytes): out += bytes
             }
-            out += Array("\nendobj\n".utf8)
+            PDFSerializer.put("\nendobj\n", to: &out.bytes)
         }
         var trailer = PDFDictionary()
         for key in ["Root", "Info", "ID"] { trailer[key] = file.trailer[key] }
@@ -203,25 +225,34 @@ public struct PDFIncrementalUpdate: Sendable {
             var dictionary = PDFDictionary(["Type": .name("XRef"), "W": .array([.integer(1), .integer(4), .integer(2)]),
                                             "Index": .array(index), "Filter": .name("FlateDecode")])
             for (key, value) in trailer { dictionary[key] = value }
-            out += Array("\(xrefNumber) 0 obj\n".utf8)
+            out.header(xrefNumber, 0)
             PDFSerializer.write(.stream(dictionary, PDFFilters.deflate(rows)), to: &out.bytes)
-            out += Array("\nendobj\n".utf8)
+            PDFSerializer.put("\nendobj\n", to: &out.bytes)
         } else {
             trailer["Size"] = .integer(max(file.size, (offsets.keys.max() ?? 0) + 1))
-            out += Array("xref\n".utf8)
+            PDFSerializer.put("xref\n", to: &out.bytes)
             for run in Self.runs(offsets.keys.sorted()) {
-                out += Array("\(run.first!) \(run.count)\n".utf8)
+                PDFSerializer.putDecimal(run.first!, to: &out.bytes)
+                out.append(0x20)
+                PDFSerializer.putDecimal(run.count, to: &out.bytes)
+                out.append(0x0A)
                 for number in run {
+                    // Digits written in place: String(format:) per row was a tenth of a PDF seal,
+                    // and padded Strings still a fiftieth.
                     let (offset, generation) = offsets[number]!
-                    // Not String(format:), which per row was a tenth of a PDF seal.
-                    out += Array("\(CalendarParts.padded(offset, 10)) \(CalendarParts.padded(generation, 5)) n\r\n".utf8)
+                    PDFSerializer.putDecimal(offset, width: 10, to: &out.bytes)
+                    out.append(0x20)
+                    PDFSerializer.putDecimal(generation, width: 5, to: &out.bytes)
+                    PDFSerializer.put(" n\r\n", to: &out.bytes)
                 }
             }
-            out += Array("trailer\n".utf8)
+            PDFSerializer.put("trailer\n", to: &out.bytes)
             PDFSerializer.writeDictionary(trailer, to: &out.bytes)
             out.append(0x0A)
         }
-        out += Array("startxref\n\(xrefOffset)\n%%EOF\n".utf8)
+        PDFSerializer.put("startxref\n", to: &out.bytes)
+        PDFSerializer.putDecimal(xrefOffset, to: &out.bytes)
+        PDFSerializer.put("\n%%EOF\n", to: &out.bytes)
         return (out.bytes, bodyOffsets)
     }
 
@@ -231,6 +262,13 @@ public struct PDFIncrementalUpdate: Sendable {
         var bytes: [UInt8] = []
         var count: Int { base + bytes.count }
         mutating func append(_ byte: UInt8) { bytes.append(byte) }
+        /// "N G obj" and a newline.
+        mutating func header(_ number: Int, _ generation: Int) {
+            PDFSerializer.putDecimal(number, to: &bytes)
+            bytes.append(0x20)
+            PDFSerializer.putDecimal(generation, to: &bytes)
+            PDFSerializer.put(" obj\n", to: &bytes)
+        }
         static func += (appender: inout Appender, more: [UInt8]) { appender.bytes += more }
     }
 

@@ -60,6 +60,20 @@ import SealCore
         #expect(try again.object() == object)
     }
 
+    @Test func writesEveryObjectInOneSpelling() {
+        let stream = PDFObject.stream(PDFDictionary(["Length": .integer(99), "Filter": .name("FlateDecode"), "Skip": .null]), [1, 2, 3])
+        let object = PDFObject.array([.integer(0), .integer(-2_048), .integer(.max), .integer(.min), .boolean(false), .null,
+                                      .reference(PDFReference(12, 3)), .name("A b"), .string(Array("(x)".utf8)), stream])
+        let expected = "[0 -2048 9223372036854775807 -9223372036854775808 false null 12 3 R /A#20b (\\(x\\)) "
+            + "<</Filter /FlateDecode/Length 3>>\nstream\n\u{1}\u{2}\u{3}\nendstream]"
+        #expect(String(decoding: PDFSerializer.bytes(object), as: UTF8.self) == expected)
+        for (value, width, text) in [(0, 10, "0000000000"), (65_535, 5, "65535"), (7, 1, "7"), (123_456, 3, "123456"), (-5, 1, "-5")] {
+            var out: [UInt8] = []
+            PDFSerializer.putDecimal(value, width: width, to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == text)
+        }
+    }
+
     @Test(arguments: [
         ("<</A 1 /A 2>>", "the key /A appears twice in a dictionary"),
         ("[1 2", "unterminated array"),

@@ -62,7 +62,8 @@ struct TLV {
     /// minimally encoded (X.690 §8.19).
     static func dottedOID(_ content: ArraySlice<UInt8>) -> String? {
         guard let last = content.last, last & 0x80 == 0 else { return nil }
-        var arcs: [UInt64] = []
+        var text: [UInt8] = []
+        text.reserveCapacity(content.count * 3 + 2)
         var value: UInt64 = 0
         var startsArc = true
         for byte in content {
@@ -70,13 +71,19 @@ struct TLV {
             guard value >> 57 == 0 else { return nil }
             value = value << 7 | UInt64(byte & 0x7F)
             startsArc = byte & 0x80 == 0
-            if startsArc {
-                arcs.append(value)
-                value = 0
+            guard startsArc else { continue }
+            if text.isEmpty {
+                // The first subidentifier holds the first two arcs (X.690 §8.19.4).
+                let root: UInt64 = value < 40 ? 0 : value < 80 ? 1 : 2
+                DecimalDigits.append(root, to: &text)
+                text.append(UInt8(ascii: "."))
+                DecimalDigits.append(value - root * 40, to: &text)
+            } else {
+                text.append(UInt8(ascii: "."))
+                DecimalDigits.append(value, to: &text)
             }
+            value = 0
         }
-        let first = arcs[0]
-        let head = first < 40 ? "0.\(first)" : first < 80 ? "1.\(first - 40)" : "2.\(first - 80)"
-        return ([head] + arcs.dropFirst().map(String.init)).joined(separator: ".")
+        return String(decoding: text, as: UTF8.self)
     }
 }

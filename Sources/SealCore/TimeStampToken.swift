@@ -55,6 +55,12 @@ final class TimeStampToken {
 
     var policy: String {
         guard let object = TS_TST_INFO_get_policy_id(info) else { return "" }
+        // Read from the content octets: OpenSSL's text conversion goes through a bignum per arc.
+        // Arcs past 64 bits (a 2.25 UUID policy) still take it.
+        if let content = OBJ_get0_data(object),
+           let dotted = TLV.dottedOID(ArraySlice(UnsafeBufferPointer(start: content, count: OBJ_length(object)))) {
+            return dotted
+        }
         var buffer = [CChar](repeating: 0, count: 128)
         let length = OBJ_obj2txt(&buffer, Int32(buffer.count), object, 1)
         return length > 0 ? String(cString: buffer) : ""

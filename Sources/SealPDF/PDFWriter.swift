@@ -1,3 +1,5 @@
+internal import SealCore
+
 /// Writes PDF objects in the one spelling Seal uses: names and strings escaped where the syntax
 /// requires, strings as hex when they hold bytes outside printable ASCII.
 enum PDFSerializer {
@@ -40,20 +42,10 @@ enum PDFSerializer {
     }
 
     /// Appends `value` in decimal, at least `width` digits (zero-padded, as cross-reference rows
-    /// are), without formatting a String.
+    /// are).
     static func putDecimal(_ value: Int, width: Int = 1, to out: inout [UInt8]) {
         if value < 0 { out.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude, digits: (UInt64, UInt64, UInt64) = (0, 0, 0), count = 0
-        // Up to 20 digits, least significant first, in 24 bytes on the stack.
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-            for _ in count..<max(count, width) { out.append(UInt8(ascii: "0")) }
-            for index in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[index]) }
-        }
+        DecimalDigits.append(UInt64(value.magnitude), width: width, to: &out)
     }
 
     static func bytes(_ object: PDFObject) -> [UInt8] {

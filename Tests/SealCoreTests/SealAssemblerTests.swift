@@ -55,6 +55,16 @@ import SwiftASN1
         #expect(token.policy == SealOID.timeStampPolicy)
     }
 
+    @Test(arguments: ["1.2.3", "2.999.1", "2.25.329800735698586629295641978511506172918"])
+    func aTokensPolicyReadsBackInDottedForm(policy: String) throws {
+        let authority = try TestAuthority(algorithm: .ecdsaP256)
+        let tsa = authority.tsa
+        let der = try SealAssembler.token(tsa.parts, key: tsa.key, policy: try #require(OID(dotted: policy)),
+                                          imprint: DigestAlgorithm.sha256.hash([1]), imprintAlgorithm: .sha256, at: authority.now)
+        // The last, a UUID arc past 64 bits, is read by OpenSSL's own conversion.
+        #expect(try #require(TimeStampToken(der: der)).policy == policy)
+    }
+
     @Test(arguments: opensslSignedAlgorithms)
     func assembledSealsVerifyAndMatchOpenSSLsStructure(algorithm: SignatureAlgorithm) throws {
         let authority = try TestAuthority(algorithm: algorithm)

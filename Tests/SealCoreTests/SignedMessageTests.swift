@@ -157,11 +157,21 @@ import SealTestSupport
         #expect(TLV.dottedOID([0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01]) == "2.16.840.1.101.3.4.2.1")
         #expect(TLV.dottedOID([0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02]) == "1.2.840.10045.4.3.2")
         #expect(TLV.dottedOID([0x00]) == "0.0")
+        #expect(TLV.dottedOID([0x4F, 0x01]) == "1.39.1")
+        #expect(TLV.dottedOID([0x88, 0x37]) == "2.999")  // the first subidentifier 1079: root 2, arc 999
         // 2.25.<UUID>: arcs past 64 bits are refused rather than wrapped.
         #expect(TLV.dottedOID([0x69] + Array(repeating: 0xFF, count: 18) + [0x7F]) == nil)
         #expect(TLV.dottedOID([0x2A, 0x80, 0x86, 0x48]) == nil)  // a leading 0x80 pads an arc
         #expect(TLV.dottedOID([0x2A, 0x86]) == nil)  // the last arc is unfinished
         #expect(TLV.dottedOID([]) == nil)
+    }
+
+    @Test func decimalDigitsArePaddedAndExact() {
+        for (value, width, text) in [(UInt64(0), 1, "0"), (42, 5, "00042"), (123_456, 2, "123456"), (.max, 1, "18446744073709551615")] {
+            var out: [UInt8] = Array("x".utf8)
+            DecimalDigits.append(value, width: width, to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == "x" + text)
+        }
     }
 
     @Test func versionsAreSmallMinimalIntegers() {

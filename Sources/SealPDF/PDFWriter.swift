@@ -36,9 +36,10 @@ enum PDFSerializer {
     }
 
     /// Appends `text` without making an array of it: the writer's tokens are many and short.
+    /// (`withUTF8Buffer`, not `utf8Start`, which traps for a one-character literal.)
     @inline(__always)
     static func put(_ text: StaticString, to out: inout [UInt8]) {
-        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        text.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 
     /// Appends `value` in decimal, at least `width` digits (zero-padded, as cross-reference rows

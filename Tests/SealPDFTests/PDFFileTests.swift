@@ -67,6 +67,10 @@ import SealCore
         let expected = "[0 -2048 9223372036854775807 -9223372036854775808 false null 12 3 R /A#20b (\\(x\\)) "
             + "<</Filter /FlateDecode/Length 3>>\nstream\n\u{1}\u{2}\u{3}\nendstream]"
         #expect(String(decoding: PDFSerializer.bytes(object), as: UTF8.self) == expected)
+        var token: [UInt8] = []
+        PDFSerializer.put(">", to: &token)
+        PDFSerializer.put("<<", to: &token)
+        #expect(token == Array("><<".utf8), "a one-character literal too")
         for (value, width, text) in [(0, 10, "0000000000"), (65_535, 5, "65535"), (7, 1, "7"), (123_456, 3, "123456"), (-5, 1, "-5")] {
             var out: [UInt8] = []
             PDFSerializer.putDecimal(value, width: width, to: &out)

@@ -69,7 +69,8 @@ public final class TimeStampAuthority: @unchecked Sendable {
         defer { X509_ALGOR_free(algorithmID) }
         X509_ALGOR_set_md(algorithmID, algorithm.evp)
         try check(TS_MSG_IMPRINT_set_algo(messageImprint, algorithmID), "setting the imprint algorithm")
-        try check(TS_MSG_IMPRINT_set_msg(messageImprint, UnsafeMutablePointer(mutating: imprint), Int32(imprint.count)),
+        // The pointer lives only inside the closure; OpenSSL copies the bytes.
+        try check(imprint.withUnsafeBufferPointer { TS_MSG_IMPRINT_set_msg(messageImprint, UnsafeMutablePointer(mutating: $0.baseAddress), Int32($0.count)) },
                   "setting the imprint")
         try check(TS_REQ_set_version(request, 1), "setting the request version")
         try check(TS_REQ_set_msg_imprint(request, messageImprint), "setting the request imprint")

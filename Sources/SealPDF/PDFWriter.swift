@@ -26,7 +26,8 @@ enum PDFSerializer {
         case .dictionary(let dictionary): writeDictionary(dictionary, to: &out)
         case .stream(let dictionary, let data):
             // The length written is the data's, whatever the dictionary said (not copied to set it).
-            writeDictionary(dictionary, skipping: "Length", to: &out, closing: false)
+            put("<<", to: &out)
+            writeEntries(of: dictionary, skipping: "Length", to: &out)
             put("/Length ", to: &out)
             putDecimal(data.count, to: &out)
             put(">>\nstream\n", to: &out)
@@ -55,14 +56,19 @@ enum PDFSerializer {
         return out
     }
 
-    static func writeDictionary(_ dictionary: PDFDictionary, skipping skipped: String? = nil, to out: inout [UInt8], closing: Bool = true) {
+    static func writeDictionary(_ dictionary: PDFDictionary, to out: inout [UInt8]) {
         put("<<", to: &out)
+        writeEntries(of: dictionary, to: &out)
+        put(">>", to: &out)
+    }
+
+    /// A dictionary's entries without its brackets; null values are absent keys.
+    private static func writeEntries(of dictionary: PDFDictionary, skipping skipped: String? = nil, to out: inout [UInt8]) {
         for (key, value) in dictionary where value != .null && key != skipped {
             writeName(key, to: &out)
             out.append(0x20)
             write(value, to: &out)
         }
-        if closing { put(">>", to: &out) }
     }
 
     static func writeName(_ name: String, to out: inout [UInt8]) {

@@ -34,8 +34,7 @@ extension SealService {
             }
             let image: PDFImage
             if picture.type == "PNG" {
-                let pixels = try SealPicture.pixels(png: picture.data)
-                image = PDFImage(rgb: pixels.rgb, alpha: pixels.alpha, width: pixels.width, height: pixels.height)
+                image = PDFImage(try SealPicture.pixels(png: picture.data))
             } else if picture.type == "JPG" || picture.type == "JPEG" {
                 do { image = try PDFImage(jpeg: picture.data) } catch { throw .badElectronicSeal("\(error)") }
             } else {
@@ -43,10 +42,7 @@ extension SealService {
             }
             let caption = try SealPicture.caption(department, height: 96)
             defer { cairo_surface_destroy(caption) }
-            let captionPixels = SealPicture.pixels(caption)
-            let appearance = PDFSealing.Appearance(
-                seal: image, caption: PDFImage(rgb: captionPixels.rgb, alpha: captionPixels.alpha, width: captionPixels.width, height: captionPixels.height),
-                widthMillimetres: Double(picture.width))
+            let appearance = PDFSealing.Appearance(seal: image, caption: PDFImage(SealPicture.pixels(caption)), widthMillimetres: Double(picture.width))
             var certificates = [signer.certificate.der] + signer.intermediates.map(\.der) + [try rootCertificate().der]
             if FileManager.default.fileExists(atPath: directory.tsaCertificate.path) {
                 certificates.append(try loadCertificate(directory.tsaCertificate).der)
@@ -56,6 +52,13 @@ extension SealService {
             do throws(OpenSSLError) { crl = try current.der } catch { throw ServiceError(error) }
             return PDFSealingAssets(appearance: appearance, certificates: certificates, revocationLists: [crl])
         }
+    }
+}
+
+extension PDFImage {
+    /// The stamp picture `SealPicture` drew or read, as the image a PDF embeds.
+    init(_ pixels: (rgb: [UInt8], alpha: [UInt8], width: Int, height: Int)) {
+        self.init(rgb: pixels.rgb, alpha: pixels.alpha, width: pixels.width, height: pixels.height)
     }
 }
 

@@ -20,6 +20,23 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible {
         }
 
         deinit { X509_free(pointer) }
+
+        // What a report shows of a certificate, read once: every verification of a seal names
+        // its signer and its time-stamp authority, and `CertificateCache` shares one storage
+        // between them (reading the names, serial and fingerprint again was 2% of a PDF's
+        // offline verification, `perf`).
+        private let lock = NSLock()
+        var subject: DistinguishedName?
+        var issuer: DistinguishedName?
+        var serialNumber: String?
+        var fingerprint: String?
+
+        func once<Value>(_ slot: ReferenceWritableKeyPath<Storage, Value?>, _ read: () -> Value) -> Value {
+            if let value = lock.withLock({ self[keyPath: slot] }) { return value }
+            let value = read()
+            lock.withLock { self[keyPath: slot] = value }
+            return value
+        }
     }
 
     /// Borrowed from the storage; valid while this value (or a copy) lives.
@@ -127,13 +144,15 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible {
         return "-----BEGIN CERTIFICATE-----\n\(base64)\n-----END CERTIFICATE-----\n"
     }
 
-    public var subject: DistinguishedName { DistinguishedName(reading: X509_get_subject_name(pointer)) }
-    public var issuer: DistinguishedName { DistinguishedName(reading: X509_get_issuer_name(pointer)) }
+    public var subject: DistinguishedName { storage.once(\.subject) { DistinguishedName(reading: X509_get_subject_name(pointer)) } }
+    public var issuer: DistinguishedName { storage.once(\.issuer) { DistinguishedName(reading: X509_get_issuer_name(pointer)) } }
     public var notBefore: Date { ASN1Time.date(X509_get0_notBefore(pointer)) ?? .distantFuture }
     public var notAfter: Date { ASN1Time.date(X509_get0_notAfter(pointer)) ?? .distantPast }
 
     /// Serial number in upper-case hex.
-    public var serialNumber: String {
+    public var serialNumber: String { storage.once(\.serialNumber) { readSerialNumber() } }
+
+    private func readSerialNumber() -> String {
         guard let serial = X509_get0_serialNumber(pointer), let bn = ASN1_INTEGER_to_BN(serial, nil) else { return "" }
         defer { BN_free(bn) }
         guard let hex = BN_bn2hex(bn) else { return "" }
@@ -142,7 +161,7 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// SHA-256 of the DER, hex.
-    public var fingerprint: String { DigestAlgorithm.sha256.hash(der).hex }
+    public var fingerprint: String { storage.once(\.fingerprint) { DigestAlgorithm.sha256.hash(der).hex } }
 
     public var keyUsage: KeyUsage {
         let bits = X509_get_key_usage(pointer)

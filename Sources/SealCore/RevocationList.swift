@@ -12,6 +12,19 @@ public struct RevocationList: Sendable {
         let pointer: OpaquePointer
         init(taking pointer: OpaquePointer) { self.pointer = pointer }
         deinit { X509_CRL_free(pointer) }
+
+        // The encoding, written once: a verification looks its CRL up by these bytes in the
+        // cache of checked issuers, and a carried CRL is shared by every document.
+        private let lock = NSLock()
+        private var encoded: [UInt8]?
+
+        func der() throws(OpenSSLError) -> [UInt8] {
+            if let encoded = lock.withLock({ encoded }) { return encoded }
+            let pointer = pointer
+            let der = try OpenSSLDER.encode("a CRL") { i2d_X509_CRL(pointer, $0) }
+            lock.withLock { encoded = der }
+            return der
+        }
     }
 
     public enum ParseError: Error, Sendable, CustomStringConvertible {
@@ -204,7 +217,7 @@ extension RevocationList {
     }
 
     public var der: [UInt8] {
-        get throws(OpenSSLError) { try OpenSSLDER.encode("a CRL") { i2d_X509_CRL(pointer, $0) } }
+        get throws(OpenSSLError) { try storage.der() }
     }
 
     public var pem: String {

@@ -92,20 +92,18 @@ public struct PDFFile: Sendable {
         PDFObjectTable(bytes: bytes, sections: sections.drop { $0.offset >= end }, limits: objects.limits)
     }
 
-    /// The byte offsets just past each `%%EOF` marker, with the end of line after it: where a
-    /// revision ends and a signature's byte range may end.
-    public var revisionEnds: [Int] {
-        var ends: [Int] = []
-        let marker = Array("%%EOF".utf8)
-        var index = 0
-        while let found = Self.find(marker, in: bytes, from: index) {
-            var end = found + marker.count
-            ends.append(end)
-            if end < bytes.count, bytes[end] == 0x0D { end += 1; ends.append(end) }
-            if end < bytes.count, bytes[end] == 0x0A { end += 1; ends.append(end) }
-            index = found + marker.count
+    /// Whether `offset` is just past a `%%EOF` marker, or past the CR, LF or CR LF right after
+    /// one: where a revision ends and a signature's byte range may end. Checked at the one
+    /// offset rather than by listing every marker in the file (a scan of the whole file for
+    /// each verification).
+    public func isRevisionEnd(_ offset: Int) -> Bool {
+        guard offset <= bytes.count else { return false }
+        var markerEnd = offset
+        if markerEnd > 0, bytes[markerEnd - 1] == 0x0A { markerEnd -= 1 }
+        if markerEnd > 0, bytes[markerEnd - 1] == 0x0D { markerEnd -= 1 }
+        return [offset, markerEnd].contains { end in
+            end >= 5 && bytes[(end - 5)..<end].elementsEqual("%%EOF".utf8)
         }
-        return ends
     }
 
     static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
@@ -174,6 +172,8 @@ public struct PDFFile: Sendable {
             }
             let first = try parser.unsignedInteger(), count = try parser.unsignedInteger()
             guard first + count <= limits.objects else { throw parser.fail("a cross-reference subsection beyond \(limits.objects) objects") }
+            // Room for the rows the bytes left can hold (an entry is at least "0 0 n").
+            entries.reserveCapacity(entries.count + min(count, (parser.bytes.count - parser.position) / 5))
             for number in first..<(first + count) {
                 parser.skipWhite()
                 // The usual entry, "nnnnnnnnnn ggggg n": read in place (tokenizing each field

@@ -234,19 +234,28 @@ struct PDFParser {
     /// over the buffer; false at the first pair that is not two hex digits, or when `body`
     /// returns false. An odd last digit is left to the caller.
     private static func forEachHexPair(_ digits: ArraySlice<UInt8>, _ body: (Int, UInt8) -> Bool) -> Bool {
-        digits.withUnsafeBufferPointer { input in
-            hexTable.withUnsafeBufferPointer { table in
+        digits.withUnsafeBytes { input in
+            pairTable.withUnsafeBufferPointer { table in
                 for index in 0..<(input.count / 2) {
-                    let high = table[Int(input[2 * index])], low = table[Int(input[2 * index + 1])]
-                    guard high | low < 16, body(index, high << 4 | low) else { return false }
+                    let value = table[Int(UInt16(littleEndian: input.loadUnaligned(fromByteOffset: 2 * index, as: UInt16.self)))]
+                    guard value < 0x100, body(index, UInt8(truncatingIfNeeded: value)) else { return false }
                 }
                 return true
             }
         }
     }
 
-    /// Each byte's hex value, or 0xFF for a byte that is not a hex digit.
-    private static let hexTable: [UInt8] = (0...255).map { hexValue(UInt8($0)) ?? 0xFF }
+    /// The byte each pair of bytes spells as two hex digits, indexed by the pair read as a
+    /// little-endian UInt16 (the first digit in the low byte); 0x100 when either is not a hex
+    /// digit. One load per pair instead of two: a signature's /Contents is some 18,000 digits,
+    /// decoded once and compared once per verification.
+    private static let pairTable: [UInt16] = {
+        let digits = (0...255).map { hexValue(UInt8($0)) }
+        return (0..<65536).map { pair in
+            guard let high = digits[pair & 0xFF], let low = digits[pair >> 8] else { return 0x100 }
+            return UInt16(high << 4 | low)
+        }
+    }()
 
     mutating func hexString() throws(PDFError) -> [UInt8] {
         position += 1

@@ -45,25 +45,23 @@ extension PDFFile {
     /// Every signature and document time-stamp the AcroForm holds, in the order of their
     /// revisions.
     public func signatures() throws(PDFError) -> [PDFSignature] {
-        let ends = revisionEnds
         let sectionEnds = sections.map(\.offset).sorted()
         var found: [PDFSignature] = []
         for field in try objects.fields(root: root) where field.type == "Sig" {
             guard let value = field.value, case .reference(let reference) = value,
                   let dictionary = try objects.dictionary(value) else { continue }
-            found.append(try signature(field: field.name, reference: reference, dictionary: dictionary, revisionEnds: ends,
-                                       sectionOffsets: sectionEnds))
+            found.append(try signature(field: field.name, reference: reference, dictionary: dictionary, sectionOffsets: sectionEnds))
         }
         return found.sorted { $0.signedEnd < $1.signedEnd }
     }
 
-    private func signature(field: String, reference: PDFReference, dictionary: PDFDictionary, revisionEnds: [Int],
+    private func signature(field: String, reference: PDFReference, dictionary: PDFDictionary,
                            sectionOffsets: [Int]) throws(PDFError) -> PDFSignature {
         let kind: PDFSignature.Kind = dictionary["Type"]?.name == "DocTimeStamp" || dictionary["SubFilter"]?.name == "ETSI.RFC3161"
             ? .documentTimeStamp : .signature
         let rawContents = dictionary["Contents"]?.string ?? []
         let range = (try objects.resolve(dictionary["ByteRange"]).array ?? []).compactMap(\.integer)
-        let problem = coverageProblem(range, contents: rawContents, dictionary: reference, revisionEnds: revisionEnds)
+        let problem = coverageProblem(range, contents: rawContents, dictionary: reference)
         let signedEnd = problem == nil ? range[2] + range[3] : bytes.count
         let revisionCount = sections.count
         let revision = sectionOffsets.filter { $0 < signedEnd }.count
@@ -81,11 +79,11 @@ extension PDFFile {
 
     /// The byte range must be two ranges from the start of the file whose gap is exactly the
     /// `/Contents` hex string of this signature dictionary, ending where a revision ends.
-    func coverageProblem(_ range: [Int], contents: [UInt8], dictionary: PDFReference, revisionEnds: [Int]) -> String? {
+    func coverageProblem(_ range: [Int], contents: [UInt8], dictionary: PDFReference) -> String? {
         guard range.count == 4, range.allSatisfy({ $0 >= 0 }) else { return "/ByteRange is not four non-negative numbers" }
         let (start, gap, end) = (range[0] + range[1], range[2], range[2] + range[3])
         guard range[0] == 0, start < gap, end <= bytes.count else { return "/ByteRange does not start at the beginning of the file, or runs past its end" }
-        guard revisionEnds.contains(end) else { return "/ByteRange does not end where a revision of the file ends" }
+        guard isRevisionEnd(end) else { return "/ByteRange does not end where a revision of the file ends" }
         guard bytes[start] == UInt8(ascii: "<"), bytes[gap - 1] == UInt8(ascii: ">") else {
             return "the gap in /ByteRange is not a hex string"
         }

@@ -102,6 +102,10 @@ import SealCore
         ("0A1B", [0x0A, 0x1C], false),
         ("0A1", [0x0A], false),
         ("0G", [0x00], false),
+        ("G0", [0x00], false),
+        ("fF9a", [0xFF, 0x9A], true),
+        ("0\u{0}", [0x00], false),
+        ("é", [0xC3], false),
         ("0A", [0x0A, 0x00], false),
         ("0A00", [0x0A], false),
         ("", [], true),
@@ -109,6 +113,17 @@ import SealCore
     func checksHexDigitsAgainstBytes(digits: String, bytes: [UInt8], spelled: Bool) {
         #expect(PDFParser.hexPairs(ArraySlice(digits.utf8), spell: bytes) == spelled)
         #expect((PDFParser.hexPairs(ArraySlice(digits.utf8)) == bytes) == spelled)
+    }
+
+    /// A byte range may end just past a `%%EOF`, or past the CR, LF or CR LF right after it;
+    /// nowhere else, and not past a second end of line.
+    @Test func revisionsEndJustPastAnEndOfFileMarker() throws {
+        let body = "%PDF-1.4\n%%EOF\n\n1 0 obj\n<</Type/Catalog>>\nendobj\n"
+        let xref = body.utf8.count
+        let text = body + "xref\n0 2\n0000000000 65535 f\r\n0000000016 00000 n\r\ntrailer\n<</Size 2/Root 1 0 R>>\nstartxref\n\(xref)\n%%EOF\r\n"
+        let file = try PDFFile(bytes: Array(text.utf8))
+        let count = text.utf8.count
+        #expect((-1...(count + 1)).filter(file.isRevisionEnd) == [14, 15, count - 2, count - 1, count])
     }
 
     @Test func refusesALoopingPrevChain() throws {

@@ -27,21 +27,22 @@ struct CoreBench: ParsableCommand {
         let signature = try rawKey.sign(digest)
         let publicKey = try PublicKey(spki: try rawKey.publicKeyDER())
 
-        let rawSign = try SealBench.rate(seconds: seconds) { _ = try rawKey.sign(digest) }
-        let rawVerify = SealBench.rate(seconds: seconds) { precondition(publicKey.isValidSignature(signature, for: digest)) }
-        let seals = try SealBench.rate(seconds: seconds) { _ = try signer.sealed(digest: DigestAlgorithm.sha256.hash(document)) }
         // Archived sealing through the pipeline, as the CLI seals a batch: one signing thread, the
         // writer beside it committing each unit of `SealService.unitSize` while the next ones sign.
         let transaction = Array(repeating: document, count: 256)
-        let archivedSeals = try SealBench.rate(seconds: seconds, warmUp: 1) {
-            _ = try service.seal(transaction, sealName: "bench")
-        } * Double(transaction.count)
         let pipelined = Array(repeating: document, count: 1024)
-        let pipelinedSeals = try SealBench.rate(seconds: seconds, warmUp: 1) {
-            _ = try service.seal(pipelined, sealName: "bench")
-        } * Double(pipelined.count)
-        let verifications = SealBench.rate(seconds: seconds) { _ = offline.verify(seal: archived, document: document) }
-        let opensslCMS = try SealBench.rate(seconds: seconds) { _ = try signer.opensslDetachedCMS(document) }
+        // Interleaved, so that each ratio divides by raw rates measured at the same moments.
+        let rates = try SealBench.rates(seconds: seconds, [
+            .init { _ = try rawKey.sign(digest) },
+            .init { precondition(publicKey.isValidSignature(signature, for: digest)) },
+            .init { _ = try signer.sealed(digest: DigestAlgorithm.sha256.hash(document)) },
+            .init(warmUp: 1) { _ = try service.seal(transaction, sealName: "bench") },
+            .init(warmUp: 1) { _ = try service.seal(pipelined, sealName: "bench") },
+            .init { _ = offline.verify(seal: archived, document: document) },
+            .init { _ = try signer.opensslDetachedCMS(document) },
+        ])
+        let (rawSign, rawVerify, seals, verifications, opensslCMS) = (rates[0], rates[1], rates[2], rates[5], rates[6])
+        let (archivedSeals, pipelinedSeals) = (rates[3] * Double(transaction.count), rates[4] * Double(pipelined.count))
         let python = pythonPKCS7Rate(seconds: seconds)
 
         typealias Figure = SealBench.Figure

@@ -27,18 +27,22 @@ struct DocumentBenchFigures {
     /// Measures `format` with seal "bench" of `service`: `algorithm` for the raw rates,
     /// `digest` for the hashing share of sealing `large`.
     init(service: SealService, format: DocumentFormat, algorithm: SignatureAlgorithm, digest: DigestAlgorithm,
-         document: [UInt8], large: [UInt8], verify: ([UInt8]) -> VerificationOutcome, seconds: Double) throws {
+         document: [UInt8], large: [UInt8], verify: @escaping ([UInt8]) -> VerificationOutcome, seconds: Double) throws {
         let sealed = try service.seal([.content(document)], with: "bench", format: format)[0].bytes
         guard verify(sealed) == .passed else { throw BenchFailure(description: "the benchmark \(format) document does not verify") }
         let rawKey = try PrivateKey.generate(algorithm)
         let message = digest.hash(document)
         let signature = try rawKey.sign(message)
         let publicKey = try PublicKey(spki: try rawKey.publicKeyDER())
-        rawSign = try SealBench.rate(seconds: seconds) { _ = try rawKey.sign(message) }
-        rawVerify = SealBench.rate(seconds: seconds) { precondition(publicKey.isValidSignature(signature, for: message)) }
         let batch = Array(repeating: DocumentInput.content(document), count: 64)
-        seals = try SealBench.rate(seconds: seconds, warmUp: 1) { _ = try service.seal(batch, with: "bench", format: format) } * Double(batch.count)
-        verifications = SealBench.rate(seconds: seconds) { _ = verify(sealed) }
+        // Interleaved, so that each ratio divides by raw rates measured at the same moments.
+        let rates = try SealBench.rates(seconds: seconds, [
+            .init { _ = try rawKey.sign(message) },
+            .init { precondition(publicKey.isValidSignature(signature, for: message)) },
+            .init(warmUp: 1) { _ = try service.seal(batch, with: "bench", format: format) },
+            .init { _ = verify(sealed) },
+        ])
+        (rawSign, rawVerify, seals, verifications) = (rates[0], rates[1], rates[2] * Double(batch.count), rates[3])
         rawDigestBytes = SealBench.rate(seconds: seconds, warmUp: 2) { _ = digest.hash(large) } * Double(large.count)
         let residentBefore = SealBench.peakResidentBytes()
         largeSeals = try SealBench.rate(seconds: seconds, warmUp: 1) { _ = try service.seal([.content(large)], with: "bench", format: format) }

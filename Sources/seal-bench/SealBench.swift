@@ -49,13 +49,12 @@ struct SealBench: ParsableCommand {
         return try rate(seconds: seconds) { _ = try key.sign(digest) }
     }
 
-    /// A report as pretty JSON with sorted keys on standard output.
-    /// The figures as a table: name, rate, limit and ratio.
     /// This process's peak resident memory so far (VmHWM), in bytes.
     static func peakResidentBytes() -> Int {
         Int(DaemonBench.peakResidentMebibytes(getpid()) * 1_048_576)
     }
 
+    /// The figures as a table: name, rate, limit and ratio.
     static func printTable(_ figures: [Figure]) {
         print("figure                                       per second      limit     ratio")
         for figure in figures {
@@ -66,6 +65,7 @@ struct SealBench: ParsableCommand {
         }
     }
 
+    /// A report as pretty JSON with sorted keys on standard output.
     static func printJSON(_ value: some Encodable) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -75,18 +75,53 @@ struct SealBench: ParsableCommand {
     /// Runs `body` repeatedly for about `seconds` and returns operations per second.
     static func rate(seconds: Double, warmUp: Int = 20, _ body: () throws -> Void) rethrows -> Double {
         for _ in 0..<warmUp { try body() }
+        let (count, elapsed) = try run(body, for: seconds, checkingEvery: warmUp < 20 ? 1 : 50)
+        return Double(count) / elapsed
+    }
+
+    /// One loop of `rates(seconds:rounds:_:)`: its body, and how many runs warm it up. Loops
+    /// warmed with fewer than 20 take milliseconds a run and look at the clock after each;
+    /// the others after every 50.
+    struct Loop {
+        let warmUp: Int
+        let body: () throws -> Void
+        init(warmUp: Int = 20, _ body: @escaping () throws -> Void) {
+            self.warmUp = warmUp
+            self.body = body
+        }
+    }
+
+    /// The rates of `loops`, measured in turn `rounds` times for `seconds / rounds` each, so
+    /// that a figure and the raw rates its ratio divides by see the same moments of this shared
+    /// machine: one after another, each for all its seconds, the raw rates of one build moved
+    /// by a fifth between runs while the figures did not follow them.
+    static func rates(seconds: Double, rounds: Int = 4, _ loops: [Loop]) throws -> [Double] {
+        for loop in loops { for _ in 0..<loop.warmUp { try loop.body() } }
+        var counts = [Int](repeating: 0, count: loops.count), elapsed = [Double](repeating: 0, count: loops.count)
+        for _ in 0..<rounds {
+            for (index, loop) in loops.enumerated() {
+                let (count, time) = try run(loop.body, for: seconds / Double(rounds), checkingEvery: loop.warmUp < 20 ? 1 : 50)
+                counts[index] += count
+                elapsed[index] += time
+            }
+        }
+        return zip(counts, elapsed).map { Double($0) / $1 }
+    }
+
+    /// Runs `body` until `seconds` have passed, looking at the clock every `checkingEvery`
+    /// runs: how many runs, in how many seconds.
+    private static func run(_ body: () throws -> Void, for seconds: Double, checkingEvery round: Int) rethrows -> (count: Int, elapsed: Double) {
         let clock = ContinuousClock()
         let start = clock.now
         var count = 0
         var elapsed = 0.0
         repeat {
-            let round = warmUp < 20 ? 1 : 50
             for _ in 0..<round { try body() }
             count += round
             let duration = clock.now - start
             elapsed = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         } while elapsed < seconds
-        return Double(count) / elapsed
+        return (count, elapsed)
     }
 }
 

@@ -107,6 +107,16 @@ struct DaemonBench: ParsableCommand {
         var latencies: [Double] = []
         var errors = 0
 
+        init(perSecond: Double = 0, latencies: [Double] = [], errors: Int = 0) {
+            (self.perSecond, self.latencies, self.errors) = (perSecond, latencies, errors)
+        }
+
+        /// Phases that together lasted `seconds`, as one.
+        init(combining phases: [Phase], seconds: Double) {
+            let latencies = phases.flatMap(\.latencies)
+            self.init(perSecond: Double(latencies.count) / seconds, latencies: latencies, errors: phases.map(\.errors).reduce(0, +))
+        }
+
         func percentile(_ p: Double) -> Double {
             guard !latencies.isEmpty else { return 0 }
             let sorted = latencies.sorted()

@@ -19,6 +19,9 @@ struct PostgresBench: ParsableCommand {
     @Option(help: "Seconds of each phase.")
     var seconds = 10
 
+    @Option(help: "Rounds the full-load phases alternate in.")
+    var rounds = 4
+
     @Option(help: "Instances on PostgreSQL.")
     var instances = 3
 
@@ -46,10 +49,6 @@ struct PostgresBench: ParsableCommand {
         let document = (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31) }
 
         let sqlite = try BenchDaemon(label: "sqlite")
-        _ = DaemonBench.load(sockets: [sqlite.socket], clients: clients, seconds: 1, document: document, rate: nil)
-        let sqliteRate = DaemonBench.load(sockets: [sqlite.socket], clients: clients, seconds: seconds, document: document, rate: nil)
-        let sqliteHalf = DaemonBench.load(sockets: [sqlite.socket], clients: clients, seconds: seconds, document: document, rate: sqliteRate.perSecond / 2)
-
         let cluster = FileManager.default.temporaryDirectory.appendingPathComponent("seal-bench-pg-\(UUID().uuidString.prefix(8))").path
         let url = try Self.script(script, ["start", cluster])
         defer { _ = try? Self.script(script, ["stop", cluster]) }
@@ -57,12 +56,22 @@ struct PostgresBench: ParsableCommand {
         var daemons = [first]
         for index in 1..<max(1, instances) { daemons.append(try BenchDaemon(label: "pg\(index)", archive: url, sharing: sqlite)) }
         let sockets = daemons.map(\.socket)
+        _ = DaemonBench.load(sockets: [sqlite.socket], clients: clients, seconds: 1, document: document, rate: nil)
         _ = DaemonBench.load(sockets: sockets, clients: clients, seconds: 1, document: document, rate: nil)
+        // The two full loads interleaved in rounds, so that the ratio compares the same moments
+        // of this shared machine (the instances of the other backend idle meanwhile).
         let batchesBefore = try sockets.map(DaemonBench.batchCounts)
-        let postgres = DaemonBench.load(sockets: sockets, clients: clients, seconds: seconds, document: document, rate: nil)
+        var sqliteRounds: [DaemonBench.Phase] = [], postgresRounds: [DaemonBench.Phase] = []
+        for _ in 0..<rounds {
+            sqliteRounds.append(DaemonBench.load(sockets: [sqlite.socket], clients: clients, seconds: seconds / Double(rounds), document: document, rate: nil))
+            postgresRounds.append(DaemonBench.load(sockets: sockets, clients: clients, seconds: seconds / Double(rounds), document: document, rate: nil))
+        }
         let batchesAfter = try sockets.map(DaemonBench.batchCounts)
+        let sqliteRate = DaemonBench.Phase(combining: sqliteRounds, seconds: seconds)
+        let postgres = DaemonBench.Phase(combining: postgresRounds, seconds: seconds)
         let meanBatch = zip(batchesBefore, batchesAfter).map { $1.sum - $0.sum }.reduce(0, +)
             / max(1, zip(batchesBefore, batchesAfter).map { $1.count - $0.count }.reduce(0, +))
+        let sqliteHalf = DaemonBench.load(sockets: [sqlite.socket], clients: clients, seconds: seconds, document: document, rate: sqliteRate.perSecond / 2)
         let commitsBefore = try sockets.map(DaemonBench.commitDurations)
         let half = DaemonBench.load(sockets: sockets, clients: clients, seconds: seconds, document: document, rate: postgres.perSecond / 2)
         let commitsAfter = try sockets.map(DaemonBench.commitDurations)

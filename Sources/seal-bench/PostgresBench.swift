@@ -44,6 +44,12 @@ struct PostgresBench: ParsableCommand {
         let errors: Int
     }
 
+    func validate() throws {
+        guard seconds > 0, rounds > 0, clients > 0, instances > 0 else {
+            throw ValidationError("--seconds, --rounds, --clients and --instances must be positive")
+        }
+    }
+
     func run() throws {
         let seconds = Double(self.seconds)
         let document = (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31) }

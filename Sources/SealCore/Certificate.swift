@@ -25,18 +25,10 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible {
         // its signer and its time-stamp authority, and `CertificateCache` shares one storage
         // between them (reading the names, serial and fingerprint again was 2% of a PDF's
         // offline verification, `perf`).
-        private let lock = NSLock()
-        var subject: DistinguishedName?
-        var issuer: DistinguishedName?
-        var serialNumber: String?
-        var fingerprint: String?
-
-        func once<Value>(_ slot: ReferenceWritableKeyPath<Storage, Value?>, _ read: () -> Value) -> Value {
-            if let value = lock.withLock({ self[keyPath: slot] }) { return value }
-            let value = read()
-            lock.withLock { self[keyPath: slot] = value }
-            return value
-        }
+        let subject = ReadOnce<DistinguishedName>()
+        let issuer = ReadOnce<DistinguishedName>()
+        let serialNumber = ReadOnce<String>()
+        let fingerprint = ReadOnce<String>()
     }
 
     /// Borrowed from the storage; valid while this value (or a copy) lives.
@@ -144,13 +136,13 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible {
         return "-----BEGIN CERTIFICATE-----\n\(base64)\n-----END CERTIFICATE-----\n"
     }
 
-    public var subject: DistinguishedName { storage.once(\.subject) { DistinguishedName(reading: X509_get_subject_name(pointer)) } }
-    public var issuer: DistinguishedName { storage.once(\.issuer) { DistinguishedName(reading: X509_get_issuer_name(pointer)) } }
+    public var subject: DistinguishedName { storage.subject.get { DistinguishedName(reading: X509_get_subject_name(pointer)) } }
+    public var issuer: DistinguishedName { storage.issuer.get { DistinguishedName(reading: X509_get_issuer_name(pointer)) } }
     public var notBefore: Date { ASN1Time.date(X509_get0_notBefore(pointer)) ?? .distantFuture }
     public var notAfter: Date { ASN1Time.date(X509_get0_notAfter(pointer)) ?? .distantPast }
 
     /// Serial number in upper-case hex.
-    public var serialNumber: String { storage.once(\.serialNumber) { readSerialNumber() } }
+    public var serialNumber: String { storage.serialNumber.get { readSerialNumber() } }
 
     private func readSerialNumber() -> String {
         guard let serial = X509_get0_serialNumber(pointer), let bn = ASN1_INTEGER_to_BN(serial, nil) else { return "" }
@@ -161,7 +153,7 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// SHA-256 of the DER, hex.
-    public var fingerprint: String { storage.once(\.fingerprint) { DigestAlgorithm.sha256.hash(der).hex } }
+    public var fingerprint: String { storage.fingerprint.get { DigestAlgorithm.sha256.hash(der).hex } }
 
     public var keyUsage: KeyUsage {
         let bits = X509_get_key_usage(pointer)

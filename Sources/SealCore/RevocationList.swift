@@ -13,18 +13,9 @@ public struct RevocationList: Sendable {
         init(taking pointer: OpaquePointer) { self.pointer = pointer }
         deinit { X509_CRL_free(pointer) }
 
-        // The encoding, written once: a verification looks its CRL up by these bytes in the
-        // cache of checked issuers, and a carried CRL is shared by every document.
-        private let lock = NSLock()
-        private var encoded: [UInt8]?
-
-        func der() throws(OpenSSLError) -> [UInt8] {
-            if let encoded = lock.withLock({ encoded }) { return encoded }
-            let pointer = pointer
-            let der = try OpenSSLDER.encode("a CRL") { i2d_X509_CRL(pointer, $0) }
-            lock.withLock { encoded = der }
-            return der
-        }
+        /// The encoding, written once: a verification looks its CRL up by these bytes in the
+        /// cache of checked issuers, and a carried CRL is shared by every document.
+        let encoded = ReadOnce<[UInt8]>()
     }
 
     public enum ParseError: Error, Sendable, CustomStringConvertible {
@@ -217,7 +208,10 @@ extension RevocationList {
     }
 
     public var der: [UInt8] {
-        get throws(OpenSSLError) { try storage.der() }
+        get throws(OpenSSLError) {
+            let pointer = pointer
+            return try storage.encoded.get { () throws(OpenSSLError) in try OpenSSLDER.encode("a CRL") { i2d_X509_CRL(pointer, $0) } }
+        }
     }
 
     public var pem: String {

@@ -101,9 +101,8 @@ public struct PDFFile: Sendable {
         var markerEnd = offset
         if markerEnd > 0, bytes[markerEnd - 1] == 0x0A { markerEnd -= 1 }
         if markerEnd > 0, bytes[markerEnd - 1] == 0x0D { markerEnd -= 1 }
-        return [offset, markerEnd].contains { end in
-            end >= 5 && bytes[(end - 5)..<end].elementsEqual("%%EOF".utf8)
-        }
+        func followsMarker(_ end: Int) -> Bool { end >= 5 && bytes[(end - 5)..<end].elementsEqual("%%EOF".utf8) }
+        return followsMarker(offset) || followsMarker(markerEnd)
     }
 
     static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {

@@ -107,16 +107,6 @@ struct DaemonBench: ParsableCommand {
         var latencies: [Double] = []
         var errors = 0
 
-        init(perSecond: Double = 0, latencies: [Double] = [], errors: Int = 0) {
-            (self.perSecond, self.latencies, self.errors) = (perSecond, latencies, errors)
-        }
-
-        /// Phases that together lasted `seconds`, as one.
-        init(combining phases: [Phase], seconds: Double) {
-            let latencies = phases.flatMap(\.latencies)
-            self.init(perSecond: Double(latencies.count) / seconds, latencies: latencies, errors: phases.map(\.errors).reduce(0, +))
-        }
-
         func percentile(_ p: Double) -> Double {
             guard !latencies.isEmpty else { return 0 }
             let sorted = latencies.sorted()
@@ -202,5 +192,13 @@ struct DaemonBench: ParsableCommand {
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
               let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
         return kilobytes / 1024
+    }
+}
+
+extension DaemonBench.Phase {
+    /// Phases that together lasted `seconds`, as one.
+    init(combining phases: [Self], seconds: Double) {
+        let latencies = phases.flatMap(\.latencies)
+        self.init(perSecond: Double(latencies.count) / seconds, latencies: latencies, errors: phases.map(\.errors).reduce(0, +))
     }
 }

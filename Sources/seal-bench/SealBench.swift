@@ -75,13 +75,11 @@ struct SealBench: ParsableCommand {
     /// Runs `body` repeatedly for about `seconds` and returns operations per second.
     static func rate(seconds: Double, warmUp: Int = 20, _ body: () throws -> Void) rethrows -> Double {
         for _ in 0..<warmUp { try body() }
-        let (count, elapsed) = try run(body, for: seconds, checkingEvery: warmUp < 20 ? 1 : 50)
+        let (count, elapsed) = try run(body, for: seconds, warmedWith: warmUp)
         return Double(count) / elapsed
     }
 
-    /// One loop of `rates(seconds:rounds:_:)`: its body, and how many runs warm it up. Loops
-    /// warmed with fewer than 20 take milliseconds a run and look at the clock after each;
-    /// the others after every 50.
+    /// One loop of `rates(seconds:rounds:_:)`: its body, and how many runs warm it up.
     struct Loop {
         let warmUp: Int
         let body: () throws -> Void
@@ -100,7 +98,7 @@ struct SealBench: ParsableCommand {
         var counts = [Int](repeating: 0, count: loops.count), elapsed = [Double](repeating: 0, count: loops.count)
         for _ in 0..<rounds {
             for (index, loop) in loops.enumerated() {
-                let (count, time) = try run(loop.body, for: seconds / Double(rounds), checkingEvery: loop.warmUp < 20 ? 1 : 50)
+                let (count, time) = try run(loop.body, for: seconds / Double(rounds), warmedWith: loop.warmUp)
                 counts[index] += count
                 elapsed[index] += time
             }
@@ -108,9 +106,11 @@ struct SealBench: ParsableCommand {
         return zip(counts, elapsed).map { Double($0) / $1 }
     }
 
-    /// Runs `body` until `seconds` have passed, looking at the clock every `checkingEvery`
-    /// runs: how many runs, in how many seconds.
-    private static func run(_ body: () throws -> Void, for seconds: Double, checkingEvery round: Int) rethrows -> (count: Int, elapsed: Double) {
+    /// Runs `body` until `seconds` have passed: how many runs, in how many seconds. A loop
+    /// warmed with fewer than 20 runs takes milliseconds a run and looks at the clock after each;
+    /// the others after every 50.
+    private static func run(_ body: () throws -> Void, for seconds: Double, warmedWith warmUp: Int) rethrows -> (count: Int, elapsed: Double) {
+        let round = warmUp < 20 ? 1 : 50
         let clock = ContinuousClock()
         let start = clock.now
         var count = 0

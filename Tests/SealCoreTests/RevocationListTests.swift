@@ -11,6 +11,23 @@ import Testing
                                                                            reason: .keyCompromise, invalidityDate: nil) })
     }
 
+    /// What verification reads of a certificate or a CRL is kept per parsed object; each value
+    /// stays its own, in whatever order they are first read.
+    @Test func keptReadingsStayTheirOwn() throws {
+        let authority = try TestAuthority()
+        let (_, department) = try authority.department()
+        #expect(department.issuer.commonName == "Test Authority")
+        #expect(department.subject.commonName == "Civil Registry")
+        #expect(department.issuer.commonName == "Test Authority")
+        #expect(department.fingerprint == DigestAlgorithm.sha256.hash(department.der).hex)
+        #expect(department.serialNumber != authority.root.serialNumber)
+        #expect(department.serialNumber == (try Certificate(der: department.der)).serialNumber)
+        let crl = try Self.crl(authority, revoking: [department.serialNumber])
+        let der = try crl.der
+        #expect(try crl.der == der)
+        #expect(try RevocationList(bytes: der).der == der)
+    }
+
     @Test func aCarriedCRLIsSharedByItsExactBytes() throws {
         let authority = try TestAuthority()
         let (_, department) = try authority.department()

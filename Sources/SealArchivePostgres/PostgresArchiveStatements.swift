@@ -105,7 +105,8 @@ struct AppendStatement: PostgresPreparedStatement {
 /// flushed, which a commit that returned includes, without the WAL other writers are inserting
 /// meanwhile; returned with the answer so that a later poll asks about the same position).
 /// The standbys come from the function behind `pg_stat_replication`: the view also reads every
-/// backend's activity to name the standby's session, and took a third longer per poll (pgbench: 0.24 against 0.18 ms).
+/// backend's activity to name the standby's session, and took a third longer per poll
+/// (pgbench: 0.24 against 0.18 ms).
 struct StandbyFlushedStatement: PostgresPreparedStatement {
     static let name = "seal_standby_flushed"
     static let sql = """

@@ -11,8 +11,8 @@ final class ReadOnce<Value: Sendable>: @unchecked Sendable {
 
     func get<Failure: Error>(_ read: () throws(Failure) -> Value) throws(Failure) -> Value {
         if let value = lock.withLock({ value }) { return value }
-        let read = try read()
-        lock.withLock { value = read }
-        return read
+        let fresh = try read()
+        lock.withLock { value = fresh }
+        return fresh
     }
 }

@@ -70,14 +70,21 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         }
         _ = try? file.objects.pages(root: file.root)
         _ = try? file.signatures()
-        if let sealing = try? PDFSealing(file, placement: StampPlacement(), appearance: nil, signerName: "Fuzz", time: Date(),
-                                         contentsCapacity: 16),
-           let sealed = try? sealing.assemble(cms: [0x30, 0x00]) {
-            // What Seal writes over any file it accepts reads back.
-            precondition((try? PDFFile(bytes: sealed)) != nil, "a sealed PDF does not read back")
+        // Invisible, and with a stamp laid out on the page's box; what Seal writes over any file
+        // it accepts reads back.
+        for appearance in [nil, stamp] {
+            if let sealing = try? PDFSealing(file, placement: StampPlacement(), appearance: appearance, signerName: "Fuzz", time: Date(),
+                                             contentsCapacity: 16),
+               let sealed = try? sealing.assemble(cms: [0x30, 0x00]) {
+                precondition((try? PDFFile(bytes: sealed)) != nil, "a sealed PDF does not read back")
+            }
         }
         _ = try? SealService.verifyDocument(bytes, trust: fixture.trust)
     }
+
+    /// A one-pixel stamp with a time line.
+    static let stamp = PDFSealing.Appearance(seal: PDFImage(rgb: [217, 18, 18], alpha: [255], width: 1, height: 1), caption: nil,
+                                             timeLine: "2026-12-02 00:00:00 UTC", widthMillimetres: 40)
 
     /// Each body the daemon reads, parsed as the daemon parses it; a verification body is also
     /// verified against the fixture's trust bundle.

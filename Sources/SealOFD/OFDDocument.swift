@@ -64,13 +64,18 @@ public struct OFDDocument: Sendable {
         return Self.size(of: area) ?? defaultSize
     }
 
-    /// A PageArea's PhysicalBox ("0 0 210 297") as width and height.
+    /// A PageArea's PhysicalBox ("0 0 210 297") as width and height. A box that is not four
+    /// numbers, or whose sides are not positive and at most `largestPage` millimetres, is none:
+    /// `Double` reads "1e300", "inf" and "nan", on which no stamp can be placed.
     static func size(of area: OFDXMLNode?) -> (width: Double, height: Double)? {
         guard let box = area?.child("PhysicalBox")?.trimmedText else { return nil }
         let numbers = box.split(whereSeparator: { $0 == " " || $0 == "," }).compactMap { Double($0) }
-        guard numbers.count == 4, numbers[2] > 0, numbers[3] > 0 else { return nil }
+        guard numbers.count == 4, numbers[2] > 0, numbers[3] > 0, numbers[2] <= largestPage, numbers[3] <= largestPage else { return nil }
         return (numbers[2], numbers[3])
     }
+
+    /// A page side no document has: 100 metres.
+    static let largestPage = 100_000.0
 
     /// The signatures the document lists, in order.
     public func signatures() throws(OFDError) -> [OFDSignatureEntry] {

@@ -149,8 +149,11 @@ public struct OFDSealing: Sendable {
         [x, y, width, height].map(format).joined(separator: " ")
     }
 
-    /// Millimetres with at most three decimals, no trailing zeros.
+    /// Millimetres with at most three decimals, no trailing zeros. Page sizes are bounded when
+    /// read and placements checked against them; anything beyond ±10^12 or not finite is written
+    /// as 0 rather than trap.
     static func format(_ value: Double) -> String {
+        guard value.isFinite, abs(value) < 1e12 else { return "0" }
         let rounded = (value * 1000).rounded() / 1000
         return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
     }

@@ -91,6 +91,7 @@ public struct PDFSealing: Sendable {
         var rect: [Double] = [0, 0, 0, 0]
         if isNewField, !placement.invisible, let appearance {
             let box = page.box
+            try Self.checkLayoutRange(box, "the page's box")
             var width = (placement.width ?? appearance.widthMillimetres) * Self.millimetre
             var layout = Self.layout(appearance, width: width)
             let left: Double, top: Double
@@ -121,6 +122,7 @@ public struct PDFSealing: Sendable {
                   fieldRect[2] - fieldRect[0] > 1, fieldRect[3] - fieldRect[1] > 1 {
             // An existing field's rectangle is its author's: the stamp is fitted into it, centred,
             // keeping its proportions.
+            try Self.checkLayoutRange(fieldRect, "the field's /Rect")
             let frame = (width: fieldRect[2] - fieldRect[0], height: fieldRect[3] - fieldRect[1])
             var layout = Self.layout(appearance, width: frame.width)
             if layout.height > frame.height { layout = Self.layout(appearance, width: frame.width * frame.height / layout.height) }
@@ -305,9 +307,24 @@ public struct PDFSealing: Sendable {
         return Double(text.reduce(0) { $0 + (widths[$1] ?? 556) }) / 1000
     }
 
-    /// A number as PDF writes reals: at most three decimals, no exponent.
-    /// (Formatting with `String(format:)` was a tenth of preparing a seal in `perf`.)
+    /// The farthest from the origin a page box or field rectangle may reach for a stamp to be
+    /// laid out on it: about 350 metres, far beyond any page a reader shows (ISO 32000-1 Annex C
+    /// suggests 14,400 units a side), and well inside what `format` writes exactly.
+    static let coordinateLimit = 1_000_000.0
+
+    /// Refuses a box from the file whose coordinates the stamp cannot be placed by: a hostile
+    /// file's `[0 0 99999999999999999999.5 842]` would otherwise overflow the layout's integers.
+    static func checkLayoutRange(_ rectangle: [Double], _ what: String) throws(PDFError) {
+        guard rectangle.allSatisfy({ abs($0) <= coordinateLimit }) else {
+            throw .refused("\(what) reaches beyond ±1,000,000 units: no stamp is placed on it")
+        }
+    }
+
+    /// A number as PDF writes reals: at most three decimals, no exponent. Callers keep values
+    /// within `coordinateLimit`; anything beyond ±10^12 or not finite is written as 0 rather than
+    /// trap. (Formatting with `String(format:)` was a tenth of preparing a seal in `perf`.)
     static func format(_ value: Double) -> String {
+        guard value.isFinite, abs(value) < 1e12 else { return "0" }
         let thousandths = Int((abs(value) * 1000).rounded())
         var text = (value < 0 && thousandths != 0 ? "-" : "") + String(thousandths / 1000)
         var fraction = thousandths % 1000

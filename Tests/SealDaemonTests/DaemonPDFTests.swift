@@ -56,6 +56,14 @@ import SealTestSupport
         let refused = try daemon.request("POST", "/v1/seals/civil", body: encrypted, contentType: "application/pdf")
         #expect(refused.status == 400)
         #expect(String(decoding: refused.body, as: UTF8.self).contains("the PDF is encrypted"))
+        // A page box beyond any page, as a hostile file gives it (it once crashed the daemon):
+        // refused, and the daemon serves on. The same page in a sane size is sealed.
+        let hostile = try daemon.request("POST", "/v1/seals/civil", body: TestDocuments.pdf(mediaBox: "0 0 99999999999999999999.5 842"),
+                                         contentType: "application/pdf")
+        #expect(hostile.status == 400)
+        #expect(String(decoding: hostile.body, as: UTF8.self).contains("the page's box reaches beyond ±1,000,000 units"))
+        let sane = try daemon.request("POST", "/v1/seals/civil", body: TestDocuments.pdf(mediaBox: "0 0 595 842"), contentType: "application/pdf")
+        #expect(sane.status == 201)
     }
 
     @Test func theCLIThroughTheSocketSealsAndVerifiesPDFsAsLocally() throws {

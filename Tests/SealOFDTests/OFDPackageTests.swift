@@ -263,6 +263,34 @@ import SealCore
         #expect(throws: (any Error).self) { try OFDXMLNode.parse(try package.file("Doc_0/Pages/Page_0/Content.xml"), name: "page") }
     }
 
+    /// A PhysicalBox `Double` reads but no page has (1e300, inf, nan, 100 m and more, not
+    /// positive) is no size, on a page (which then has the document's) or on the document (which
+    /// then has A4's); a stamp is placed on that, where such a box once trapped the placement.
+    @Test(arguments: ["0 0 1e300 297", "0 0 inf 297", "0 0 210 nan", "0 0 100001 297", "0 0 -210 297", "0 0 210"])
+    func aPageSizeNoPageHasIsNone(box: String) throws {
+        let namespace = "xmlns:ofd=\"http://www.ofdspec.org/2016\""
+        for (documentBox, pageArea) in [("0 0 210 297", "<ofd:Area><ofd:PhysicalBox>\(box)</ofd:PhysicalBox></ofd:Area>"), (box, "")] {
+            let document = "<ofd:Document \(namespace)><ofd:CommonData><ofd:PageArea><ofd:PhysicalBox>\(documentBox)</ofd:PhysicalBox>"
+                + "</ofd:PageArea></ofd:CommonData><ofd:Pages><ofd:Page ID=\"1\" BaseLoc=\"Pages/Page_0/Content.xml\"/></ofd:Pages></ofd:Document>"
+            let package = try OFDPackage(bytes: try Self.zip([
+                ("OFD.xml", Array("<ofd:OFD \(namespace)><ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>".utf8)),
+                ("Doc_0/Document.xml", Array(document.utf8)),
+                ("Doc_0/Pages/Page_0/Content.xml", Array("<ofd:Page \(namespace)>\(pageArea)<ofd:Content/></ofd:Page>".utf8)),
+            ]))
+            let parsed = try OFDDocument(package: package)
+            #expect(parsed.size(of: parsed.pages[0]) == (210, 297))
+            let stamps = try OFDSealing.stamps(on: parsed, placement: StampPlacement(), seal: Self.seal)
+            #expect(stamps.map(\.boundary) == [OFDSealing.box(210 - 40 - 20, 297 - 40 - 30, 40, 40)])
+        }
+    }
+
+    /// Millimetres as a stamp's boundary writes them; what no caller passes is written as 0
+    /// rather than trap.
+    @Test func millimetresAreWrittenWithAtMostThreeDecimals() {
+        #expect([0, 150, 12.5, 0.0004, 210.12345].map(OFDSealing.format) == ["0", "150", "12.5", "0", "210.123"])
+        #expect([Double.infinity, .nan, -1e300].map(OFDSealing.format) == ["0", "0", "0"])
+    }
+
     @Test func placementsOffThePageAreRefused() throws {
         let document = try OFDDocument(package: try OFDPackage(bytes: Self.invoice))
         #expect(throws: OFDError.refused("page 6 is not in the document (it has 5)")) {

@@ -150,6 +150,52 @@ import SealCore
         #expect(rect[0] >= page.box[0] && rect[1] >= page.box[1] && rect[2] <= page.box[2] && rect[3] <= page.box[3])
     }
 
+    /// A hostile file's coordinates: a page box or a field's rectangle beyond any page is refused
+    /// before a stamp is laid out on it (such a box once trapped the layout's arithmetic), up to
+    /// the longest real the reader takes (40 characters).
+    @Test func boxesBeyondAnyPageAreRefusedBeforeTheStampIsLaidOut() throws {
+        let huge = PDFObject.real("99999999999999999999.5"), longest = PDFObject.real(String(repeating: "9", count: 39) + ".")
+        func changed(_ vector: String, _ change: (PDFFile, inout PDFIncrementalUpdate) throws -> Void) throws -> [UInt8] {
+            let file = try PDFFile(bytes: PDFFileTests.vector(vector))
+            var update = PDFIncrementalUpdate(file)
+            try change(file, &update)
+            return update.write()
+        }
+        func withMediaBox(_ box: [PDFObject]) throws -> [UInt8] {
+            try changed("01-classic-xref_google-docs-skia.pdf") { file, update in
+                let page = try file.objects.pages(root: file.root)[0]
+                var dictionary = page.dictionary
+                (dictionary["MediaBox"], dictionary["CropBox"]) = (.array(box), nil)
+                update.set(page.reference, .dictionary(dictionary))
+            }
+        }
+        let beyond = PDFError.refused("the page's box reaches beyond ±1,000,000 units: no stamp is placed on it")
+        let wide = try withMediaBox([.integer(0), .integer(0), huge, .integer(842)])
+        #expect(throws: beyond) { try Self.seal(wide) }
+        #expect(throws: beyond) { try Self.seal(wide, placement: StampPlacement(position: .init(x: 10, y: 10))) }
+        #expect(throws: beyond) { try Self.seal(try withMediaBox([.real("-1000000.5"), .integer(0), .integer(595), .integer(842)])) }
+        // An invisible seal places nothing, and that page takes it.
+        #expect(try Self.seal(wide, placement: StampPlacement(invisible: true)).1.count > wide.count)
+        #expect(throws: beyond) { try Self.seal(try withMediaBox([.integer(0), .integer(0), longest, .integer(842)])) }
+
+        let field = try changed("11-empty-sigfield_indirect-annots_pyhanko.pdf") { file, update in
+            let field = try file.objects.fields(root: file.root)[0]
+            var dictionary = field.dictionary
+            dictionary["Rect"] = .array([.integer(0), .integer(0), huge, .integer(50)])
+            update.set(field.reference, .dictionary(dictionary))
+        }
+        #expect(throws: PDFError.refused("the field's /Rect reaches beyond ±1,000,000 units: no stamp is placed on it")) {
+            try Self.seal(field, placement: StampPlacement(field: "SigOld"))
+        }
+    }
+
+    /// Numbers as the stamp's content stream writes them; what no caller passes is written as 0
+    /// rather than trap.
+    @Test func realsAreWrittenWithAtMostThreeDecimals() {
+        #expect([0, 1.5, -2.25, 595.2756, 0.0004, -0.0004, 999_999.9996].map(PDFSealing.format) == ["0", "1.5", "-2.25", "595.276", "0", "0", "1000000"])
+        #expect([Double.infinity, -.infinity, .nan, 1e300].map(PDFSealing.format) == ["0", "0", "0", "0"])
+    }
+
     @Test func laterRevisionsAreJudgedByWhatTheyChange() throws {
         let (_, sealed) = try Self.seal(PDFFileTests.vector("01-classic-xref_google-docs-skia.pdf"))
         let file = try PDFFile(bytes: sealed)

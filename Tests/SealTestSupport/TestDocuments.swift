@@ -3,6 +3,25 @@ import SealOFD
 
 /// Documents the tests seal, built in code.
 public enum TestDocuments {
+    /// A one-page PDF 1.7 with a classic cross-reference table and the page box given as PDF
+    /// source (`"0 0 595 842"`), so that a test can give it coordinates no producer writes.
+    public static func pdf(mediaBox: String) -> [UInt8] {
+        let content = "BT /F1 24 Tf 72 720 Td (Licence) Tj ET"
+        let objects = ["<</Type/Catalog/Pages 2 0 R>>", "<</Type/Pages/Count 1/Kids[3 0 R]>>",
+                       "<</Type/Page/Parent 2 0 R/MediaBox[\(mediaBox)]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>",
+                       "<</Length \(content.utf8.count)>>\nstream\n\(content)\nendstream", "<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>"]
+        var out = "%PDF-1.7\n", offsets: [Int] = []
+        for (index, body) in objects.enumerated() {
+            offsets.append(out.utf8.count)
+            out += "\(index + 1) 0 obj\n\(body)\nendobj\n"
+        }
+        let table = out.utf8.count
+        out += "xref\n0 \(objects.count + 1)\n0000000000 65535 f\r\n"
+        for offset in offsets { out += String(repeating: "0", count: 10 - String(offset).count) + "\(offset) 00000 n\r\n" }
+        out += "trailer\n<</Size \(objects.count + 1)/Root 1 0 R>>\nstartxref\n\(table)\n%%EOF\n"
+        return Array(out.utf8)
+    }
+
     /// A one-page OFD (GB/T 33190) with some text and no signature yet.
     public static func ofd() throws -> [UInt8] {
         let namespace = "xmlns:ofd=\"http://www.ofdspec.org/2016\""

@@ -43,8 +43,14 @@ public struct PDFFile: Sendable {
     public let lastXrefOffset: Int
 
     public var trailer: PDFDictionary { sections[0].trailer }
-    /// The trailer's `/Size`: the first object number an update may use.
-    public var size: Int { sections.compactMap { $0.trailer["Size"]?.integer }.max() ?? 0 }
+    /// The first object number an update may use: the trailer's `/Size`, or above the highest
+    /// number a cross-reference section lists when `/Size` says less (a file that lies about it
+    /// would otherwise have its catalog and pages overwritten by the update's new objects).
+    public var size: Int {
+        sections.reduce(0) { size, section in
+            max(size, section.trailer["Size"]?.integer ?? 0, (section.entries.keys.max() ?? -1) + 1)
+        }
+    }
 
     public init(bytes: [UInt8], limits: Limits = Limits()) throws(PDFError) {
         try self.init(bytes: bytes, limits: limits, extending: nil)

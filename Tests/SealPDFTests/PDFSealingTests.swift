@@ -189,6 +189,22 @@ import SealCore
         }
     }
 
+    /// A trailer whose /Size is below its highest object number: the update's objects are
+    /// numbered above every object the file lists, not over its catalog and pages.
+    @Test func anUnderstatedSizeDoesNotLetTheUpdateOverwriteObjects() throws {
+        let honest = TestDocuments.pdf(mediaBox: "0 0 595 842")
+        let lying = Array(String(decoding: honest, as: UTF8.self).replacingOccurrences(of: "/Size 6/", with: "/Size 2/").utf8)
+        #expect(lying != honest && lying.count == honest.count)
+        #expect(try PDFFile(bytes: lying).size == 6)
+        let (_, sealed) = try Self.seal(lying)
+        let file = try PDFFile(bytes: sealed)
+        // Only the catalog (its new form) and the page (its annotation) are re-written below 6.
+        #expect(file.sections[0].objectNumbers.filter { $0 < 6 } == [1, 3])
+        #expect(try file.objects.pages(root: file.root).count == 1)
+        #expect(try file.signatures().map(\.coverageProblem) == [nil])
+        #expect(file.trailer["Size"] == .integer(file.sections[0].objectNumbers.max()! + 1))
+    }
+
     /// Numbers as the stamp's content stream writes them; what no caller passes is written as 0
     /// rather than trap.
     @Test func realsAreWrittenWithAtMostThreeDecimals() {

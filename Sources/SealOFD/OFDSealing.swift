@@ -56,13 +56,18 @@ public struct OFDSealing: Sendable {
            let maximum = try OFDXMLNode.parse(try package.file(signatures), name: signatures).child("MaxSignId").flatMap({ Self.number(in: $0.trimmedText) }) {
             next = max(next, maximum)
         }
-        func nextID() -> String {
+        func nextID() throws(OFDError) -> String {
+            guard next < Self.largestID else {
+                throw .refused("the document's signature IDs reach s\(next): none is left for a new signature")
+            }
             next += 1
-            return "s" + String(format: "%03d", next)
+            // Padded by hand: `%03d` reads 32 bits and wrote s4294967294 as "s-02".
+            let digits = String(next)
+            return "s" + String(repeating: "0", count: max(0, 3 - digits.count)) + digits
         }
-        let signatureID = nextID()
-        let stamps = try Self.stamps(on: document, placement: placement, seal: seal).map { stamp in
-            (id: nextID(), stamp.pageRef, stamp.boundary, stamp.clip)
+        let signatureID = try nextID()
+        let stamps = try Self.stamps(on: document, placement: placement, seal: seal).map { stamp throws(OFDError) in
+            (id: try nextID(), stamp.pageRef, stamp.boundary, stamp.clip)
         }
 
         // Signatures.xml and OFD.xml as they will be, so References hash the final bytes.
@@ -163,6 +168,10 @@ public struct OFDSealing: Sendable {
     static func isUnprotected(_ name: String, signaturesName: String) -> Bool {
         name == signaturesName || name.hasSuffix("/Signatures.xml") || name.hasSuffix("/" + receiptFileName)
     }
+
+    /// GB/T 33190 identifiers are 32-bit unsigned integers; a list whose `MaxSignId` claims the
+    /// last of them (or more: `s9223372036854775807` once overflowed the count) leaves none.
+    static let largestID = Int(UInt32.max)
 
     static func number(in id: String) -> Int? {
         Int(id.drop { !$0.isNumber })

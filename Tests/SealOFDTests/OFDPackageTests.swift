@@ -291,6 +291,32 @@ import SealCore
         #expect([Double.infinity, .nan, -1e300].map(OFDSealing.format) == ["0", "0", "0"])
     }
 
+    /// A signature list whose MaxSignId leaves no 32-bit ID for the signature and its stamp is
+    /// refused with one line; the last two are taken; a number too long to read is no maximum.
+    /// (`s9223372036854775807` once overflowed the count.)
+    @Test(arguments: [("s9223372036854775807", nil), ("s4294967295", nil), ("s99999999999999999999", "s001"), ("s4294967293", "s4294967294")])
+    func newSignatureIDsStayWithinThirtyTwoBits(maximum: String, taken: String?) throws {
+        let namespace = "xmlns:ofd=\"http://www.ofdspec.org/2016\""
+        let package = try OFDPackage(bytes: try Self.zip([
+            ("OFD.xml", Array(("<ofd:OFD \(namespace)><ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot>"
+                + "<ofd:Signatures>Doc_0/Signs/Signatures.xml</ofd:Signatures></ofd:DocBody></ofd:OFD>").utf8)),
+            ("Doc_0/Document.xml", Array(("<ofd:Document \(namespace)><ofd:CommonData><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox>"
+                + "</ofd:PageArea></ofd:CommonData><ofd:Pages><ofd:Page ID=\"1\" BaseLoc=\"Pages/Page_0/Content.xml\"/></ofd:Pages></ofd:Document>").utf8)),
+            ("Doc_0/Pages/Page_0/Content.xml", Array("<ofd:Page \(namespace)><ofd:Content/></ofd:Page>".utf8)),
+            ("Doc_0/Signs/Signatures.xml", Array("<ofd:Signatures \(namespace)><ofd:MaxSignId>\(maximum)</ofd:MaxSignId></ofd:Signatures>".utf8)),
+        ]))
+        let seal = { () throws(OFDError) in
+            try OFDSealing(try OFDDocument(package: package), seal: Self.seal, placement: StampPlacement(),
+                           provider: .init(name: "Seal", version: "test"), time: Date(timeIntervalSince1970: 1_800_000_000))
+        }
+        if let taken {
+            let listed = try OFDXMLNode.parse(try seal().updated.first { $0.name == "Doc_0/Signs/Signatures.xml" }!.bytes, name: "list")
+            #expect(listed.all("Signature").map { $0.attributes["ID"] } == [taken])
+        } else {
+            #expect(throws: OFDError.refused("the document's signature IDs reach \(maximum): none is left for a new signature")) { try seal() }
+        }
+    }
+
     @Test func placementsOffThePageAreRefused() throws {
         let document = try OFDDocument(package: try OFDPackage(bytes: Self.invoice))
         #expect(throws: OFDError.refused("page 6 is not in the document (it has 5)")) {

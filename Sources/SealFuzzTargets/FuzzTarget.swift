@@ -58,6 +58,12 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 precondition((try? OFDPackage(bytes: written).file("Doc_0/Signs/Fuzz.xml")) == [0x3C, 0x61, 0x2F, 0x3E],
                              "a rewritten package does not read back")
             }
+            // Sealing it as far as the signature: the stamp's place on the page and the new IDs.
+            if let seal = Self.fixture.electronicSeal, let document = try? OFDDocument(package: OFDPackage(bytes: bytes)),
+               let sealing = try? OFDSealing(document, seal: seal, placement: StampPlacement(), provider: .init(name: "Fuzz", version: "0"),
+                                             time: Date(timeIntervalSince1970: 1_800_000_000)) {
+                _ = try? sealing.assemble(signedValue: [0x30, 0x00], receipt: [0x30, 0x00])
+            }
         case .pdf:
             Self.pdf(bytes)
         }
@@ -118,12 +124,15 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         let document: [UInt8]
         let trust: TrustBundle
         let logKeys: [NoteVerifierKey]
+        /// A GB/T 38540 seal from another producer, for sealing OFD packages.
+        let electronicSeal: ElectronicSeal?
 
         init() {
             let read = { (path: String) in Array(FileManager.default.contents(atPath: Self.vectors.appendingPathComponent(path).path) ?? Data()) }
             document = read("documents/birth-certificate.txt")
             trust = (try? SealService.trustBundle(pem: read("trust.pem"))) ?? TrustBundle(roots: [])
             logKeys = trust.logKeys.compactMap { try? NoteVerifierKey($0) }
+            electronicSeal = try? ElectronicSeal(der: read("external/ses/seal_v4_ofdrw.esl"))
         }
     }
 }

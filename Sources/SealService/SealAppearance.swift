@@ -1,6 +1,7 @@
 internal import CCairo
 public import Foundation
 public import SealCore
+import SealPDF
 
 /// How a department's GB/T 38540 seal looks: the image it gives (PNG or JPEG, kept byte for
 /// byte), or a round red seal drawn with cairo showing the department's name.
@@ -19,6 +20,10 @@ public struct SealAppearance: Codable, Sendable, Equatable {
     /// A seal image larger than this is refused: seal pictures are stamps, and every seal
     /// signature carries its picture.
     public static let maximumImageSize = 512 * 1024
+    /// A seal image wider or higher than this many pixels is refused: 100 mm at 1,000 dpi. Within
+    /// 512 KiB a PNG can hold 11,000 × 11,000 transparent pixels, which the first PDF sealed with
+    /// it decoded into 1.5 GB.
+    public static let maximumImagePixels = 4096
     public static let sizes = 10...100
 
     /// "WxH" in millimetres ("40x40").
@@ -52,7 +57,24 @@ public struct SealAppearance: Codable, Sendable, Equatable {
         } else {
             throw .invalidArgument("the seal image is neither PNG nor JPEG")
         }
+        let pixels = try Self.pixelSize(bytes, type: type)
+        guard max(pixels.width, pixels.height) <= Self.maximumImagePixels else {
+            throw .invalidArgument("the seal image is \(pixels.width)×\(pixels.height) pixels; at most \(Self.maximumImagePixels) a side")
+        }
         return ElectronicSeal.Picture(type: type, data: bytes, widthMillimetres: widthMillimetres, heightMillimetres: heightMillimetres)
+    }
+
+    /// The width and height a PNG's header (IHDR, its first chunk) or a JPEG's frame header says.
+    static func pixelSize(_ bytes: [UInt8], type: String) throws(ServiceError) -> (width: Int, height: Int) {
+        if type == "JPG" {
+            do {
+                let image = try PDFImage(jpeg: bytes)
+                return (image.width, image.height)
+            } catch { throw .invalidArgument("the seal image is not a JPEG Seal reads: \(error)") }
+        }
+        guard bytes.count >= 24, bytes[12..<16].elementsEqual("IHDR".utf8) else { throw .invalidArgument("the seal PNG has no header") }
+        let number = { (offset: Int) in bytes[offset..<(offset + 4)].reduce(0) { $0 << 8 | Int($1) } }
+        return (number(16), number(20))
     }
 }
 

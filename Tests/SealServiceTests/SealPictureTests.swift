@@ -66,3 +66,31 @@ struct SealPictureTests {
         #expect(pixels.alpha.contains(0) && pixels.alpha.contains(255) && pixels.alpha.contains { $0 > 0 && $0 < 255 })
     }
 }
+
+/// What enrolment reads of a seal image before keeping it: its pixel size, from the header.
+struct SealImageSizeTests {
+    static func png(width: Int, height: Int) -> [UInt8] {
+        let big = { (value: Int) in (0..<4).map { UInt8(truncatingIfNeeded: value >> (24 - 8 * $0)) } }
+        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + big(13) + Array("IHDR".utf8) + big(width) + big(height) + [8, 6, 0, 0, 0, 0, 0, 0, 0]
+    }
+
+    static func jpeg(width: Int, height: Int) -> [UInt8] {
+        [0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8), UInt8(width & 0xFF), 0x03, 0, 0, 0, 0]
+    }
+
+    /// One beyond 4096 pixels a side is refused before anything decodes it (a PNG of 11,000 ×
+    /// 11,000 transparent pixels fits in 512 KiB, and the first PDF sealed with it took 1.5 GB).
+    @Test func imagesOfMoreThan4096PixelsASideAreRefused() throws {
+        #expect(throws: ServiceError.invalidArgument("the seal image is 11000×11000 pixels; at most 4096 a side")) {
+            try SealAppearance(image: Self.png(width: 11_000, height: 11_000)).picture(name: "x")
+        }
+        #expect(throws: ServiceError.invalidArgument("the seal image is 5000×10 pixels; at most 4096 a side")) {
+            try SealAppearance(image: Self.jpeg(width: 5_000, height: 10)).picture(name: "x")
+        }
+        #expect(try SealAppearance(image: Self.png(width: 4_096, height: 472)).picture(name: "x").type == "PNG")
+        #expect(try SealAppearance(image: Self.jpeg(width: 472, height: 4_096)).picture(name: "x").type == "JPG")
+        #expect(throws: ServiceError.invalidArgument("the seal PNG has no header")) {
+            try SealAppearance(image: Array(Self.png(width: 10, height: 10).prefix(20))).picture(name: "x")
+        }
+    }
+}

@@ -24,7 +24,7 @@ extension SealCommand {
         @Option(help: "Validity in days.")
         var days = 730
 
-        @Option(help: ArgumentHelp("The seal picture, PNG or JPEG, in an SM2 seal's seal object and on PDF stamps (default: a round red seal with the department's name).",
+        @Option(help: ArgumentHelp("The seal picture, PNG or JPEG of at most 512 KiB and 4096 pixels a side, in an SM2 seal's seal object and on PDF stamps (default: a round red seal with the department's name).",
                                    valueName: "file"))
         var image: String?
 

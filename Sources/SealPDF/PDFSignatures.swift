@@ -138,6 +138,13 @@ extension PDFFile {
         for key in ["Certs", "CRLs", "OCSPs", "VRI"] { if let number = newDSS?[key]?.reference?.number { dssObjects.insert(number) } }
         let infoNumber = sections.compactMap { $0.trailer["Info"]?.reference?.number }.first
         let metadataNumber = oldCatalog["Metadata"]?.reference?.number
+        // What the signed revision's own structure uses, outside its DSS and XMP metadata. A
+        // later /DSS, /Info or /Metadata names objects of the later revision's choosing: one
+        // naming a page's content stream (`/DSS <</Certs 13 0 R>>`) would let that stream be
+        // replaced as if it were validation data. An old object is judged as validation data
+        // or metadata only if nothing else reaches it. Walked only when such an object changed.
+        lazy var structure = try? old.reachable(from: oldRoot, skippingCatalogKeys: ["DSS", "Metadata"])
+        func usedOnlyAsData(_ number: Int) -> Bool { structure.map { !$0.contains(number) } ?? false }
 
         var disallowed: [String] = []
         var sawDSS = newDSS != nil && oldCatalog["DSS"] != newCatalog["DSS"]
@@ -168,10 +175,10 @@ extension PDFFile {
                 let onlyWidgets = try onlySignatureFieldsAdded(annotations.before, annotations.after, new: new)
                 allowed = before.changedKeys(from: after).isSubset(of: ["Annots"]) && onlyWidgets
             } else if dssObjects.contains(number) {
-                allowed = true
-                sawDSS = true
+                allowed = usedOnlyAsData(number)
+                sawDSS = sawDSS || allowed
             } else if number == infoNumber || number == metadataNumber {
-                allowed = true
+                allowed = usedOnlyAsData(number)
             } else if let before = oldObject.dictionary, let after = newObject.dictionary, Self.isField(before) {
                 allowed = before.changedKeys(from: after).isSubset(of: ["V", "AP", "AS"])
             } else {
@@ -288,5 +295,29 @@ extension PDFObjectTable {
     public func generation(of number: Int) -> Int {
         if case .offset(_, let generation)? = entries[number] { return generation }
         return 0
+    }
+}
+
+extension PDFObjectTable {
+    /// The numbers of every object reachable from `root` by references, leaving out the root
+    /// dictionary's entries under `skipped`. At most `limits.objects` objects are visited.
+    func reachable(from root: PDFReference, skippingCatalogKeys skipped: Set<String>) throws(PDFError) -> Set<Int> {
+        var seen: Set<Int> = [root.number]
+        var pending: [PDFObject] = []
+        if let catalog = try dictionary(.reference(root)) {
+            pending = catalog.entries.filter { !skipped.contains($0.key) }.map(\.value)
+        }
+        while let next = pending.popLast() {
+            switch next {
+            case .reference(let reference):
+                guard seen.insert(reference.number).inserted else { continue }
+                guard seen.count <= limits.objects else { throw .refused("the PDF reaches more than \(limits.objects) objects") }
+                pending.append(try object(reference))
+            case .array(let items): pending += items
+            case .dictionary(let dictionary), .stream(let dictionary, _): pending += dictionary.entries.map(\.value)
+            default: continue
+            }
+        }
+        return seen
     }
 }

@@ -241,6 +241,52 @@ import SealCore
         #expect(noted.disallowedChanges == ["object \(page.reference.number) (Page) was changed"])
     }
 
+    /// Objects named as validation data or metadata (a later /DSS and what it lists, a later
+    /// trailer's /Info, the catalog's /Metadata) are judged as such only if the signed document
+    /// uses them for nothing else: the page's content stream named so, then replaced, is still a
+    /// modification (it once passed). A store that grows in a further revision, and a renewed receipt in the
+    /// document's own information dictionary, stay allowed.
+    @Test func aContentStreamNamedAsValidationDataIsStillJudgedAsContent() throws {
+        let file = try PDFFile(bytes: try Self.seal(PDFFileTests.vector("01-classic-xref_google-docs-skia.pdf")).1)
+        let contents = try #require(try file.objects.pages(root: file.root)[0].dictionary["Contents"]?.reference)
+        let changed = ["object \(contents.number) (a content stream) was changed"]
+        func replacingContents(_ name: (inout PDFIncrementalUpdate, inout PDFDictionary) -> Void) throws -> PDFSignature? {
+            var update = PDFIncrementalUpdate(file)
+            var catalog = try #require(try file.objects.dictionary(.reference(file.root)))
+            name(&update, &catalog)
+            update.set(file.root, .dictionary(catalog))
+            update.set(contents, .stream(PDFDictionary(), Array("BT /F1 24 Tf 72 720 Td (Forged) Tj ET".utf8)))
+            return try PDFFile(bytes: update.write()).signatures().last
+        }
+        let asCertificates = try replacingContents { update, catalog in
+            let store = update.newReference()
+            update.set(store, .dictionary(PDFDictionary(["Type": .name("DSS"), "Certs": .reference(contents)])))
+            catalog["DSS"] = .reference(store)
+        }
+        #expect(asCertificates?.disallowedChanges == changed)
+        #expect(try replacingContents { _, catalog in catalog["DSS"] = .reference(contents) }?.disallowedChanges == changed)
+        #expect(try replacingContents { update, _ in update.info = contents }?.disallowedChanges == changed)
+        // Named as the catalog's XMP metadata before sealing, by whoever made the file.
+        let original = try PDFFile(bytes: PDFFileTests.vector("01-classic-xref_google-docs-skia.pdf"))
+        var prepared = PDFIncrementalUpdate(original)
+        var preparedCatalog = try #require(try original.objects.dictionary(.reference(original.root)))
+        preparedCatalog["Metadata"] = .reference(contents)
+        prepared.set(original.root, .dictionary(preparedCatalog))
+        let sealedPrepared = try PDFFile(bytes: try Self.seal(prepared.write()).1)
+        var replaced = PDFIncrementalUpdate(sealedPrepared)
+        replaced.set(contents, .stream(PDFDictionary(), Array("BT /F1 24 Tf 72 720 Td (Forged) Tj ET".utf8)))
+        #expect(try PDFFile(bytes: replaced.write()).signatures().last?.disallowedChanges == changed)
+
+        let once = try PDFValidationData.appended(to: file, certificates: [[0x30, 0x00]], revocationLists: [], signatureContents: Self.cms)
+        let twice = try PDFValidationData.appended(to: try PDFFile(bytes: once), certificates: [[0x30, 0x03, 0x02, 0x01, 0x01]],
+                                                   revocationLists: [[0x30, 0x00]], signatureContents: nil)
+        let grown = try #require(try PDFFile(bytes: twice).signatures().last)
+        #expect(grown.disallowedChanges == [] && grown.laterDSS)
+        #expect(file.trailer["Info"]?.reference != nil)
+        let renewed = try PDFSealReceipts.update(file, receipts: [(signatureContents: Self.cms, receipt: [0x30, 0x00])])
+        #expect(try PDFFile(bytes: file.bytes + renewed).signatures().last?.disallowedChanges == [])
+    }
+
     @Test func aByteRangeThatLeavesBytesUnsignedIsReported() throws {
         let file = try PDFFile(bytes: PDFFileTests.vector("negative/N2-byterange-gap-too-big_pyhanko.pdf"))
         let signature = try #require(try file.signatures().first)

@@ -215,8 +215,23 @@ extension PDFFile {
             var type = dictionary["FT"]?.name
             if type == nil { type = try new.dictionary(dictionary["Parent"])?["FT"]?.name }
             guard type == "Sig" else { return false }
+            // An unsigned signature field is a place for a later signature: one that shows an
+            // appearance before anyone signs in it draws on the page outside every signature
+            // (the "sneaky signature" attack).
+            var value = dictionary["V"]
+            if value == nil { value = try new.dictionary(dictionary["Parent"])?["V"] }
+            if try new.dictionary(value) == nil, try !Self.showsNothing(dictionary, in: new) { return false }
         }
         return true
+    }
+
+    /// Whether a widget shows nothing: no appearance, hidden or not viewed (/F bits 2 and 6), or
+    /// a rectangle without area.
+    static func showsNothing(_ widget: PDFDictionary, in objects: PDFObjectTable) throws(PDFError) -> Bool {
+        guard widget["AP"] != nil else { return true }
+        if let flags = try objects.resolve(widget["F"]).integer, flags & (2 | 32) != 0 { return true }
+        guard let rect = try objects.rectangle(widget["Rect"]) else { return true }
+        return rect[2] - rect[0] <= 0 || rect[3] - rect[1] <= 0
     }
 
     static func isField(_ dictionary: PDFDictionary) -> Bool {

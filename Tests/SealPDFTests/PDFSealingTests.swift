@@ -287,6 +287,38 @@ import SealCore
         #expect(try PDFFile(bytes: file.bytes + renewed).signatures().last?.disallowedChanges == [])
     }
 
+    /// A signature field added after sealing is allowed as a place for a later signature only
+    /// while it shows nothing: unsigned with a visible appearance it draws on the page outside
+    /// every signature, and the page's annotations changed. Signed, or invisible, it is allowed.
+    @Test func anUnsignedSignatureFieldThatShowsSomethingIsAModification() throws {
+        let file = try PDFFile(bytes: try Self.seal(PDFFileTests.vector("01-classic-xref_google-docs-skia.pdf")).1)
+        let page = try file.objects.pages(root: file.root)[0]
+        func addingField(rect: [Int], flags: Int = 4, signed: Bool = false) throws -> [String]? {
+            var update = PDFIncrementalUpdate(file)
+            let (widget, look) = (update.newReference(), update.newReference())
+            update.set(look, .stream(PDFDictionary(["Type": .name("XObject"), "Subtype": .name("Form"),
+                                                    "BBox": .array([.integer(0), .integer(0), .integer(500), .integer(700)])]),
+                                     Array("BT /F1 48 Tf 20 300 Td (Forged) Tj ET".utf8)))
+            var field = PDFDictionary(["Type": .name("Annot"), "Subtype": .name("Widget"), "FT": .name("Sig"), "T": .text("Later"),
+                                       "F": .integer(flags), "Rect": .array(rect.map(PDFObject.integer)), "P": .reference(page.reference),
+                                       "AP": .dictionary(PDFDictionary(["N": .reference(look)]))])
+            if signed {
+                let signature = update.newReference()
+                update.set(signature, .dictionary(PDFDictionary(["Type": .name("Sig"), "Filter": .name("Adobe.PPKLite")])))
+                field["V"] = .reference(signature)
+            }
+            update.set(widget, .dictionary(field))
+            var pageDictionary = page.dictionary
+            pageDictionary["Annots"] = .array((try file.objects.resolve(page.dictionary["Annots"]).array ?? []) + [.reference(widget)])
+            update.set(page.reference, .dictionary(pageDictionary))
+            return try PDFFile(bytes: update.write()).signatures().first?.disallowedChanges
+        }
+        #expect(try addingField(rect: [40, 40, 540, 740]) == ["object \(page.reference.number) (Page) was changed"])
+        #expect(try addingField(rect: [0, 0, 0, 0]) == [])
+        #expect(try addingField(rect: [40, 40, 540, 740], flags: 2) == [])
+        #expect(try addingField(rect: [40, 40, 540, 740], signed: true) == [])
+    }
+
     @Test func aByteRangeThatLeavesBytesUnsignedIsReported() throws {
         let file = try PDFFile(bytes: PDFFileTests.vector("negative/N2-byterange-gap-too-big_pyhanko.pdf"))
         let signature = try #require(try file.signatures().first)

@@ -180,7 +180,8 @@ extension PDFFile {
             } else if number == infoNumber || number == metadataNumber {
                 allowed = usedOnlyAsData(number)
             } else if let before = oldObject.dictionary, let after = newObject.dictionary, Self.isField(before) {
-                allowed = before.changedKeys(from: after).isSubset(of: ["V", "AP", "AS"])
+                let filled = try Self.signatureFieldIsSignedOrShowsNothing(after, in: new)
+                allowed = filled && before.changedKeys(from: after).isSubset(of: ["V", "AP", "AS"])
             } else {
                 allowed = false
             }
@@ -218,11 +219,18 @@ extension PDFFile {
             // An unsigned signature field is a place for a later signature: one that shows an
             // appearance before anyone signs in it draws on the page outside every signature
             // (the "sneaky signature" attack).
-            var value = dictionary["V"]
-            if value == nil { value = try new.dictionary(dictionary["Parent"])?["V"] }
-            if try new.dictionary(value) == nil, try !Self.showsNothing(dictionary, in: new) { return false }
+            guard try Self.signatureFieldIsSignedOrShowsNothing(dictionary, in: new) else { return false }
         }
         return true
+    }
+
+    /// A signature field (or its widget) as a later revision leaves it: signed (its /V, or its
+    /// parent's, a signature dictionary), or showing nothing. Other fields are form filling.
+    static func signatureFieldIsSignedOrShowsNothing(_ field: PDFDictionary, in objects: PDFObjectTable) throws(PDFError) -> Bool {
+        let parent = try objects.dictionary(field["Parent"])
+        guard (field["FT"] ?? parent?["FT"])?.name == "Sig" else { return true }
+        if try objects.dictionary(field["V"] ?? parent?["V"]) != nil { return true }
+        return try showsNothing(field, in: objects)
     }
 
     /// Whether a widget shows nothing: no appearance, hidden or not viewed (/F bits 2 and 6), or

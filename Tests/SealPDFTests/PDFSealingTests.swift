@@ -317,6 +317,34 @@ import SealCore
         #expect(try addingField(rect: [0, 0, 0, 0]) == [])
         #expect(try addingField(rect: [40, 40, 540, 740], flags: 2) == [])
         #expect(try addingField(rect: [40, 40, 540, 740], signed: true) == [])
+
+        // An empty signature field with a place on the page, which the sealed file already had,
+        // may gain an appearance only as it is signed.
+        let unsealed = try PDFFile(bytes: PDFFileTests.vector("11-empty-sigfield_indirect-annots_pyhanko.pdf"))
+        var placed = PDFIncrementalUpdate(unsealed)
+        let empty = try #require(try unsealed.objects.fields(root: unsealed.root).first { $0.name == "SigOld" })
+        var emptyDictionary = empty.dictionary
+        emptyDictionary["Rect"] = .array([.integer(40), .integer(20), .integer(240), .integer(120)])
+        placed.set(empty.reference, .dictionary(emptyDictionary))
+        let sealedWithField = try PDFFile(bytes: try Self.seal(placed.write()).1)
+        func drawing(signed: Bool) throws -> [String]? {
+            var update = PDFIncrementalUpdate(sealedWithField)
+            let look = update.newReference()
+            update.set(look, .stream(PDFDictionary(["Type": .name("XObject"), "Subtype": .name("Form"),
+                                                    "BBox": .array([.integer(0), .integer(0), .integer(200), .integer(100)])]),
+                                     Array("BT /F1 24 Tf 10 40 Td (Forged) Tj ET".utf8)))
+            var dictionary = emptyDictionary
+            dictionary["AP"] = .dictionary(PDFDictionary(["N": .reference(look)]))
+            if signed {
+                let signature = update.newReference()
+                update.set(signature, .dictionary(PDFDictionary(["Type": .name("Sig"), "Filter": .name("Adobe.PPKLite")])))
+                dictionary["V"] = .reference(signature)
+            }
+            update.set(empty.reference, .dictionary(dictionary))
+            return try PDFFile(bytes: update.write()).signatures().first { $0.fieldName == "Seal1" }?.disallowedChanges
+        }
+        #expect(try drawing(signed: false) == ["object \(empty.reference.number) (Annot Widget) was changed"])
+        #expect(try drawing(signed: true) == [])
     }
 
     @Test func aByteRangeThatLeavesBytesUnsignedIsReported() throws {

@@ -138,11 +138,12 @@ extension PDFFile {
         for key in ["Certs", "CRLs", "OCSPs", "VRI"] { if let number = newDSS?[key]?.reference?.number { dssObjects.insert(number) } }
         let infoNumber = sections.compactMap { $0.trailer["Info"]?.reference?.number }.first
         let metadataNumber = oldCatalog["Metadata"]?.reference?.number
-        // What the signed revision's own structure uses, outside its DSS and XMP metadata. A
-        // later /DSS, /Info or /Metadata names objects of the later revision's choosing: one
+        // What the signed revision's own structure refers to, outside its DSS and XMP metadata.
+        // A later /DSS, /Info or /Metadata names objects of the later revision's choosing: one
         // naming a page's content stream (`/DSS <</Certs 13 0 R>>`) would let that stream be
-        // replaced as if it were validation data. An old object is judged as validation data
-        // or metadata only if nothing else reaches it. Walked only when such an object changed.
+        // replaced as if it were validation data, so an old object is judged as validation data
+        // or metadata only if nothing else reaches it. And a reference to an object that did
+        // not exist is null until a later revision adds that object.
         lazy var structure = try? old.reachable(from: oldRoot, skippingCatalogKeys: ["DSS", "Metadata"])
         func usedOnlyAsData(_ number: Int) -> Bool { structure.map { !$0.contains(number) } ?? false }
 
@@ -159,7 +160,14 @@ extension PDFFile {
             if newObject.dictionary?["Type"]?.name == "DocTimeStamp" || newObject.dictionary?["SubFilter"]?.name == "ETSI.RFC3161" {
                 sawTimeStamp = true
             }
-            guard old.contains(number) else { continue }
+            guard old.contains(number) else {
+                // A new object the signed revision already referred to (a dangling reference,
+                // null until now) changes what that revision shows.
+                if structure?.contains(number) ?? true {
+                    disallowed.append("object \(number) (\(Self.describe(newObject))) was added where the signed revision referred to nothing")
+                }
+                continue
+            }
             let oldObject = try old.object(PDFReference(number, old.generation(of: number)))
             if oldObject == newObject { continue }
             let allowed: Bool
@@ -322,8 +330,9 @@ extension PDFObjectTable {
 }
 
 extension PDFObjectTable {
-    /// The numbers of every object reachable from `root` by references, leaving out the root
-    /// dictionary's entries under `skipped`. At most `limits.objects` objects are visited.
+    /// The numbers every reference reachable from `root` names, objects not in use included,
+    /// leaving out the root dictionary's entries under `skipped`. An object that cannot be read
+    /// refers to nothing further; at most `limits.objects` numbers are visited.
     func reachable(from root: PDFReference, skippingCatalogKeys skipped: Set<String>) throws(PDFError) -> Set<Int> {
         var seen: Set<Int> = [root.number]
         var pending: [PDFObject] = []
@@ -335,7 +344,7 @@ extension PDFObjectTable {
             case .reference(let reference):
                 guard seen.insert(reference.number).inserted else { continue }
                 guard seen.count <= limits.objects else { throw .refused("the PDF reaches more than \(limits.objects) objects") }
-                pending.append(try object(reference))
+                pending.append((try? object(reference)) ?? .null)
             case .array(let items): pending += items
             case .dictionary(let dictionary), .stream(let dictionary, _): pending += dictionary.entries.map(\.value)
             default: continue

@@ -287,6 +287,27 @@ import SealCore
         #expect(try PDFFile(bytes: file.bytes + renewed).signatures().last?.disallowedChanges == [])
     }
 
+    /// A reference in the signed revision to an object that did not exist is null; a later
+    /// revision that adds that object changes what the signed revision shows.
+    @Test func anObjectAddedWhereTheSignedRevisionReferredToNothingIsAModification() throws {
+        let original = try PDFFile(bytes: PDFFileTests.vector("01-classic-xref_google-docs-skia.pdf"))
+        let page = try original.objects.pages(root: original.root)[0]
+        let contents = try #require(page.dictionary["Contents"])
+        var prepared = PDFIncrementalUpdate(original)
+        var pageDictionary = page.dictionary
+        pageDictionary["Contents"] = .array([contents, .reference(PDFReference(900))])
+        prepared.set(page.reference, .dictionary(pageDictionary))
+        let sealed = try PDFFile(bytes: try Self.seal(prepared.write()).1)
+        #expect(try sealed.signatures().last?.disallowedChanges == [])
+
+        var filled = PDFIncrementalUpdate(sealed)
+        filled.set(PDFReference(900), .stream(PDFDictionary(), Array("BT /F1 24 Tf 72 720 Td (Forged) Tj ET".utf8)))
+        #expect(try PDFFile(bytes: filled.write()).signatures().last?.disallowedChanges
+                == ["object 900 (a content stream) was added where the signed revision referred to nothing"])
+        let validated = try PDFValidationData.appended(to: sealed, certificates: [[0x30, 0x00]], revocationLists: [], signatureContents: Self.cms)
+        #expect(try PDFFile(bytes: validated).signatures().last?.disallowedChanges == [])
+    }
+
     /// A signature field added after sealing is allowed as a place for a later signature only
     /// while it shows nothing: unsigned with a visible appearance it draws on the page outside
     /// every signature, and the page's annotations changed. Signed, or invisible, it is allowed.

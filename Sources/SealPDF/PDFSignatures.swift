@@ -147,7 +147,8 @@ extension PDFFile {
         lazy var structure = try? old.reachable(from: oldRoot, skippingCatalogKeys: ["DSS", "Metadata"])
         func usedOnlyAsData(_ number: Int) -> Bool { structure.map { !$0.contains(number) } ?? false }
 
-        var disallowed: [String] = []
+        // Another catalog is another document, whatever became of the signed one's objects.
+        var disallowed = root == oldRoot ? [] : ["the catalog was replaced: /Root is object \(root.number), the signed revision's was \(oldRoot.number)"]
         var sawDSS = newDSS != nil && oldCatalog["DSS"] != newCatalog["DSS"]
         var sawTimeStamp = false
         for number in changed.sorted() {

@@ -144,6 +144,9 @@ public struct PDFIncrementalUpdate: Sendable {
     private var nextNumber: Int
     /// The document information dictionary the new trailer names (default: the file's).
     public var info: PDFReference?
+    /// The catalog the new trailer names (default: the file's). Seal never changes it; tests
+    /// write updates that do.
+    public var root: PDFReference?
 
     public init(_ file: PDFFile) {
         self.file = file
@@ -196,6 +199,7 @@ public struct PDFIncrementalUpdate: Sendable {
         var trailer = PDFDictionary()
         for key in ["Root", "Info", "ID"] { trailer[key] = file.trailer[key] }
         if let info { trailer["Info"] = .reference(info) }
+        if let root { trailer["Root"] = .reference(root) }
         if case .array(let ids)? = file.trailer["ID"], ids.count == 2 {
             // The first identifier names the document for good; the second changes with each
             // revision (§14.4).

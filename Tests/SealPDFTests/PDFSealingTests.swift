@@ -308,6 +308,27 @@ import SealCore
         #expect(try PDFFile(bytes: validated).signatures().last?.disallowedChanges == [])
     }
 
+    /// A later revision whose trailer names another catalog shows another document, even when
+    /// that catalog lists the seal's field and the signed objects stay as they were.
+    @Test func aReplacedCatalogIsAModification() throws {
+        let file = try PDFFile(bytes: try Self.seal(PDFFileTests.vector("01-classic-xref_google-docs-skia.pdf")).1)
+        let field = try #require(try file.objects.fields(root: file.root).last)
+        var update = PDFIncrementalUpdate(file)
+        let (catalog, pages, page, content) = (update.newReference(), update.newReference(), update.newReference(), update.newReference())
+        update.set(content, .stream(PDFDictionary(), Array("BT /F1 24 Tf 72 720 Td (Another document) Tj ET".utf8)))
+        update.set(page, .dictionary(PDFDictionary(["Type": .name("Page"), "Parent": .reference(pages), "Contents": .reference(content),
+                                                    "MediaBox": .array([.integer(0), .integer(0), .integer(595), .integer(842)])])))
+        update.set(pages, .dictionary(PDFDictionary(["Type": .name("Pages"), "Count": .integer(1), "Kids": .array([.reference(page)])])))
+        update.set(catalog, .dictionary(PDFDictionary(["Type": .name("Catalog"), "Pages": .reference(pages),
+                                                       "AcroForm": .dictionary(PDFDictionary(["Fields": .array([.reference(field.reference)]),
+                                                                                              "SigFlags": .integer(3)]))])))
+        update.root = catalog
+        let replaced = try PDFFile(bytes: update.write())
+        #expect(replaced.root == catalog)
+        #expect(try replaced.signatures().last?.disallowedChanges
+                == ["the catalog was replaced: /Root is object \(catalog.number), the signed revision's was \(file.root.number)"])
+    }
+
     /// A signature field added after sealing is allowed as a place for a later signature only
     /// while it shows nothing: unsigned with a visible appearance it draws on the page outside
     /// every signature, and the page's annotations changed. Signed, or invisible, it is allowed.

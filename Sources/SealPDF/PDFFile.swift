@@ -129,11 +129,12 @@ public struct PDFFile: Sendable {
     }
 
     /// The offset after the last `startxref` in the file's tail.
-    static func lastStartXref(_ bytes: [UInt8]) throws(PDFError) -> Int {
+    static func lastStartXref(_ bytes: [UInt8], end: Int? = nil) throws(PDFError) -> Int {
+        let end = end ?? bytes.count
         let keyword = Array("startxref".utf8)
-        let tailStart = max(0, bytes.count - 2048)
+        let tailStart = max(0, end - 2048)
         var found: Int? = nil
-        var index = bytes.count - keyword.count
+        var index = end - keyword.count
         while index >= tailStart {
             if bytes[index..<(index + keyword.count)].elementsEqual(keyword) { found = index; break }
             index -= 1
@@ -142,11 +143,11 @@ public struct PDFFile: Sendable {
         var parser = PDFParser(bytes, at: found + keyword.count)
         let offset = try parser.unsignedInteger()
         // White space only: %%EOF itself reads as a comment.
-        while parser.position < bytes.count, PDFParser.isWhite(bytes[parser.position]) { parser.position += 1 }
-        guard parser.bytes[parser.position...].starts(with: Array("%%EOF".utf8)) else {
+        while parser.position < end, PDFParser.isWhite(bytes[parser.position]) { parser.position += 1 }
+        guard parser.bytes[parser.position..<end].starts(with: Array("%%EOF".utf8)) else {
             throw .malformed("startxref not followed by %%EOF", offset: parser.position)
         }
-        guard offset < bytes.count else { throw .malformed("startxref \(offset) is outside the file", offset: found) }
+        guard offset < end else { throw .malformed("startxref \(offset) is outside the file", offset: found) }
         return offset
     }
 

@@ -69,6 +69,13 @@ extension PDFFile {
         var laterDSS = false, laterTimeStamp = false
         if problem == nil {
             (disallowed, laterDSS, laterTimeStamp) = try changes(after: signedEnd)
+            // The signed revision's own cross-reference section must be in the chain the file is
+            // read by: a later /Prev that skips it reads the signed objects as they were before.
+            let signedXref = try? Self.lastStartXref(bytes, end: signedEnd)
+            if !sections.contains(where: { $0.offset == signedXref }) {
+                disallowed.insert("a later revision skips the signed revision's cross-reference section"
+                                  + (signedXref.map { " (at byte \($0))" } ?? ""), at: 0)
+            }
         }
         return PDFSignature(fieldName: field, kind: kind, subFilter: dictionary["SubFilter"]?.name, dictionary: reference,
                             contents: Self.trimmedContents(rawContents), claimedTime: dictionary["M"]?.text.flatMap(Self.date),

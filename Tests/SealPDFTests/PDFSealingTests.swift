@@ -329,6 +329,30 @@ import SealCore
                 == ["the catalog was replaced: /Root is object \(catalog.number), the signed revision's was \(file.root.number)"])
     }
 
+    /// A later revision whose /Prev skips the signed revision's cross-reference section reads the
+    /// signed objects as they were before sealing (here: the page without the seal's widget),
+    /// while the signature itself is still found.
+    @Test func aRevisionThatSkipsTheSignedCrossReferenceSectionIsAModification() throws {
+        let original = try PDFFile(bytes: PDFFileTests.vector("01-classic-xref_google-docs-skia.pdf"))
+        let sealed = try PDFFile(bytes: try Self.seal(original.bytes).1)
+        let page = try original.objects.pages(root: original.root)[0].reference
+        // The seal's section without the page it added the widget to, chained to the original.
+        let kept = sealed.sections[0].entries.filter { $0.key != page.number }.sorted { $0.key < $1.key }
+        var tail = "xref\n0 1\n0000000000 65535 f\r\n"
+        for (number, entry) in kept {
+            guard case .offset(let offset, let generation) = entry else { continue }
+            tail += "\(number) 1\n" + String(format: "%010d %05d n\r\n", offset, generation)
+        }
+        tail += "trailer\n<</Size \(sealed.size)/Root \(sealed.root.number) 0 R/Prev \(original.lastXrefOffset)>>\n"
+            + "startxref\n\(sealed.bytes.count)\n%%EOF\n"
+        let skipping = try PDFFile(bytes: sealed.bytes + Array(tail.utf8))
+        #expect(try skipping.objects.pages(root: skipping.root)[0].dictionary["Annots"] == original.objects.pages(root: original.root)[0].dictionary["Annots"])
+        let signature = try #require(try skipping.signatures().last)
+        #expect(signature.coverageProblem == nil)
+        #expect(signature.disallowedChanges.first == "a later revision skips the signed revision's cross-reference section (at byte \(sealed.lastXrefOffset))")
+        #expect(try sealed.signatures().last?.disallowedChanges == [])
+    }
+
     /// A signature field added after sealing is allowed as a place for a later signature only
     /// while it shows nothing: unsigned with a visible appearance it draws on the page outside
     /// every signature, and the page's annotations changed. Signed, or invisible, it is allowed.

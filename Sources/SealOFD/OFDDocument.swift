@@ -54,6 +54,10 @@ public struct OFDDocument: Sendable {
         self.pages = pages
     }
 
+    /// The files what the document shows is read from: its root document and each page's
+    /// contents (zip names).
+    public var files: [String] { [documentName] + pages.compactMap(\.contentName) }
+
     /// A page's size in millimetres: its own Area when it has one, else the document's. Read
     /// only for the pages a stamp goes on, and only up to the page's Content, which follows its
     /// Area (GB/T 33190 CT_Page) and is most of a document's XML: reading a 42 KB page whole was

@@ -11,8 +11,15 @@ public struct OFDReferenceCheck: Sendable, Equatable {
     public let missing: [String]
     /// A CheckMethod Seal does not compute (MD5, SHA-1, SM3 with a key), when so.
     public let unsupportedMethod: String?
+    /// Files the document is read from (its root document and its pages' contents) that the
+    /// References do not name: what they show, the signature does not protect.
+    public let unprotected: [String]
 
-    public var holds: Bool { unsupportedMethod == nil && changed.isEmpty && missing.isEmpty && total > 0 }
+    public init(total: Int, changed: [String], missing: [String], unsupportedMethod: String?, unprotected: [String] = []) {
+        (self.total, self.changed, self.missing, self.unsupportedMethod, self.unprotected) = (total, changed, missing, unsupportedMethod, unprotected)
+    }
+
+    public var holds: Bool { unsupportedMethod == nil && changed.isEmpty && missing.isEmpty && unprotected.isEmpty && total > 0 }
 
     /// The digest a CheckMethod names: SM3 as its OID or its name.
     static func digest(for method: String) -> DigestAlgorithm? {
@@ -24,9 +31,15 @@ public struct OFDReferenceCheck: Sendable, Equatable {
 }
 
 extension OFDSignatureDescription {
-    public func checkReferences(in package: OFDPackage) -> OFDReferenceCheck {
+    /// The References checked against `package`; `documentFiles` (zip names) are the files the
+    /// document is read from, each of which the References must name. A signature whose
+    /// References leave out OFD.xml (as some producers' do) would otherwise hold for a package
+    /// whose DocRoot was pointed at another, unprotected Document.xml.
+    public func checkReferences(in package: OFDPackage, documentFiles: [String] = []) -> OFDReferenceCheck {
+        let named = Set(references.compactMap(\.name))
+        let unprotected = documentFiles.filter { !named.contains($0) }
         guard let digest = OFDReferenceCheck.digest(for: checkMethod) else {
-            return OFDReferenceCheck(total: references.count, changed: [], missing: [], unsupportedMethod: checkMethod)
+            return OFDReferenceCheck(total: references.count, changed: [], missing: [], unsupportedMethod: checkMethod, unprotected: unprotected)
         }
         var changed: [String] = []
         var missing: [String] = []
@@ -37,6 +50,6 @@ extension OFDSignatureDescription {
             }
             if reference.checkValue != digest.hash(bytes) { changed.append(reference.location) }
         }
-        return OFDReferenceCheck(total: references.count, changed: changed, missing: missing, unsupportedMethod: nil)
+        return OFDReferenceCheck(total: references.count, changed: changed, missing: missing, unsupportedMethod: nil, unprotected: unprotected)
     }
 }

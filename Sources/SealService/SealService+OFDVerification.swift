@@ -59,11 +59,12 @@ extension SealService.OfflineVerifier {
             return DocumentVerificationReport(signatures: [], failure: .failed(.format, .totalFailed, .formatFailure, error.description))
         }
         return DocumentVerificationReport(signatures: entries.map { entry in
-            .init(id: entry.id, location: entry.location, report: verify(entry, in: document.package, archive: archive))
+            .init(id: entry.id, location: entry.location, report: verify(entry, in: document, archive: archive))
         })
     }
 
-    private func verify(_ entry: OFDSignatureEntry, in package: OFDPackage, archive: ArchiveVerifier) -> VerificationReport {
+    private func verify(_ entry: OFDSignatureEntry, in document: OFDDocument, archive: ArchiveVerifier) -> VerificationReport {
+        let package = document.package
         let description: OFDSignatureDescription
         let signedValue: [UInt8]
         do {
@@ -83,7 +84,7 @@ extension SealService.OfflineVerifier {
         let receipt = package.contains(description.receiptName) ? try? package.file(description.receiptName) : nil
         let descriptionHash = DigestAlgorithm.sm3.hash(description.bytes)
         return verifier.verify(ses: signedValue, contentHash: descriptionHash) { parsed, report in
-            report.append(Self.referencesCheck(description.checkReferences(in: package)))
+            report.append(Self.referencesCheck(description.checkReferences(in: package, documentFiles: document.files)))
             archive.check(SealSigner.Sealed(parsed), documentDigest: descriptionHash, receipt: receipt, into: &report)
         }
     }
@@ -97,6 +98,10 @@ extension SealService.OfflineVerifier {
             let changed = check.changed.isEmpty ? "" : "changed after signing: \(check.changed.joined(separator: ", "))"
             let missing = check.missing.isEmpty ? "" : "missing: \(check.missing.joined(separator: ", "))"
             return .failed(.references, .totalFailed, .hashFailure, [changed, missing].filter { !$0.isEmpty }.joined(separator: "; "))
+        }
+        guard check.unprotected.isEmpty else {
+            return .failed(.references, .totalFailed, .modifiedAfterSealing,
+                           "the document is read from files the signature does not protect: \(check.unprotected.joined(separator: ", "))")
         }
         return .passed(.references, "all \(check.total) files the signature protects are unchanged")
     }

@@ -234,6 +234,17 @@ import SealService
         for signature in broken.signatures {
             #expect(signature.report.checks.first { $0.name == .references }?.detail == "changed after signing: /Doc_0/Pages/Page_0/Content.xml")
         }
+
+        // Its DocRoot pointed at an unprotected copy of the document: Seal's signature protects
+        // OFD.xml and names it; KingGrid's does not, and names the files now read instead.
+        try Data(try TestDocuments.swappingDocRoot(of: fixture.bytes("invoice.sealed.ofd"))).write(to: fixture.base.appendingPathComponent("moved.ofd"))
+        let moved = try TestSupport.seal(["verify", "moved.ofd", "--trust", "trust.pem", "--json"], in: fixture.base)
+        #expect(moved.status == 1)
+        let movedReport = try JSON.decoder().decode(DocumentVerificationReport.self, from: Data(moved.stdout.utf8))
+        let details = movedReport.signatures.map { $0.report.checks.first { $0.name == .references }?.detail ?? "" }
+        #expect(details.count == 2 && details[0].hasPrefix("the document is read from files the signature does not protect: Doc_1/Document.xml, "))
+        #expect(details.last == "changed after signing: /OFD.xml")
+        #expect(movedReport.signatures[0].report.subIndication == .modifiedAfterSealing)
     }
 
     @Test func ridingSealsAndPlacementsThroughTheCLI() throws {

@@ -129,6 +129,20 @@ import SealCore
         #expect(description.references.count == 20)
         #expect(!description.references.contains { $0.location.hasSuffix("Signatures.xml") || $0.location == "/OFD.xml" })
         #expect(description.checkReferences(in: document.package) == OFDReferenceCheck(total: 20, changed: [], missing: [], unsupportedMethod: nil))
+        #expect(description.checkReferences(in: document.package, documentFiles: document.files).holds)
+    }
+
+    /// That invoice's signature leaves OFD.xml out of its References, so OFD.xml can point the
+    /// package at another Document.xml, unprotected, while every protected file is unchanged:
+    /// the files the document is then read from are named as unprotected.
+    @Test func aDocumentReadFromUnprotectedFilesIsNamedByTheReferencesCheck() throws {
+        let swapped = try OFDPackage(bytes: try TestDocuments.swappingDocRoot(of: Self.invoice))
+        let document = try OFDDocument(package: swapped)
+        #expect(document.documentName == "Doc_1/Document.xml")
+        let description = try OFDSignatureDescription(name: "Doc_0/Signs/Sign_0/Signature.xml", package: swapped)
+        let check = description.checkReferences(in: swapped, documentFiles: document.files)
+        #expect(check.changed.isEmpty && check.missing.isEmpty && !check.holds)
+        #expect(check.unprotected == ["Doc_1/Document.xml"] + (0..<5).map { "Doc_1/Pages/Page_\($0)/Content.xml" })
     }
 
     /// The package after sealing: every entry Seal did not write keeps its bytes (and its zip

@@ -22,6 +22,22 @@ public enum TestDocuments {
         return Array(out.utf8)
     }
 
+    /// `ofd` with its DocRoot pointed at a copy of its Document.xml and pages under Doc_1/,
+    /// which no signature protects; every file of Doc_0/ stays as it was.
+    public static func swappingDocRoot(of ofd: [UInt8]) throws -> [UInt8] {
+        let package = try OFDPackage(bytes: ofd)
+        var files: [(String, [UInt8])] = []
+        for name in package.names {
+            let bytes = try package.file(name)
+            files.append((name, name == "OFD.xml" ? Array(String(decoding: bytes, as: UTF8.self)
+                .replacingOccurrences(of: "Doc_0/Document.xml", with: "Doc_1/Document.xml").utf8) : bytes))
+            if name == "Doc_0/Document.xml" || name.hasPrefix("Doc_0/Pages/") {
+                files.append(("Doc_1" + name.dropFirst("Doc_0".count), bytes))
+            }
+        }
+        return try OFDPackage.zip(files)
+    }
+
     /// A one-page OFD (GB/T 33190) with some text and no signature yet.
     public static func ofd() throws -> [UInt8] {
         let namespace = "xmlns:ofd=\"http://www.ofdspec.org/2016\""

@@ -371,6 +371,28 @@ public final class PDFObjectTable: @unchecked Sendable {
         }
     }
 
+    /// The numbers object `number`'s value refers to (`n g R`), read from its bytes without
+    /// building the value: for a stream, its dictionary's. An object not in use refers to none.
+    /// (Parsing every object to follow its references was a sixth of verifying a sealed 100 KB
+    /// PDF; this scan does not allocate per token.)
+    func referencedNumbers(of number: Int) throws(PDFError) -> [Int] {
+        switch entries[number] {
+        case .offset(let offset, _)?:
+            guard offset >= 0, offset < bytes.count else { throw .malformed("object \(number) is said to be outside the file", offset: offset) }
+            var parser = PDFParser(bytes, at: offset)
+            _ = try parser.unsignedInteger()
+            _ = try parser.unsignedInteger()
+            try parser.expect("obj")
+            return PDFParser.referencedNumbers(bytes, from: parser.position)
+        case .compressed(let streamNumber, _)?:
+            let stream = try objectStream(streamNumber, depth: 1)
+            guard let offset = stream.offsets[number] else { throw .malformed("object \(number) is not in object stream \(streamNumber)", offset: nil) }
+            return PDFParser.referencedNumbers(stream.data, from: stream.first + offset, oneObject: true)
+        case .free?, nil:
+            return []
+        }
+    }
+
     private func compressed(_ number: Int, in streamNumber: Int, depth: Int) throws(PDFError) -> PDFObject {
         let stream = try objectStream(streamNumber, depth: depth)
         guard let offset = stream.offsets[number] else { throw .malformed("object \(number) is not in object stream \(streamNumber)", offset: nil) }

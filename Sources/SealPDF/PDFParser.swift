@@ -355,6 +355,71 @@ struct PDFParser {
 
     /// `n g obj … endobj` at the current position, expecting `reference`. A stream's length
     /// comes from `length`, which resolves an indirect `/Length`.
+    /// The object numbers of the references (`n g R`) in the object that starts at `start`, up to
+    /// its `endobj`, the `stream` keyword of a stream, or (`oneObject`, for an object stream's
+    /// member) the end of its one value. Strings and comments are skipped, so text that spells a
+    /// reference is none; what does not read as PDF ends the scan.
+    static func referencedNumbers(_ bytes: [UInt8], from start: Int, oneObject: Bool = false) -> [Int] {
+        var numbers: [Int] = []
+        var previous: (Int?, Int?) = (nil, nil)  // the last two tokens, when unsigned integers
+        var position = start, nesting = 0
+        while position < bytes.count {
+            let byte = bytes[position]
+            if isWhite(byte) { position += 1; continue }
+            switch byte {
+            case UInt8(ascii: "%"):
+                while position < bytes.count, bytes[position] != 0x0A, bytes[position] != 0x0D { position += 1 }
+                continue
+            case UInt8(ascii: "("):
+                var depth = 0
+                while position < bytes.count {
+                    let current = bytes[position]
+                    if current == UInt8(ascii: "\\") { position += 2; continue }
+                    if current == UInt8(ascii: "(") { depth += 1 }
+                    if current == UInt8(ascii: ")") { depth -= 1; if depth == 0 { break } }
+                    position += 1
+                }
+                position += 1
+                previous = (nil, nil)
+            case UInt8(ascii: "<") where position + 1 < bytes.count && bytes[position + 1] != UInt8(ascii: "<"):
+                // A signature's /Contents is tens of kilobytes of hex: found in one step.
+                let from = position
+                position = bytes.withUnsafeBufferPointer { buffer in
+                    memchr(buffer.baseAddress! + from, Int32(UInt8(ascii: ">")), buffer.count - from)
+                        .map { buffer.baseAddress!.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? buffer.count
+                } + 1
+                previous = (nil, nil)
+            case UInt8(ascii: "<"), UInt8(ascii: "["):
+                position += byte == UInt8(ascii: "<") ? 2 : 1
+                nesting += 1
+                previous = (nil, nil)
+            case UInt8(ascii: ">"), UInt8(ascii: "]"):
+                position += byte == UInt8(ascii: ">") ? 2 : 1
+                nesting -= 1
+                previous = (nil, nil)
+                if oneObject, nesting <= 0 { return numbers }
+            default:
+                let tokenStart = position
+                if byte == UInt8(ascii: "/") { position += 1 }
+                while position < bytes.count, isRegular(bytes[position]) { position += 1 }
+                if position == tokenStart { position += 1; previous = (nil, nil); continue }
+                let token = bytes[tokenStart..<position]
+                if token.elementsEqual("R".utf8), let number = previous.0, previous.1 != nil {
+                    numbers.append(number)
+                    previous = (nil, nil)
+                } else if token.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), token.count <= 18 {
+                    previous = (previous.1, token.reduce(0) { $0 * 10 + Int($1 - 0x30) })
+                } else {
+                    if token.elementsEqual("endobj".utf8) || token.elementsEqual("stream".utf8) { return numbers }
+                    previous = (nil, nil)
+                }
+                // An object stream's member that is no container ends with its one token.
+                if oneObject, nesting <= 0 { return numbers }
+            }
+        }
+        return numbers
+    }
+
     mutating func indirectObject(_ reference: PDFReference, length: (PDFObject) throws(PDFError) -> Int) throws(PDFError) -> PDFObject {
         let number = try unsignedInteger(), generation = try unsignedInteger()
         guard number == reference.number, generation == reference.generation else {

@@ -23,11 +23,27 @@ import SealCore
         #expect(file.sections.count == revisions)
         let pages = try file.objects.pages(root: file.root)
         #expect(pages.count >= minimumPages)
-        // Every object in use reads.
+        // Every object in use reads, and the scan for references (which the judging of later
+        // revisions walks) finds exactly the references the parsed object holds.
         for number in file.objects.numbers {
             let reference = PDFReference(number, generation(of: number, in: file))
-            _ = try file.objects.object(reference)
+            var values = [try file.objects.object(reference)], parsed: [Int] = []
+            while let value = values.popLast() {
+                switch value {
+                case .reference(let reference): parsed.append(reference.number)
+                case .array(let items): values += items
+                case .dictionary(let dictionary), .stream(let dictionary, _): values += dictionary.entries.map(\.value)
+                default: continue
+                }
+            }
+            #expect(try file.objects.referencedNumbers(of: number).sorted() == parsed.sorted(), "object \(number)")
         }
+    }
+
+    /// The scan skips what only spells a reference: strings, hex strings, comments, names.
+    @Test func theReferenceScanSkipsTextThatSpellsAReference() {
+        let object = Array("7 0 obj <</A 1 0 R/B(2 0 R \\) 3 0 R)/C<20> 4 0 R % 5 0 R\n/D[6 0 R /7 0 R 8 9 R]/E 10 0 R>>stream\n11 0 R".utf8)
+        #expect(PDFParser.referencedNumbers(object, from: 7) == [1, 4, 6, 8, 10])
     }
 
     func generation(of number: Int, in file: PDFFile) -> Int {

@@ -40,6 +40,19 @@ public indirect enum PDFObject: Hashable, Sendable {
     public var name: String? { if case .name(let n) = self { n } else { nil } }
     public var string: [UInt8]? { if case .string(let s) = self { s } else { nil } }
     public var reference: PDFReference? { if case .reference(let r) = self { r } else { nil } }
+    /// Every reference the value holds, at any depth (a stream's, in its dictionary).
+    public var references: [PDFReference] {
+        var found: [PDFReference] = [], values = [self]
+        while let value = values.popLast() {
+            switch value {
+            case .reference(let reference): found.append(reference)
+            case .array(let items): values += items
+            case .dictionary(let dictionary), .stream(let dictionary, _): values += dictionary.entries.map(\.value)
+            default: continue
+            }
+        }
+        return found
+    }
     public var number: Double? {
         switch self {
         case .integer(let i): Double(i)

@@ -343,16 +343,8 @@ extension PDFObjectTable {
     /// refers to nothing further; at most `limits.objects` numbers are visited.
     func reachable(from root: PDFReference, skippingCatalogKeys skipped: Set<String>) throws(PDFError) -> Set<Int> {
         var seen: Set<Int> = [root.number]
-        var pending: [Int] = []
-        var values = (try dictionary(.reference(root)))?.entries.filter { !skipped.contains($0.key) }.map(\.value) ?? []
-        while let value = values.popLast() {
-            switch value {
-            case .reference(let reference): pending.append(reference.number)
-            case .array(let items): values += items
-            case .dictionary(let dictionary), .stream(let dictionary, _): values += dictionary.entries.map(\.value)
-            default: continue
-            }
-        }
+        let catalog = try dictionary(.reference(root))?.entries ?? []
+        var pending = catalog.filter { !skipped.contains($0.key) }.flatMap { $0.value.references.map(\.number) }
         while let number = pending.popLast() {
             guard seen.insert(number).inserted else { continue }
             guard seen.count <= limits.objects else { throw .refused("the PDF reaches more than \(limits.objects) objects") }

@@ -27,15 +27,7 @@ import SealCore
         // revisions walks) finds exactly the references the parsed object holds.
         for number in file.objects.numbers {
             let reference = PDFReference(number, generation(of: number, in: file))
-            var values = [try file.objects.object(reference)], parsed: [Int] = []
-            while let value = values.popLast() {
-                switch value {
-                case .reference(let reference): parsed.append(reference.number)
-                case .array(let items): values += items
-                case .dictionary(let dictionary), .stream(let dictionary, _): values += dictionary.entries.map(\.value)
-                default: continue
-                }
-            }
+            let parsed = try file.objects.object(reference).references.map(\.number)
             #expect(try file.objects.referencedNumbers(of: number).sorted() == parsed.sorted(), "object \(number)")
         }
     }

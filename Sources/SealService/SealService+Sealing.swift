@@ -237,6 +237,12 @@ private final class SealingBatch: @unchecked Sendable {
     private var answered = 0
     private var failure: ServiceError?
     private var finished = false
+    /// Complete units in document order, waiting to be handed to the writer, and whether a
+    /// thread is handing them on. One thread at a time hands them, in order: two signing
+    /// threads that each took units under the lock once handed them to the writer in the order
+    /// they got there, and a batch's receipts came out of order (256–271 after 272–279).
+    private var toHand: [(start: Int, unit: [SealService.Prepared])] = []
+    private var handing = false
 
     init(documents: [DocumentInput], unitSize: Int, inFlight: Int, prepare: @escaping Prepare, archive: @escaping Archiver,
          submit: @escaping Submit, done: @escaping @Sendable (Result<[Sealed], ServiceError>) -> Void) {
@@ -289,19 +295,34 @@ private final class SealingBatch: @unchecked Sendable {
             readyInUnit[index / unitSize, default: 0] += 1
         case .failure(let error): fail(error)
         }
-        var units: [(Int, [SealService.Prepared])] = []
         while failure == nil {
             let end = min(next + unitSize, documents.count)
             guard next < end, readyInUnit[next / unitSize] == end - next else { break }
             readyInUnit[next / unitSize] = nil
-            units.append((next, (next..<end).compactMap { ready.removeValue(forKey: $0) }))
+            toHand.append((next, (next..<end).compactMap { ready.removeValue(forKey: $0) }))
             next = end
         }
         let outcome = finish()
+        let hands = !handing && !toHand.isEmpty
+        if hands { handing = true }
         lock.unlock()
         outcome.map(done)
-        for (start, unit) in units {
-            archive(unit) { result in self.answer(start, unit.count, result) }
+        if hands { handUnits() }
+    }
+
+    /// Hands the waiting units to the writer in order until none is left; the lock is not held
+    /// while the writer takes them (it may answer at once, and `answer` takes the lock).
+    private func handUnits() {
+        while true {
+            lock.lock()
+            let units = toHand
+            toHand = []
+            if units.isEmpty { handing = false }
+            lock.unlock()
+            if units.isEmpty { return }
+            for (start, unit) in units {
+                archive(unit) { result in self.answer(start, unit.count, result) }
+            }
         }
     }
 

@@ -180,7 +180,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SealCLITests",
-            dependencies: ["seal", "seal-bench", "seal-vectors", "SealService", "SealPDF", "SealTestSupport"],
+            dependencies: ["seal", "seal-bench", "seal-vectors", "SealService", "SealPDF", "SealOFD", "SealTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -10,6 +10,8 @@ public struct OFDDocument: Sendable {
     /// Zip name of Signatures.xml, when the document has signatures.
     public let signaturesName: String?
     public let pages: [Page]
+    /// Document.xml as parsed: what else the document is read from (`filesRead()`).
+    let documentXML: OFDXMLNode
 
     public struct Page: Sendable, Equatable {
         /// The page's ID, which a StampAnnot's PageRef names (not its index).
@@ -52,11 +54,8 @@ public struct OFDDocument: Sendable {
         }
         guard !pages.isEmpty else { throw .badXML(documentName, "the document has no pages") }
         self.pages = pages
+        documentXML = document
     }
-
-    /// The files what the document shows is read from: its root document and each page's
-    /// contents (zip names).
-    public var files: [String] { [documentName] + pages.compactMap(\.contentName) }
 
     /// A page's size in millimetres: its own Area when it has one, else the document's. Read
     /// only for the pages a stamp goes on, and only up to the page's Content, which follows its

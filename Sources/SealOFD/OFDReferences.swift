@@ -11,8 +11,8 @@ public struct OFDReferenceCheck: Sendable, Equatable {
     public let missing: [String]
     /// A CheckMethod Seal does not compute (MD5, SHA-1, SM3 with a key), when so.
     public let unsupportedMethod: String?
-    /// Files the document is read from (its root document and its pages' contents) that the
-    /// References do not name: what they show, the signature does not protect.
+    /// Files the document is read from (`OFDDocument.filesRead()`) that the References do not
+    /// name: what they show, the signature does not protect.
     public let unprotected: [String]
 
     public init(total: Int, changed: [String], missing: [String], unsupportedMethod: String?, unprotected: [String] = []) {
@@ -32,7 +32,7 @@ public struct OFDReferenceCheck: Sendable, Equatable {
 
 extension OFDSignatureDescription {
     /// The References checked against `package`; `documentFiles` (zip names) are the files the
-    /// document is read from, each of which the References must name. A signature whose
+    /// document is read from (`OFDDocument.filesRead()`), each of which the References must name. A signature whose
     /// References leave out OFD.xml (as some producers' do) would otherwise hold for a package
     /// whose DocRoot was pointed at another, unprotected Document.xml.
     public func checkReferences(in package: OFDPackage, documentFiles: [String] = []) -> OFDReferenceCheck {

@@ -58,12 +58,15 @@ extension SealService.OfflineVerifier {
         } catch {
             return DocumentVerificationReport(signatures: [], failure: .failed(.format, .totalFailed, .formatFailure, error.description))
         }
+        // Read once for every signature: each must protect all of them.
+        let files = Result { () throws(OFDError) in try document.filesRead() }
         return DocumentVerificationReport(signatures: entries.map { entry in
-            .init(id: entry.id, location: entry.location, report: verify(entry, in: document, archive: archive))
+            .init(id: entry.id, location: entry.location, report: verify(entry, in: document, files: files, archive: archive))
         })
     }
 
-    private func verify(_ entry: OFDSignatureEntry, in document: OFDDocument, archive: ArchiveVerifier) -> VerificationReport {
+    private func verify(_ entry: OFDSignatureEntry, in document: OFDDocument, files: Result<[String], OFDError>,
+                        archive: ArchiveVerifier) -> VerificationReport {
         let package = document.package
         let description: OFDSignatureDescription
         let signedValue: [UInt8]
@@ -84,7 +87,13 @@ extension SealService.OfflineVerifier {
         let receipt = package.contains(description.receiptName) ? try? package.file(description.receiptName) : nil
         let descriptionHash = DigestAlgorithm.sm3.hash(description.bytes)
         return verifier.verify(ses: signedValue, contentHash: descriptionHash) { parsed, report in
-            report.append(Self.referencesCheck(description.checkReferences(in: package, documentFiles: document.files)))
+            switch files {
+            case .success(let files):
+                report.append(Self.referencesCheck(description.checkReferences(in: package, documentFiles: files)))
+            case .failure(let error):
+                report.append(.failed(.references, .totalFailed, .formatFailure,
+                                      "cannot tell which files the document is read from, so not whether the signature protects them: \(error)"))
+            }
             archive.check(SealSigner.Sealed(parsed), documentDigest: descriptionHash, receipt: receipt, into: &report)
         }
     }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import SealTestSupport
 import SealService
+import SealOFD
 
 /// An SM2 authority end to end through the CLI: its seal objects, detached SES signatures with
 /// their receipts, and what OpenSSL says of what it wrote (with the standard SM2 user ID).
@@ -245,6 +246,32 @@ import SealService
         #expect(details.count == 2 && details[0].hasPrefix("the document is read from files the signature does not protect: Doc_1/Document.xml, "))
         #expect(details.last == "changed after signing: /OFD.xml")
         #expect(movedReport.signatures[0].report.subIndication == .modifiedAfterSealing)
+    }
+
+    /// An OFD whose resource list cannot be parsed: the files it names cannot be known, so not
+    /// whether a signature protects them, even Seal's, which covers every file of the package.
+    /// The signature itself still holds; only the references check says why the seal does not.
+    @Test func aDocumentWhoseResourcesCannotBeReadDoesNotVerify() throws {
+        let fixture = try Self.fixture.get()
+        let plain = try OFDPackage(bytes: try TestDocuments.ofd())
+        var files = try plain.names.map { name in (name, try plain.file(name)) }
+        let root = try #require(files.firstIndex { $0.0 == "Doc_0/Document.xml" })
+        files[root].1 = Array(String(decoding: files[root].1, as: UTF8.self)
+            .replacingOccurrences(of: "</ofd:CommonData>", with: "<ofd:DocumentRes>DocumentRes.xml</ofd:DocumentRes></ofd:CommonData>").utf8)
+        files.append(("Doc_0/DocumentRes.xml", Array("<ofd:Res xmlns:ofd=\"http://www.ofdspec.org/2016\">".utf8)))
+        try Data(try OFDPackage.zip(files)).write(to: fixture.base.appendingPathComponent("unreadable.ofd"))
+        let signed = try TestSupport.seal(["sign", "unreadable.ofd", "--data", "data", "--seal", "market"], environment: Self.environment, in: fixture.base)
+        #expect(signed.status == 0, "\(signed.stderr)")
+        let verified = try TestSupport.seal(["verify", "unreadable.sealed.ofd", "--data", "data", "--json"], environment: Self.environment, in: fixture.base)
+        #expect(verified.status == 1)
+        let report = try JSON.decoder().decode(DocumentVerificationReport.self, from: Data(verified.stdout.utf8))
+        let checks = try #require(report.signatures.first?.report.checks)
+        let references = try #require(checks.first { $0.name == .references })
+        #expect(references.outcome == .failed)
+        #expect(references.detail.hasPrefix("cannot tell which files the document is read from, so not whether the signature protects them: Doc_0/DocumentRes.xml: not well-formed XML"),
+                "\(references.detail)")
+        #expect(checks.filter { $0.outcome == .failed }.map(\.name) == [.references])
+        #expect(report.signatures.first?.report.indication == .totalFailed)
     }
 
     @Test func ridingSealsAndPlacementsThroughTheCLI() throws {

@@ -129,7 +129,69 @@ import SealCore
         #expect(description.references.count == 20)
         #expect(!description.references.contains { $0.location.hasSuffix("Signatures.xml") || $0.location == "/OFD.xml" })
         #expect(description.checkReferences(in: document.package) == OFDReferenceCheck(total: 20, changed: [], missing: [], unsupportedMethod: nil))
-        #expect(description.checkReferences(in: document.package, documentFiles: document.files).holds)
+        #expect(try document.filesRead() == Self.invoiceFiles(in: "Doc_0"))
+        #expect(description.checkReferences(in: document.package, documentFiles: try document.filesRead()).holds)
+    }
+
+    /// What the invoice's Document.xml has a reader take from `folder`: resources, templates,
+    /// pages, annotations and attachments (its custom tags are not drawn).
+    static func invoiceFiles(in folder: String) -> [String] {
+        let names = ["Document.xml", "PublicRes.xml", "DocumentRes.xml", "Res/qrcode.png"] + (0..<5).map { "Tpls/Tpl_\($0)/Content.xml" }
+            + (0..<5).map { "Pages/Page_\($0)/Content.xml" }
+            + ["Annots/Annotations.xml", "Annots/Page_0/Annotation.xml", "Attachs/Attachments.xml", "Attachs/original_invoice.xml"]
+        return names.map { "\(folder)/\($0)" }
+    }
+
+    /// A signature that leaves out a file the document is drawn from protects nothing of what
+    /// that file shows: an image, a template, an annotation or an attachment can then be swapped
+    /// while every reference holds. Each file left out is named, and only those.
+    @Test func filesASignatureLeavesOutAreNamed() throws {
+        let left = ["Doc_0/Res/qrcode.png", "Doc_0/Tpls/Tpl_2/Content.xml", "Doc_0/Annots/Page_0/Annotation.xml", "Doc_0/Attachs/original_invoice.xml"]
+        let package = try OFDPackage(bytes: Self.invoice)
+        let name = "Doc_0/Signs/Sign_0/Signature.xml"
+        var xml = String(decoding: try package.file(name), as: UTF8.self)
+        for file in left {
+            xml.replace(try Regex("<ofd:Reference FileRef=\"/\(file)\">.*?</ofd:Reference>").dotMatchesNewlines(), with: "")
+        }
+        let edited = try OFDPackage(bytes: try OFDPackage.zip(package.names.map { ($0, $0 == name ? Array(xml.utf8) : try package.file($0)) }))
+        let description = try OFDSignatureDescription(name: name, package: edited)
+        #expect(description.references.count == 16)
+        let check = description.checkReferences(in: edited, documentFiles: try OFDDocument(package: edited).filesRead())
+        #expect(check.changed.isEmpty && check.missing.isEmpty && !check.holds)
+        #expect(check.unprotected == left)
+    }
+
+    /// Resource lists, media and fonts named from a page's own PageRes and relative to each
+    /// list's BaseLoc; a file named but absent is still required; a named XML file that cannot be
+    /// read, or a location outside the package, is an error rather than a shorter list.
+    @Test func filesReadFollowResourceListsFromPagesAndTheirBaseLoc() throws {
+        let ns = "xmlns:ofd=\"http://www.ofdspec.org/2016\""
+        func package(pageRes: String = "<ofd:PageRes>Res.xml</ofd:PageRes>", resources: String? = nil) throws -> OFDDocument {
+            var files: [(String, [UInt8])] = [
+                ("OFD.xml", Array("<ofd:OFD \(ns)><ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>".utf8)),
+                ("Doc_0/Document.xml", Array("""
+                    <ofd:Document \(ns)><ofd:CommonData><ofd:PublicRes>/Doc_0/Fonts.xml</ofd:PublicRes></ofd:CommonData>
+                    <ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages></ofd:Document>
+                    """.utf8)),
+                ("Doc_0/Fonts.xml", Array("<ofd:Res \(ns) BaseLoc=\"/Doc_0/F\"><ofd:Fonts><ofd:Font ID=\"2\" FontName=\"A\"><ofd:FontFile>a.ttf</ofd:FontFile></ofd:Font><ofd:Font ID=\"3\" FontName=\"B\"/></ofd:Fonts></ofd:Res>".utf8)),
+                ("Doc_0/F/a.ttf", [0]),
+                ("Doc_0/Pages/Page_0/Content.xml", Array("<ofd:Page \(ns)>\(pageRes)<ofd:Content><ofd:Layer ID=\"4\"/></ofd:Content></ofd:Page>".utf8)),
+                ("Doc_0/Pages/Page_0/img/a.png", [0]),
+            ]
+            if let resources { files.append(("Doc_0/Pages/Page_0/Res.xml", Array(resources.utf8))) }
+            return try OFDDocument(package: try OFDPackage(bytes: try OFDPackage.zip(files)))
+        }
+        let media = "<ofd:Res \(ns) BaseLoc=\"img\"><ofd:MultiMedias><ofd:MultiMedia ID=\"5\" Type=\"Image\"><ofd:MediaFile>a.png</ofd:MediaFile></ofd:MultiMedia><ofd:MultiMedia ID=\"6\" Type=\"Image\"><ofd:MediaFile>/Doc_0/b.png</ofd:MediaFile></ofd:MultiMedia></ofd:MultiMedias></ofd:Res>"
+        #expect(try package(resources: media).filesRead() == ["Doc_0/Document.xml", "Doc_0/Fonts.xml", "Doc_0/F/a.ttf", "Doc_0/Pages/Page_0/Content.xml",
+                                                             "Doc_0/Pages/Page_0/Res.xml", "Doc_0/Pages/Page_0/img/a.png", "Doc_0/b.png"])
+        // The page's resource list is absent: still named, and nothing under it is read.
+        #expect(try package().filesRead().suffix(2) == ["Doc_0/Pages/Page_0/Content.xml", "Doc_0/Pages/Page_0/Res.xml"])
+        let unreadable = try package(resources: "<ofd:Res \(ns)>")
+        let error = #expect(throws: OFDError.self) { try unreadable.filesRead() }
+        #expect(error?.description.hasPrefix("Doc_0/Pages/Page_0/Res.xml: not well-formed XML") == true, "\(String(describing: error))")
+        #expect(throws: OFDError.badXML("Doc_0/Pages/Page_0/Content.xml", "the location \"../../../../Res.xml\" is not a file inside the package")) {
+            try package(pageRes: "<ofd:PageRes>../../../../Res.xml</ofd:PageRes>").filesRead()
+        }
     }
 
     /// That invoice's signature leaves OFD.xml out of its References, so OFD.xml can point the
@@ -140,9 +202,11 @@ import SealCore
         let document = try OFDDocument(package: swapped)
         #expect(document.documentName == "Doc_1/Document.xml")
         let description = try OFDSignatureDescription(name: "Doc_0/Signs/Sign_0/Signature.xml", package: swapped)
-        let check = description.checkReferences(in: swapped, documentFiles: document.files)
+        let check = description.checkReferences(in: swapped, documentFiles: try document.filesRead())
         #expect(check.changed.isEmpty && check.missing.isEmpty && !check.holds)
-        #expect(check.unprotected == ["Doc_1/Document.xml"] + (0..<5).map { "Doc_1/Pages/Page_\($0)/Content.xml" })
+        // Only the document and its pages were copied: the resources, templates and lists it
+        // names under Doc_1/ are absent, and named all the same.
+        #expect(check.unprotected == Self.invoiceFiles(in: "Doc_1").filter { !["Res/qrcode.png", "Annots/Page_0/Annotation.xml", "Attachs/original_invoice.xml"].contains($0.dropFirst(6)) })
     }
 
     /// The package after sealing: every entry Seal did not write keeps its bytes (and its zip

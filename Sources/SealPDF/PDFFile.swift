@@ -393,6 +393,21 @@ public final class PDFObjectTable: @unchecked Sendable {
         }
     }
 
+    /// The numbers every reference reachable from `root` names, objects not in use included,
+    /// leaving out the root dictionary's entries under `skipped`. An object that cannot be read
+    /// refers to nothing further; at most `limits.objects` numbers are visited.
+    func reachable(from root: PDFReference, skippingCatalogKeys skipped: Set<String>) throws(PDFError) -> Set<Int> {
+        var seen: Set<Int> = [root.number]
+        let catalog = try dictionary(.reference(root))?.entries ?? []
+        var pending = catalog.filter { !skipped.contains($0.key) }.flatMap { $0.value.references.map(\.number) }
+        while let number = pending.popLast() {
+            guard seen.insert(number).inserted else { continue }
+            guard seen.count <= limits.objects else { throw .refused("the PDF reaches more than \(limits.objects) objects") }
+            pending += (try? referencedNumbers(of: number)) ?? []
+        }
+        return seen
+    }
+
     private func compressed(_ number: Int, in streamNumber: Int, depth: Int) throws(PDFError) -> PDFObject {
         let stream = try objectStream(streamNumber, depth: depth)
         guard let offset = stream.offsets[number] else { throw .malformed("object \(number) is not in object stream \(streamNumber)", offset: nil) }

@@ -336,20 +336,3 @@ extension PDFObjectTable {
         return 0
     }
 }
-
-extension PDFObjectTable {
-    /// The numbers every reference reachable from `root` names, objects not in use included,
-    /// leaving out the root dictionary's entries under `skipped`. An object that cannot be read
-    /// refers to nothing further; at most `limits.objects` numbers are visited.
-    func reachable(from root: PDFReference, skippingCatalogKeys skipped: Set<String>) throws(PDFError) -> Set<Int> {
-        var seen: Set<Int> = [root.number]
-        let catalog = try dictionary(.reference(root))?.entries ?? []
-        var pending = catalog.filter { !skipped.contains($0.key) }.flatMap { $0.value.references.map(\.number) }
-        while let number = pending.popLast() {
-            guard seen.insert(number).inserted else { continue }
-            guard seen.count <= limits.objects else { throw .refused("the PDF reaches more than \(limits.objects) objects") }
-            pending += (try? referencedNumbers(of: number)) ?? []
-        }
-        return seen
-    }
-}

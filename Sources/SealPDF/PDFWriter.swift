@@ -142,6 +142,11 @@ public struct PDFIncrementalUpdate: Sendable {
         }
     }
     private var nextNumber: Int
+    /// Numbers from the trailer's `/Size` up that the document refers to without holding an
+    /// object there (dangling references, null until an object takes the number). An object
+    /// written there would change what the earlier revisions show, which a verifier rightly
+    /// calls a modification, so new objects skip them.
+    private let referredTo: Set<Int>
     /// The document information dictionary the new trailer names (default: the file's).
     public var info: PDFReference?
     /// The catalog the new trailer names (default: the file's). Seal never changes it; tests
@@ -151,12 +156,21 @@ public struct PDFIncrementalUpdate: Sendable {
     public init(_ file: PDFFile) {
         self.file = file
         nextNumber = file.size
+        let size = file.size
+        referredTo = (try? file.objects.reachable(from: file.root, skippingCatalogKeys: []))?.filter { $0 >= size } ?? []
     }
 
-    /// A new object number, from the trailer's `/Size` up.
+    /// A new object number, from the trailer's `/Size` up, past any the document refers to.
     public mutating func newReference() -> PDFReference {
+        nextNumber = firstFree(from: nextNumber)
         defer { nextNumber += 1 }
         return PDFReference(nextNumber)
+    }
+
+    private func firstFree(from number: Int) -> Int {
+        var number = number
+        while referredTo.contains(number) { number += 1 }
+        return number
     }
 
     /// Writes `object` as `reference` (new, or replacing the object of that number).
@@ -210,7 +224,7 @@ public struct PDFIncrementalUpdate: Sendable {
         trailer["Prev"] = .integer(file.lastXrefOffset)
         let xrefOffset = out.count
         if file.sections[0].form == .stream {
-            let xrefNumber = max(nextNumber, (offsets.keys.max() ?? 0) + 1)
+            let xrefNumber = firstFree(from: max(nextNumber, (offsets.keys.max() ?? 0) + 1))
             offsets[xrefNumber] = (xrefOffset, 0)
             trailer["Size"] = .integer(max(file.size, xrefNumber + 1))
             let numbers = offsets.keys.sorted()

@@ -308,6 +308,34 @@ import SealCore
         #expect(try PDFFile(bytes: validated).signatures().last?.disallowedChanges == [])
     }
 
+    /// A file whose page refers to the numbers Seal's revisions would give their objects (from
+    /// the trailer's /Size up): the seal and the validation data after it skip those numbers,
+    /// so neither fills a dangling reference, and the seal's own B-LT output is not a
+    /// modification of what it sealed.
+    @Test func newObjectsSkipNumbersTheDocumentAlreadyRefersTo() throws {
+        let original = try PDFFile(bytes: PDFFileTests.vector("01-classic-xref_google-docs-skia.pdf"))
+        let page = try original.objects.pages(root: original.root)[0]
+        let dangling = Array(original.size..<(original.size + 40))
+        var prepared = PDFIncrementalUpdate(original)
+        var pageDictionary = page.dictionary
+        pageDictionary["Contents"] = .array([try #require(page.dictionary["Contents"])] + dangling.map { .reference(PDFReference($0)) })
+        prepared.set(page.reference, .dictionary(pageDictionary))
+        let sealed = try PDFFile(bytes: try Self.seal(prepared.write()).1)
+        let validated = try PDFFile(bytes: try PDFValidationData.appended(to: sealed, certificates: [[0x30, 0x00]], revocationLists: [[0x30, 0x00]],
+                                                                           signatureContents: Self.cms))
+        for file in [sealed, validated] {
+            #expect(dangling.filter(file.objects.contains) == [])
+            #expect(file.sections[0].objectNumbers.min()! < original.size && file.sections[0].objectNumbers.max()! >= original.size + 40)
+        }
+        let signature = try #require(try validated.signatures().last)
+        #expect(signature.disallowedChanges == [] && signature.laterDSS)
+        // qpdf warns of the dangling references (null items in the page's /Contents), and only of them.
+        let check = try Self.qpdfCheck(validated.bytes)
+        let warnings = (check.stdout + check.stderr).split(separator: "\n").filter { $0.contains("WARNING") || $0.contains("ERROR") }
+        #expect(check.status == 3 && warnings.count == 40 && warnings.allSatisfy { $0.hasSuffix("ignoring non-stream in an array of streams") },
+                "\(check.stdout) \(check.stderr)")
+    }
+
     /// A later revision whose trailer names another catalog shows another document, even when
     /// that catalog lists the seal's field and the signed objects stay as they were.
     @Test func aReplacedCatalogIsAModification() throws {

@@ -16,6 +16,14 @@ extension PDFObjectTable {
         try dictionary(try dictionary(.reference(root))?["AcroForm"])
     }
 
+    /// A field's type (`/FT`), read through a reference as any value may be; `inherited` (its
+    /// parent's) when it has none. An indirect `/FT` once read as no type: a signature field
+    /// so written was no signature field to the checks of later revisions.
+    func fieldType(_ field: PDFDictionary, inherited: String?) throws(PDFError) -> String? {
+        guard let type = field["FT"] else { return inherited }
+        return try resolve(type).name
+    }
+
     /// Every terminal field of the AcroForm, depth first. A loop among fields is refused.
     public func fields(root: PDFReference, limit: Int = 100_000) throws(PDFError) -> [PDFField] {
         guard let form = try acroForm(root: root), let top = try resolve(form["Fields"]).array else { return [] }
@@ -28,7 +36,7 @@ extension PDFObjectTable {
             guard let field = try dictionary(object) else { return }
             let partial = field["T"]?.text
             let name = [parentName, partial].compactMap { $0 }.joined(separator: ".")
-            let type = field["FT"]?.name ?? type
+            let type = try fieldType(field, inherited: type)
             let value = field["V"] ?? value
             // Kids with a /T are fields; kids without are only the field's widgets.
             let kids = try resolve(field["Kids"]).array ?? []

@@ -196,7 +196,7 @@ extension PDFFile {
             } else if number == infoNumber || number == metadataNumber {
                 allowed = usedOnlyAsData(number)
             } else if let before = oldObject.dictionary, let after = newObject.dictionary, Self.isField(before) {
-                let filled = try Self.signatureFieldIsSignedOrShowsNothing(after, in: new)
+                let filled = try Self.signatureFieldIsSignedOrShowsNothing(after, in: new) ?? true
                 allowed = filled && before.changedKeys(from: after).isSubset(of: ["V", "AP", "AS"])
             } else {
                 allowed = false
@@ -228,23 +228,23 @@ extension PDFFile {
         let before = before ?? [], after = after ?? []
         guard after.count >= before.count, Array(after.prefix(before.count)) == before else { return false }
         for added in after.dropFirst(before.count) {
-            guard let dictionary = try new.dictionary(added) else { return false }
-            var type = dictionary["FT"]?.name
-            if type == nil { type = try new.dictionary(dictionary["Parent"])?["FT"]?.name }
-            guard type == "Sig" else { return false }
             // An unsigned signature field is a place for a later signature: one that shows an
             // appearance before anyone signs in it draws on the page outside every signature
-            // (the "sneaky signature" attack).
-            guard try Self.signatureFieldIsSignedOrShowsNothing(dictionary, in: new) else { return false }
+            // (the "sneaky signature" attack). Anything but a signature field is refused.
+            guard let dictionary = try new.dictionary(added), try Self.signatureFieldIsSignedOrShowsNothing(dictionary, in: new) == true else {
+                return false
+            }
         }
         return true
     }
 
-    /// A signature field (or its widget) as a later revision leaves it: signed (its /V, or its
-    /// parent's, a signature dictionary), or showing nothing. Other fields are form filling.
-    static func signatureFieldIsSignedOrShowsNothing(_ field: PDFDictionary, in objects: PDFObjectTable) throws(PDFError) -> Bool {
+    /// A signature field (or its widget) as a later revision leaves it: whether it is signed
+    /// (its /V, or its parent's, a signature dictionary) or shows nothing. Nil for any other
+    /// field, whose changes are form filling.
+    static func signatureFieldIsSignedOrShowsNothing(_ field: PDFDictionary, in objects: PDFObjectTable) throws(PDFError) -> Bool? {
         let parent = try objects.dictionary(field["Parent"])
-        guard (field["FT"] ?? parent?["FT"])?.name == "Sig" else { return true }
+        let inherited = try parent.flatMap { parent throws(PDFError) in try objects.fieldType(parent, inherited: nil) }
+        guard try objects.fieldType(field, inherited: inherited) == "Sig" else { return nil }
         if try objects.dictionary(field["V"] ?? parent?["V"]) != nil { return true }
         return try showsNothing(field, in: objects)
     }

@@ -441,6 +441,36 @@ import SealCore
         #expect(try drawing(signed: true) == [])
     }
 
+    /// `/FT` may be an indirect reference, as any value may: a signature field so written is
+    /// one to every check. Seal fills it, finds the signature in it, and an empty one may not
+    /// gain an appearance unsigned (it once passed as form filling).
+    @Test func aSignatureFieldWhoseTypeIsIndirectIsStillASignatureField() throws {
+        let unsealed = try PDFFile(bytes: PDFFileTests.vector("11-empty-sigfield_indirect-annots_pyhanko.pdf"))
+        let empty = try #require(try unsealed.objects.fields(root: unsealed.root).first { $0.name == "SigOld" })
+        var prepared = PDFIncrementalUpdate(unsealed)
+        let type = prepared.newReference()
+        prepared.set(type, .name("Sig"))
+        var emptyDictionary = empty.dictionary
+        emptyDictionary["FT"] = .reference(type)
+        emptyDictionary["Rect"] = .array([.integer(40), .integer(20), .integer(240), .integer(120)])
+        prepared.set(empty.reference, .dictionary(emptyDictionary))
+        let indirect = try PDFFile(bytes: prepared.write())
+        #expect(try indirect.objects.fields(root: indirect.root).first { $0.name == "SigOld" }?.type == "Sig")
+
+        let sealed = try PDFFile(bytes: try Self.seal(indirect.bytes).1)
+        var update = PDFIncrementalUpdate(sealed)
+        let look = update.newReference()
+        update.set(look, .stream(PDFDictionary(["Type": .name("XObject"), "Subtype": .name("Form"),
+                                                "BBox": .array([.integer(0), .integer(0), .integer(200), .integer(100)])]),
+                                 Array("BT /F1 24 Tf 10 40 Td (Forged) Tj ET".utf8)))
+        emptyDictionary["AP"] = .dictionary(PDFDictionary(["N": .reference(look)]))
+        update.set(empty.reference, .dictionary(emptyDictionary))
+        #expect(try PDFFile(bytes: update.write()).signatures().first?.disallowedChanges == ["object \(empty.reference.number) (Annot Widget) was changed"])
+
+        let filled = try PDFFile(bytes: try Self.seal(indirect.bytes, placement: StampPlacement(field: "SigOld")).1)
+        #expect(try filled.signatures().map(\.fieldName) == ["SigOld"])
+    }
+
     @Test func aByteRangeThatLeavesBytesUnsignedIsReported() throws {
         let file = try PDFFile(bytes: PDFFileTests.vector("negative/N2-byterange-gap-too-big_pyhanko.pdf"))
         let signature = try #require(try file.signatures().first)

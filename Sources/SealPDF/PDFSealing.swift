@@ -34,6 +34,10 @@ public struct PDFSealing: Sendable {
     public let fieldName: String
     /// Where the hex digits of `/Contents` are in the whole file (between its angle brackets).
     let contentsDigits: Range<Int>
+    /// The numbers the file refers to without holding, which the seal's revision skipped and
+    /// a later one must skip too (`PDFIncrementalUpdate.referredTo`): the revision refers only
+    /// to objects it writes, so the set holds for the sealed file.
+    public let numbersReferredTo: Set<Int>
 
     /// The bytes the signature covers, in order: the original file, then the update around
     /// `/Contents`. Hashed as they lie, without joining them.
@@ -180,6 +184,7 @@ public struct PDFSealing: Sendable {
         self.tail = tail
         byteRange = range
         contentsDigits = digits
+        numbersReferredTo = update.referredTo
     }
 
     /// The finished file: `cms` (DER) in the placeholder, zero-padded; with `spare` bytes of

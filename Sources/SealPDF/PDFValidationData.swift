@@ -11,12 +11,13 @@ public enum PDFValidationData {
         file.bytes + (try update(file, certificates: certificates, revocationLists: revocationLists, signatureContents: signatureContents))
     }
 
-    /// The bytes that revision appends to `file`.
+    /// The bytes that revision appends to `file`. `numbersReferredTo`: what the revision
+    /// before it skipped (`PDFSealing.numbersReferredTo`), when it is Seal's own.
     public static func update(_ file: PDFFile, certificates: [[UInt8]], revocationLists: [[UInt8]],
-                              signatureContents: [UInt8]?) throws(PDFError) -> [UInt8] {
+                              signatureContents: [UInt8]?, numbersReferredTo: Set<Int>? = nil) throws(PDFError) -> [UInt8] {
         let objects = file.objects
         guard var catalog = try objects.dictionary(.reference(file.root)) else { throw .missing("a catalog") }
-        var update = PDFIncrementalUpdate(file)
+        var update = PDFIncrementalUpdate(file, referredTo: numbersReferredTo)
         var store = try objects.dictionary(catalog["DSS"]) ?? PDFDictionary(["Type": .name("DSS")])
 
         func streams(_ items: [[UInt8]]) -> [PDFObject] {

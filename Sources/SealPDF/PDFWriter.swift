@@ -146,18 +146,21 @@ public struct PDFIncrementalUpdate: Sendable {
     /// object there (dangling references, null until an object takes the number). An object
     /// written there would change what the earlier revisions show, which a verifier rightly
     /// calls a modification, so new objects skip them.
-    private let referredTo: Set<Int>
+    public let referredTo: Set<Int>
     /// The document information dictionary the new trailer names (default: the file's).
     public var info: PDFReference?
     /// The catalog the new trailer names (default: the file's). Seal never changes it; tests
     /// write updates that do.
     public var root: PDFReference?
 
-    public init(_ file: PDFFile) {
+    /// `referredTo`, when the caller knows it: what an earlier update of the same document
+    /// found, if that update referred only to objects it wrote (as a seal's does). Otherwise
+    /// it is found by walking everything the catalog reaches.
+    public init(_ file: PDFFile, referredTo known: Set<Int>? = nil) {
         self.file = file
         nextNumber = file.size
         let size = file.size
-        referredTo = (try? file.objects.reachable(from: file.root, skippingCatalogKeys: []))?.filter { $0 >= size } ?? []
+        referredTo = (known ?? (try? file.objects.reachable(from: file.root, skippingCatalogKeys: [])) ?? []).filter { $0 >= size }
     }
 
     /// A new object number, from the trailer's `/Size` up, past any the document refers to.

@@ -97,7 +97,8 @@ extension DocumentFormat {
                 let dssSize = (assets.certificates + assets.revocationLists).reduce(4096) { $0 + $1.count + 256 }
                 var signed = try sealing.assemble(cms: cms, spare: dssSize)
                 let update = try PDFValidationData.update(try PDFFile(bytes: signed, extending: sealing.file), certificates: assets.certificates,
-                                                          revocationLists: assets.revocationLists, signatureContents: cms)
+                                                          revocationLists: assets.revocationLists, signatureContents: cms,
+                                                          numbersReferredTo: sealing.numbersReferredTo)
                 signed += update
                 return signed
             } catch let error as PDFError {

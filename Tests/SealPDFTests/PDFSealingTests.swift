@@ -320,9 +320,15 @@ import SealCore
         var pageDictionary = page.dictionary
         pageDictionary["Contents"] = .array([try #require(page.dictionary["Contents"])] + dangling.map { .reference(PDFReference($0)) })
         prepared.set(page.reference, .dictionary(pageDictionary))
-        let sealed = try PDFFile(bytes: try Self.seal(prepared.write()).1)
+        let (sealing, sealedBytes) = try Self.seal(prepared.write())
+        #expect(sealing.numbersReferredTo == Set(dangling))
+        let sealed = try PDFFile(bytes: sealedBytes)
         let validated = try PDFFile(bytes: try PDFValidationData.appended(to: sealed, certificates: [[0x30, 0x00]], revocationLists: [[0x30, 0x00]],
                                                                            signatureContents: Self.cms))
+        // What the seal's revision found serves the next one as well as walking the file again.
+        let told = try PDFFile(bytes: sealedBytes + PDFValidationData.update(sealed, certificates: [[0x30, 0x00]], revocationLists: [[0x30, 0x00]],
+                                                                            signatureContents: Self.cms, numbersReferredTo: sealing.numbersReferredTo))
+        #expect(told.sections[0].objectNumbers == validated.sections[0].objectNumbers)
         for file in [sealed, validated] {
             #expect(dangling.filter(file.objects.contains) == [])
             #expect(file.sections[0].objectNumbers.min()! < original.size && file.sections[0].objectNumbers.max()! >= original.size + 40)

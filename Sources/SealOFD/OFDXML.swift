@@ -118,21 +118,22 @@ enum XMLText {
 }
 
 extension Array where Element == UInt8 {
-    /// Whether `needle` occurs: a plain scan over the buffer. Foundation's generic
-    /// `firstRange(of:)` took 30% of sealing an OFD when every XML file was scanned with it.
+    /// Whether `needle` occurs: `memchr` for its second byte, then a comparison. Foundation's
+    /// generic `firstRange(of:)` took 30% of sealing an OFD when every XML file was scanned
+    /// with it, and a byte loop that stopped at every "<" still 7% of verifying one (the DOCTYPE
+    /// and ENTITY checks read every page whole, and XML is mostly "<"); their "!" is rare.
     func contains(subsequence needle: [UInt8]) -> Bool {
-        guard let first = needle.first, count >= needle.count else { return needle.isEmpty }
-        return withUnsafeBufferPointer { haystack in
-            needle.withUnsafeBufferPointer { needle in
-                var index = 0
-                let last = haystack.count - needle.count
-                while index <= last {
-                    if haystack[index] == first {
-                        var matched = 1
-                        while matched < needle.count && haystack[index + matched] == needle[matched] { matched += 1 }
-                        if matched == needle.count { return true }
-                    }
-                    index += 1
+        guard !needle.isEmpty else { return true }
+        guard count >= needle.count else { return false }
+        let anchor = needle.count > 1 ? 1 : 0
+        return withUnsafeBytes { haystack in
+            needle.withUnsafeBytes { needle in
+                let base = haystack.baseAddress!
+                var from = anchor
+                while from < haystack.count, let hit = memchr(base + from, Int32(needle[anchor]), haystack.count - from) {
+                    let start = base.distance(to: UnsafeRawPointer(hit)) - anchor
+                    if start + needle.count <= haystack.count, memcmp(base + start, needle.baseAddress!, needle.count) == 0 { return true }
+                    from = start + anchor + 1
                 }
                 return false
             }

@@ -115,6 +115,17 @@ import SealCore
         }
     }
 
+    /// The byte search behind the DOCTYPE and ENTITY refusals: at either end, after near misses
+    /// that share the anchor byte, and not past the end.
+    @Test(arguments: [
+        ("<!DOCTYPE x>", "<!DOCTYPE", true), ("a<!DOCTYPE", "<!DOCTYPE", true), ("<!-- --><!ENTITY", "<!ENTITY", true),
+        ("!<!ENTIT<!ENTITX", "<!ENTITY", false), ("<!ENTITY", "<!ENTITY ", false), ("<a/>", "<!DOCTYPE", false),
+        ("", "<", false), ("x", "x", true), ("abc", "", true), ("a!b!c!", "!c", true), ("!!", "!!!", false),
+    ])
+    func searchFindsExactlyTheNeedle(haystack: String, needle: String, found: Bool) {
+        #expect(Array(haystack.utf8).contains(subsequence: Array(needle.utf8)) == found)
+    }
+
     @Test func aRealInvoiceReadsAsItsProducerWroteIt() throws {
         let document = try OFDDocument(package: try OFDPackage(bytes: Self.invoice))
         #expect(document.documentName == "Doc_0/Document.xml")

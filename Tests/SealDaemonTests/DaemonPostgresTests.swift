@@ -126,7 +126,10 @@ import SealTestSupport
             }
         }
         clients.forEach { $0.start() }
-        usleep(1_500_000)
+        // Load until enough seals are acknowledged to tell, then kill: a fixed 1.5 s made only 3
+        // under AddressSanitizer on two busy cores.
+        let deadline = Date().addingTimeInterval(60)
+        while lock.withLock({ acknowledged.count }) < 30, Date() < deadline { usleep(50_000) }
         second.kill()
         usleep(1_000_000)
         #expect(try TestSupport.run(script, ["primary-kill", cluster.directory]).status == 0)

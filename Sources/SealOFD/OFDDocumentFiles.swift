@@ -46,8 +46,8 @@ extension OFDDocument {
     static func location(_ location: String, from base: String, under folder: String? = nil) throws(OFDError) -> String {
         // A relative location in a resource list is relative to the list's BaseLoc folder.
         let trimmed = location.trimmingCharacters(in: .whitespacesAndNewlines)
-        let path = trimmed.hasPrefix("/") ? trimmed : folder.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-            .flatMap { $0.isEmpty ? nil : $0 + "/" + trimmed } ?? trimmed
+        let folder = folder?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let path = trimmed.hasPrefix("/") || folder.isEmpty ? trimmed : folder + "/" + trimmed
         guard let name = OFDPath.resolve(path, from: base) else {
             throw .badXML(base, "the location \(location.debugDescription) is not a file inside the package")
         }

@@ -32,9 +32,10 @@ public struct OFDReferenceCheck: Sendable, Equatable {
 
 extension OFDSignatureDescription {
     /// The References checked against `package`; `documentFiles` (zip names) are the files the
-    /// document is read from (`OFDDocument.filesRead()`), each of which the References must name. A signature whose
-    /// References leave out OFD.xml (as some producers' do) would otherwise hold for a package
-    /// whose DocRoot was pointed at another, unprotected Document.xml.
+    /// document is read from (`OFDDocument.filesRead()`), each of which the References must
+    /// name. A signature whose References leave out OFD.xml (as some producers' do) would
+    /// otherwise hold for a package whose DocRoot was pointed at another, unprotected
+    /// Document.xml.
     public func checkReferences(in package: OFDPackage, documentFiles: [String] = []) -> OFDReferenceCheck {
         let named = Set(references.compactMap(\.name))
         let unprotected = documentFiles.filter { !named.contains($0) }

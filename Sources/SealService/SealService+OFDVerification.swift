@@ -58,8 +58,8 @@ extension SealService.OfflineVerifier {
         } catch {
             return DocumentVerificationReport(signatures: [], failure: .failed(.format, .totalFailed, .formatFailure, error.description))
         }
-        // Read once for every signature: each must protect all of them.
-        let files = Result { () throws(OFDError) in try document.filesRead() }
+        // Read once for every signature (and not at all without one): each must protect them all.
+        let files = entries.isEmpty ? .success([]) : Result { () throws(OFDError) in try document.filesRead() }
         return DocumentVerificationReport(signatures: entries.map { entry in
             .init(id: entry.id, location: entry.location, report: verify(entry, in: document, files: files, archive: archive))
         })

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole test suite under a sanitizer: `address` (default; CI runs it) or `thread`.
+# Runs the whole test suite under a sanitizer: `address` (default; the README's test command, so
+# CI runs it) or `thread`.
 #
 #   Scripts/sanitize.sh [address|thread]
 #

@@ -24,6 +24,24 @@ extension PDFObjectTable {
         return try resolve(type).name
     }
 
+    /// A field's own value for an inheritable key (`/FT`, `/V`), or the nearest ancestor's
+    /// through `/Parent` (§12.7.3.1): a field two levels below its `/FT /Sig` once read as a
+    /// field of no type. A parent chain that loops, or is deeper than `fields` walks, is refused.
+    func inherited(_ key: String, of field: PDFDictionary) throws(PDFError) -> PDFObject? {
+        var current = field
+        var visited = Set<PDFReference>()
+        for _ in 0..<32 {
+            if let value = current[key] { return value }
+            guard let parent = current["Parent"] else { return nil }
+            if let reference = parent.reference, !visited.insert(reference).inserted {
+                throw .malformed("the form fields' parents loop at \(reference)", offset: nil)
+            }
+            guard let next = try dictionary(parent) else { return nil }
+            current = next
+        }
+        throw .malformed("a form field has more than 32 ancestors", offset: nil)
+    }
+
     /// Every terminal field of the AcroForm, depth first. A loop among fields is refused.
     public func fields(root: PDFReference, limit: Int = 100_000) throws(PDFError) -> [PDFField] {
         guard let form = try acroForm(root: root), let top = try resolve(form["Fields"]).array else { return [] }

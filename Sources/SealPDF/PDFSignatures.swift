@@ -242,10 +242,8 @@ extension PDFFile {
     /// (its /V, or its parent's, a signature dictionary) or shows nothing. Nil for any other
     /// field, whose changes are form filling.
     static func signatureFieldIsSignedOrShowsNothing(_ field: PDFDictionary, in objects: PDFObjectTable) throws(PDFError) -> Bool? {
-        let parent = try objects.dictionary(field["Parent"])
-        let inherited = try parent.flatMap { parent throws(PDFError) in try objects.fieldType(parent, inherited: nil) }
-        guard try objects.fieldType(field, inherited: inherited) == "Sig" else { return nil }
-        if try objects.dictionary(field["V"] ?? parent?["V"]) != nil { return true }
+        guard let type = try objects.inherited("FT", of: field), try objects.resolve(type).name == "Sig" else { return nil }
+        if try objects.dictionary(try objects.inherited("V", of: field)) != nil { return true }
         return try showsNothing(field, in: objects)
     }
 

@@ -477,6 +477,61 @@ import SealCore
         #expect(try filled.signatures().map(\.fieldName) == ["SigOld"])
     }
 
+    /// `/FT` and `/V` are inherited from any ancestor, not only the parent: an empty signature
+    /// field whose type sits two levels up is one to every check, and may not gain an
+    /// appearance unsigned (it once passed as form filling of a field without a type).
+    @Test func aSignatureFieldTypedByAGrandparentIsStillASignatureField() throws {
+        let unsealed = try PDFFile(bytes: PDFFileTests.vector("11-empty-sigfield_indirect-annots_pyhanko.pdf"))
+        let empty = try #require(try unsealed.objects.fields(root: unsealed.root).first { $0.name == "SigOld" })
+        let catalog = try #require(try unsealed.objects.dictionary(.reference(unsealed.root)))
+        let formReference = try #require(catalog["AcroForm"]?.reference)
+        var form = try #require(try unsealed.objects.acroForm(root: unsealed.root))
+        var prepared = PDFIncrementalUpdate(unsealed)
+        let (outer, middle) = (prepared.newReference(), prepared.newReference())
+        prepared.set(outer, .dictionary(PDFDictionary(["FT": .name("Sig"), "T": .text("Outer"), "Kids": .array([.reference(middle)])])))
+        prepared.set(middle, .dictionary(PDFDictionary(["T": .text("Middle"), "Parent": .reference(outer),
+                                                        "Kids": .array([.reference(empty.reference)])])))
+        var emptyDictionary = empty.dictionary
+        emptyDictionary["FT"] = nil
+        emptyDictionary["Parent"] = .reference(middle)
+        emptyDictionary["Rect"] = .array([.integer(40), .integer(20), .integer(240), .integer(120)])
+        prepared.set(empty.reference, .dictionary(emptyDictionary))
+        form["Fields"] = .array([.reference(outer)])
+        prepared.set(formReference, .dictionary(form))
+        let nested = try PDFFile(bytes: prepared.write())
+        #expect(try nested.objects.fields(root: nested.root).map(\.name) == ["Outer.Middle.SigOld"])
+        #expect(try PDFFile.signatureFieldIsSignedOrShowsNothing(emptyDictionary, in: nested.objects) == true)
+
+        let sealed = try PDFFile(bytes: try Self.seal(nested.bytes).1)
+        func drawing(signed: Bool) throws -> [String]? {
+            var update = PDFIncrementalUpdate(sealed)
+            let look = update.newReference()
+            update.set(look, .stream(PDFDictionary(["Type": .name("XObject"), "Subtype": .name("Form"),
+                                                    "BBox": .array([.integer(0), .integer(0), .integer(200), .integer(100)])]),
+                                     Array("BT /F1 24 Tf 10 40 Td (Forged) Tj ET".utf8)))
+            var dictionary = emptyDictionary
+            dictionary["AP"] = .dictionary(PDFDictionary(["N": .reference(look)]))
+            if signed {
+                // Signed through the value the middle field holds for its kids.
+                let signature = update.newReference()
+                update.set(signature, .dictionary(PDFDictionary(["Type": .name("Sig"), "Filter": .name("Adobe.PPKLite")])))
+                var middleDictionary = try #require(try sealed.objects.dictionary(.reference(middle)))
+                middleDictionary["V"] = .reference(signature)
+                update.set(middle, .dictionary(middleDictionary))
+            }
+            update.set(empty.reference, .dictionary(dictionary))
+            return try PDFFile(bytes: update.write()).signatures().first { $0.fieldName == "Seal1" }?.disallowedChanges
+        }
+        #expect(try drawing(signed: false) == ["object \(empty.reference.number) (Annot Widget) was changed"])
+        #expect(try drawing(signed: true) == [])
+
+        // A parent chain that loops is no field hierarchy.
+        var looped = PDFIncrementalUpdate(nested)
+        looped.set(outer, .dictionary(PDFDictionary(["T": .text("Outer"), "Parent": .reference(middle), "Kids": .array([.reference(middle)])])))
+        let loopedFile = try PDFFile(bytes: looped.write())
+        #expect(throws: PDFError.self) { try PDFFile.signatureFieldIsSignedOrShowsNothing(emptyDictionary, in: loopedFile.objects) }
+    }
+
     @Test func aByteRangeThatLeavesBytesUnsignedIsReported() throws {
         let file = try PDFFile(bytes: PDFFileTests.vector("negative/N2-byterange-gap-too-big_pyhanko.pdf"))
         let signature = try #require(try file.signatures().first)

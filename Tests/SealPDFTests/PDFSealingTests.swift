@@ -427,24 +427,34 @@ import SealCore
         emptyDictionary["Rect"] = .array([.integer(40), .integer(20), .integer(240), .integer(120)])
         placed.set(empty.reference, .dictionary(emptyDictionary))
         let sealedWithField = try PDFFile(bytes: try Self.seal(placed.write()).1)
-        func drawing(signed: Bool) throws -> [String]? {
-            var update = PDFIncrementalUpdate(sealedWithField)
-            let look = update.newReference()
-            update.set(look, .stream(PDFDictionary(["Type": .name("XObject"), "Subtype": .name("Form"),
-                                                    "BBox": .array([.integer(0), .integer(0), .integer(200), .integer(100)])]),
-                                     Array("BT /F1 24 Tf 10 40 Td (Forged) Tj ET".utf8)))
-            var dictionary = emptyDictionary
-            dictionary["AP"] = .dictionary(PDFDictionary(["N": .reference(look)]))
-            if signed {
-                let signature = update.newReference()
-                update.set(signature, .dictionary(PDFDictionary(["Type": .name("Sig"), "Filter": .name("Adobe.PPKLite")])))
-                dictionary["V"] = .reference(signature)
-            }
-            update.set(empty.reference, .dictionary(dictionary))
-            return try PDFFile(bytes: update.write()).signatures().first { $0.fieldName == "Seal1" }?.disallowedChanges
-        }
-        #expect(try drawing(signed: false) == ["object \(empty.reference.number) (Annot Widget) was changed"])
-        #expect(try drawing(signed: true) == [])
+        #expect(try Self.drawing(on: empty.reference, emptyDictionary, in: sealedWithField)
+                == ["object \(empty.reference.number) (Annot Widget) was changed"])
+        #expect(try Self.drawing(on: empty.reference, emptyDictionary, in: sealedWithField) { update, field in
+            field["V"] = .reference(Self.signatureDictionary(&update))
+        } == [])
+    }
+
+    /// What Seal1's signature in `sealed` reports of a later revision that gives `field` (written
+    /// as `dictionary`) a "Forged" appearance, after `alsoChange` has added what it adds.
+    static func drawing(on field: PDFReference, _ dictionary: PDFDictionary, in sealed: PDFFile,
+                        alsoChange: (inout PDFIncrementalUpdate, inout PDFDictionary) throws -> Void = { _, _ in }) throws -> [String]? {
+        var update = PDFIncrementalUpdate(sealed)
+        let look = update.newReference()
+        update.set(look, .stream(PDFDictionary(["Type": .name("XObject"), "Subtype": .name("Form"),
+                                                "BBox": .array([.integer(0), .integer(0), .integer(200), .integer(100)])]),
+                                 Array("BT /F1 24 Tf 10 40 Td (Forged) Tj ET".utf8)))
+        var dictionary = dictionary
+        dictionary["AP"] = .dictionary(PDFDictionary(["N": .reference(look)]))
+        try alsoChange(&update, &dictionary)
+        update.set(field, .dictionary(dictionary))
+        return try PDFFile(bytes: update.write()).signatures().first { $0.fieldName == "Seal1" }?.disallowedChanges
+    }
+
+    /// A new signature dictionary in `update`, standing for a later signature.
+    static func signatureDictionary(_ update: inout PDFIncrementalUpdate) -> PDFReference {
+        let signature = update.newReference()
+        update.set(signature, .dictionary(PDFDictionary(["Type": .name("Sig"), "Filter": .name("Adobe.PPKLite")])))
+        return signature
     }
 
     /// `/FT` may be an indirect reference, as any value may: a signature field so written is
@@ -464,14 +474,7 @@ import SealCore
         #expect(try indirect.objects.fields(root: indirect.root).first { $0.name == "SigOld" }?.type == "Sig")
 
         let sealed = try PDFFile(bytes: try Self.seal(indirect.bytes).1)
-        var update = PDFIncrementalUpdate(sealed)
-        let look = update.newReference()
-        update.set(look, .stream(PDFDictionary(["Type": .name("XObject"), "Subtype": .name("Form"),
-                                                "BBox": .array([.integer(0), .integer(0), .integer(200), .integer(100)])]),
-                                 Array("BT /F1 24 Tf 10 40 Td (Forged) Tj ET".utf8)))
-        emptyDictionary["AP"] = .dictionary(PDFDictionary(["N": .reference(look)]))
-        update.set(empty.reference, .dictionary(emptyDictionary))
-        #expect(try PDFFile(bytes: update.write()).signatures().first?.disallowedChanges == ["object \(empty.reference.number) (Annot Widget) was changed"])
+        #expect(try Self.drawing(on: empty.reference, emptyDictionary, in: sealed) == ["object \(empty.reference.number) (Annot Widget) was changed"])
 
         let filled = try PDFFile(bytes: try Self.seal(indirect.bytes, placement: StampPlacement(field: "SigOld")).1)
         #expect(try filled.signatures().map(\.fieldName) == ["SigOld"])
@@ -503,27 +506,13 @@ import SealCore
         #expect(try PDFFile.signatureFieldIsSignedOrShowsNothing(emptyDictionary, in: nested.objects) == true)
 
         let sealed = try PDFFile(bytes: try Self.seal(nested.bytes).1)
-        func drawing(signed: Bool) throws -> [String]? {
-            var update = PDFIncrementalUpdate(sealed)
-            let look = update.newReference()
-            update.set(look, .stream(PDFDictionary(["Type": .name("XObject"), "Subtype": .name("Form"),
-                                                    "BBox": .array([.integer(0), .integer(0), .integer(200), .integer(100)])]),
-                                     Array("BT /F1 24 Tf 10 40 Td (Forged) Tj ET".utf8)))
-            var dictionary = emptyDictionary
-            dictionary["AP"] = .dictionary(PDFDictionary(["N": .reference(look)]))
-            if signed {
-                // Signed through the value the middle field holds for its kids.
-                let signature = update.newReference()
-                update.set(signature, .dictionary(PDFDictionary(["Type": .name("Sig"), "Filter": .name("Adobe.PPKLite")])))
-                var middleDictionary = try #require(try sealed.objects.dictionary(.reference(middle)))
-                middleDictionary["V"] = .reference(signature)
-                update.set(middle, .dictionary(middleDictionary))
-            }
-            update.set(empty.reference, .dictionary(dictionary))
-            return try PDFFile(bytes: update.write()).signatures().first { $0.fieldName == "Seal1" }?.disallowedChanges
-        }
-        #expect(try drawing(signed: false) == ["object \(empty.reference.number) (Annot Widget) was changed"])
-        #expect(try drawing(signed: true) == [])
+        #expect(try Self.drawing(on: empty.reference, emptyDictionary, in: sealed) == ["object \(empty.reference.number) (Annot Widget) was changed"])
+        // Signed through the value the middle field holds for its kids.
+        var middleDictionary = try #require(try sealed.objects.dictionary(.reference(middle)))
+        #expect(try Self.drawing(on: empty.reference, emptyDictionary, in: sealed) { update, _ in
+            middleDictionary["V"] = .reference(Self.signatureDictionary(&update))
+            update.set(middle, .dictionary(middleDictionary))
+        } == [])
 
         // A parent chain that loops is no field hierarchy.
         var looped = PDFIncrementalUpdate(nested)

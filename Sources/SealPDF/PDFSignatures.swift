@@ -239,7 +239,7 @@ extension PDFFile {
     }
 
     /// A signature field (or its widget) as a later revision leaves it: whether it is signed
-    /// (its /V, or its parent's, a signature dictionary) or shows nothing. Nil for any other
+    /// (its /V, or an ancestor's, a signature dictionary) or shows nothing. Nil for any other
     /// field, whose changes are form filling.
     static func signatureFieldIsSignedOrShowsNothing(_ field: PDFDictionary, in objects: PDFObjectTable) throws(PDFError) -> Bool? {
         guard let type = try objects.inherited("FT", of: field), try objects.resolve(type).name == "Sig" else { return nil }

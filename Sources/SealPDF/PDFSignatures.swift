@@ -152,6 +152,14 @@ extension PDFFile {
         // or metadata only if nothing else reaches it. And a reference to an object that did
         // not exist is null until a later revision adds that object.
         lazy var structure = try? old.reachable(from: oldRoot, skippingCatalogKeys: ["DSS", "Metadata"])
+        // The signatures later revisions made: signature dictionaries the signed revision did not
+        // hold, named by fields of the AcroForm, so that each is verified in its own right. Only
+        // these may give a signature field an appearance; a field signed before keeps its own.
+        lazy var laterSignatures = Set(((try? new.fields(root: root)) ?? []).compactMap { field -> Int? in
+            guard field.type == "Sig", let number = field.value?.reference?.number, !old.contains(number) else { return nil }
+            return number
+        })
+        func isLaterSignature(_ number: Int) -> Bool { laterSignatures.contains(number) }
         func usedOnlyAsData(_ number: Int) -> Bool { structure.map { !$0.contains(number) } ?? false }
 
         // Another catalog is another document, whatever became of the signed one's objects.
@@ -180,15 +188,15 @@ extension PDFFile {
             if oldObject == newObject { continue }
             let allowed: Bool
             if number == oldRoot.number {
-                allowed = try catalogChangeIsAllowed(oldCatalog, newCatalog, old: old, new: new)
+                allowed = try catalogChangeIsAllowed(oldCatalog, newCatalog, old: old, new: new, signedBy: isLaterSignature)
                 if newCatalog["DSS"] != oldCatalog["DSS"] { sawDSS = true }
             } else if number == oldForm?.reference?.number {
-                allowed = try formChangeIsAllowed(oldObject.dictionary, newObject.dictionary, old: old, new: new)
+                allowed = try formChangeIsAllowed(oldObject.dictionary, newObject.dictionary, old: old, new: new, signedBy: isLaterSignature)
             } else if fieldArrays.contains(number) || annotationArrays.contains(number) {
-                allowed = try onlySignatureFieldsAdded(oldObject.array, newObject.array, new: new)
+                allowed = try onlySignatureFieldsAdded(oldObject.array, newObject.array, new: new, signedBy: isLaterSignature)
             } else if pageNumbers.contains(number), let before = oldObject.dictionary, let after = newObject.dictionary {
                 let annotations = (before: try old.resolve(before["Annots"]).array ?? [], after: try new.resolve(after["Annots"]).array)
-                let onlyWidgets = try onlySignatureFieldsAdded(annotations.before, annotations.after, new: new)
+                let onlyWidgets = try onlySignatureFieldsAdded(annotations.before, annotations.after, new: new, signedBy: isLaterSignature)
                 allowed = before.changedKeys(from: after).isSubset(of: ["Annots"]) && onlyWidgets
             } else if dssObjects.contains(number) {
                 allowed = usedOnlyAsData(number)
@@ -196,8 +204,11 @@ extension PDFFile {
             } else if number == infoNumber || number == metadataNumber {
                 allowed = usedOnlyAsData(number)
             } else if let before = oldObject.dictionary, let after = newObject.dictionary, Self.isField(before) {
-                let filled = try Self.signatureFieldIsSignedOrShowsNothing(after, in: new) ?? true
-                allowed = filled && before.changedKeys(from: after).isSubset(of: ["V", "AP", "AS"])
+                // A field signed in the signed revision shows that signature's appearance: any
+                // change to it is a modification (its appearance swapped, or hidden).
+                let signedBefore = try Self.isSignedSignatureField(before, in: old)
+                let filled = try Self.signatureFieldIsSignedOrShowsNothing(after, in: new, signedBy: isLaterSignature) ?? true
+                allowed = !signedBefore && filled && before.changedKeys(from: after).isSubset(of: ["V", "AP", "AS"])
             } else {
                 allowed = false
             }
@@ -206,45 +217,60 @@ extension PDFFile {
         return (disallowed, sawDSS, sawTimeStamp)
     }
 
-    private func catalogChangeIsAllowed(_ before: PDFDictionary, _ after: PDFDictionary, old: PDFObjectTable, new: PDFObjectTable) throws(PDFError) -> Bool {
+    private func catalogChangeIsAllowed(_ before: PDFDictionary, _ after: PDFDictionary, old: PDFObjectTable, new: PDFObjectTable,
+                                        signedBy isLaterSignature: (Int) -> Bool) throws(PDFError) -> Bool {
         let keys = before.changedKeys(from: after)
         guard keys.isSubset(of: ["AcroForm", "DSS", "Extensions"]) else { return false }
         // A form written directly in the catalog is judged as a form.
         if keys.contains("AcroForm"), before["AcroForm"]?.reference == nil || after["AcroForm"]?.reference == nil {
-            return try formChangeIsAllowed(try old.dictionary(before["AcroForm"]), try new.dictionary(after["AcroForm"]), old: old, new: new)
+            return try formChangeIsAllowed(try old.dictionary(before["AcroForm"]), try new.dictionary(after["AcroForm"]), old: old, new: new,
+                                           signedBy: isLaterSignature)
         }
         return !keys.contains("AcroForm") || before["AcroForm"] == nil
     }
 
-    private func formChangeIsAllowed(_ before: PDFDictionary?, _ after: PDFDictionary?, old: PDFObjectTable, new: PDFObjectTable) throws(PDFError) -> Bool {
+    private func formChangeIsAllowed(_ before: PDFDictionary?, _ after: PDFDictionary?, old: PDFObjectTable, new: PDFObjectTable,
+                                     signedBy isLaterSignature: (Int) -> Bool) throws(PDFError) -> Bool {
         let before = before ?? PDFDictionary(), after = after ?? PDFDictionary()
         guard before.changedKeys(from: after).isSubset(of: ["Fields", "SigFlags", "NeedAppearances", "DR", "DA"]) else { return false }
         guard before["Fields"] != after["Fields"] else { return true }
-        return try onlySignatureFieldsAdded(try old.resolve(before["Fields"]).array ?? [], try new.resolve(after["Fields"]).array, new: new)
+        return try onlySignatureFieldsAdded(try old.resolve(before["Fields"]).array ?? [], try new.resolve(after["Fields"]).array, new: new,
+                                            signedBy: isLaterSignature)
     }
 
     /// Whether `after` is `before` with signature fields or their widgets appended.
-    private func onlySignatureFieldsAdded(_ before: [PDFObject]?, _ after: [PDFObject]?, new: PDFObjectTable) throws(PDFError) -> Bool {
+    private func onlySignatureFieldsAdded(_ before: [PDFObject]?, _ after: [PDFObject]?, new: PDFObjectTable,
+                                          signedBy isLaterSignature: (Int) -> Bool) throws(PDFError) -> Bool {
         let before = before ?? [], after = after ?? []
         guard after.count >= before.count, Array(after.prefix(before.count)) == before else { return false }
         for added in after.dropFirst(before.count) {
             // An unsigned signature field is a place for a later signature: one that shows an
             // appearance before anyone signs in it draws on the page outside every signature
             // (the "sneaky signature" attack). Anything but a signature field is refused.
-            guard let dictionary = try new.dictionary(added), try Self.signatureFieldIsSignedOrShowsNothing(dictionary, in: new) == true else {
+            guard let dictionary = try new.dictionary(added), try Self.signatureFieldIsSignedOrShowsNothing(dictionary, in: new, signedBy: isLaterSignature) == true else {
                 return false
             }
         }
         return true
     }
 
-    /// A signature field (or its widget) as a later revision leaves it: whether it is signed
-    /// (its /V, or an ancestor's, a signature dictionary) or shows nothing. Nil for any other
-    /// field, whose changes are form filling.
-    static func signatureFieldIsSignedOrShowsNothing(_ field: PDFDictionary, in objects: PDFObjectTable) throws(PDFError) -> Bool? {
+    /// A signature field (or its widget) as a later revision leaves it: whether it is signed by
+    /// a later signature (its /V, or an ancestor's, is an object `isLaterSignature` accepts) or
+    /// shows nothing. Nil for any other field, whose changes are form filling. Any signature
+    /// dictionary once counted: a widget added under the sealed field, or one naming a
+    /// signature no field of the form holds, drew on the page unverified.
+    static func signatureFieldIsSignedOrShowsNothing(_ field: PDFDictionary, in objects: PDFObjectTable,
+                                                     signedBy isLaterSignature: (Int) -> Bool) throws(PDFError) -> Bool? {
         guard let type = try objects.inherited("FT", of: field), try objects.resolve(type).name == "Sig" else { return nil }
-        if try objects.dictionary(try objects.inherited("V", of: field)) != nil { return true }
+        if let value = try objects.inherited("V", of: field)?.reference, isLaterSignature(value.number) { return true }
         return try showsNothing(field, in: objects)
+    }
+
+    /// Whether a field is a signature field holding a signature dictionary (its own /V or an
+    /// ancestor's).
+    static func isSignedSignatureField(_ field: PDFDictionary, in objects: PDFObjectTable) throws(PDFError) -> Bool {
+        guard let type = try objects.inherited("FT", of: field), try objects.resolve(type).name == "Sig" else { return false }
+        return try objects.dictionary(try objects.inherited("V", of: field)) != nil
     }
 
     /// Whether a widget shows nothing: no appearance, hidden or not viewed (/F bits 2 and 6), or

@@ -393,7 +393,7 @@ import SealCore
     @Test func anUnsignedSignatureFieldThatShowsSomethingIsAModification() throws {
         let file = try PDFFile(bytes: try Self.seal(PDFFileTests.vector("01-classic-xref_google-docs-skia.pdf")).1)
         let page = try file.objects.pages(root: file.root)[0]
-        func addingField(rect: [Int], flags: Int = 4, signed: Bool = false) throws -> [String]? {
+        func addingField(rect: [Int], flags: Int = 4, signed: Bool = false, listed: Bool = false) throws -> [String]? {
             var update = PDFIncrementalUpdate(file)
             let (widget, look) = (update.newReference(), update.newReference())
             update.set(look, .stream(PDFDictionary(["Type": .name("XObject"), "Subtype": .name("Form"),
@@ -408,6 +408,7 @@ import SealCore
                 field["V"] = .reference(signature)
             }
             update.set(widget, .dictionary(field))
+            if listed { try Self.appendField(widget, to: file, in: &update) }
             var pageDictionary = page.dictionary
             pageDictionary["Annots"] = .array((try file.objects.resolve(page.dictionary["Annots"]).array ?? []) + [.reference(widget)])
             update.set(page.reference, .dictionary(pageDictionary))
@@ -416,7 +417,10 @@ import SealCore
         #expect(try addingField(rect: [40, 40, 540, 740]) == ["object \(page.reference.number) (Page) was changed"])
         #expect(try addingField(rect: [0, 0, 0, 0]) == [])
         #expect(try addingField(rect: [40, 40, 540, 740], flags: 2) == [])
-        #expect(try addingField(rect: [40, 40, 540, 740], signed: true) == [])
+        // Signed by a signature the form holds, which is then verified in its own right; a
+        // signature dictionary no field of the form names is never verified, and signs nothing.
+        #expect(try addingField(rect: [40, 40, 540, 740], signed: true, listed: true) == [])
+        #expect(try addingField(rect: [40, 40, 540, 740], signed: true) == ["object \(page.reference.number) (Page) was changed"])
 
         // An empty signature field with a place on the page, which the sealed file already had,
         // may gain an appearance only as it is signed.
@@ -432,6 +436,21 @@ import SealCore
         #expect(try Self.drawing(on: empty.reference, emptyDictionary, in: sealedWithField) { update, field in
             field["V"] = .reference(Self.signatureDictionary(&update))
         } == [])
+    }
+
+    /// Appends `field` to the AcroForm's /Fields in `update`, wherever the form and the array
+    /// are stored.
+    static func appendField(_ field: PDFReference, to file: PDFFile, in update: inout PDFIncrementalUpdate) throws {
+        var catalog = try #require(try file.objects.dictionary(.reference(file.root)))
+        var form = try #require(try file.objects.acroForm(root: file.root))
+        let fields = (try file.objects.resolve(form["Fields"]).array ?? []) + [.reference(field)]
+        if let array = form["Fields"]?.reference { update.set(array, .array(fields)) } else { form["Fields"] = .array(fields) }
+        if let reference = catalog["AcroForm"]?.reference {
+            update.set(reference, .dictionary(form))
+        } else {
+            catalog["AcroForm"] = .dictionary(form)
+            update.set(file.root, .dictionary(catalog))
+        }
     }
 
     /// What Seal1's signature in `sealed` reports of a later revision that gives `field` (written
@@ -455,6 +474,30 @@ import SealCore
         let signature = update.newReference()
         update.set(signature, .dictionary(PDFDictionary(["Type": .name("Sig"), "Filter": .name("Adobe.PPKLite")])))
         return signature
+    }
+
+    /// A signed signature field's appearance is its signature's: a later revision that draws
+    /// something else in Seal's own visible seal, or adds a widget to that field elsewhere on
+    /// the page, is a modification, though the field stays signed.
+    @Test func aSignedFieldsAppearanceCannotChangeLater() throws {
+        let sealed = try PDFFile(bytes: try Self.seal(PDFFileTests.vector("01-classic-xref_google-docs-skia.pdf")).1)
+        let seal = try #require(try sealed.objects.fields(root: sealed.root).first { $0.name == "Seal1" })
+        #expect(try Self.drawing(on: seal.reference, seal.dictionary, in: sealed)
+                == ["object \(seal.reference.number) (Annot Widget) was changed"])
+
+        let page = try sealed.objects.pages(root: sealed.root)[0]
+        var update = PDFIncrementalUpdate(sealed)
+        let (widget, look) = (update.newReference(), update.newReference())
+        update.set(look, .stream(PDFDictionary(["Type": .name("XObject"), "Subtype": .name("Form"),
+                                                "BBox": .array([.integer(0), .integer(0), .integer(500), .integer(700)])]),
+                                 Array("BT /F1 48 Tf 20 300 Td (Forged) Tj ET".utf8)))
+        update.set(widget, .dictionary(PDFDictionary(["Type": .name("Annot"), "Subtype": .name("Widget"), "Parent": .reference(seal.reference),
+                                                      "Rect": .array([40, 40, 540, 740].map(PDFObject.integer)), "P": .reference(page.reference),
+                                                      "F": .integer(4), "AP": .dictionary(PDFDictionary(["N": .reference(look)]))])))
+        var pageDictionary = page.dictionary
+        pageDictionary["Annots"] = .array((try sealed.objects.resolve(page.dictionary["Annots"]).array ?? []) + [.reference(widget)])
+        update.set(page.reference, .dictionary(pageDictionary))
+        #expect(try PDFFile(bytes: update.write()).signatures().first?.disallowedChanges == ["object \(page.reference.number) (Page) was changed"])
     }
 
     /// `/FT` may be an indirect reference, as any value may: a signature field so written is
@@ -503,7 +546,7 @@ import SealCore
         prepared.set(formReference, .dictionary(form))
         let nested = try PDFFile(bytes: prepared.write())
         #expect(try nested.objects.fields(root: nested.root).map(\.name) == ["Outer.Middle.SigOld"])
-        #expect(try PDFFile.signatureFieldIsSignedOrShowsNothing(emptyDictionary, in: nested.objects) == true)
+        #expect(try PDFFile.signatureFieldIsSignedOrShowsNothing(emptyDictionary, in: nested.objects, signedBy: { _ in false }) == true)
 
         let sealed = try PDFFile(bytes: try Self.seal(nested.bytes).1)
         #expect(try Self.drawing(on: empty.reference, emptyDictionary, in: sealed) == ["object \(empty.reference.number) (Annot Widget) was changed"])
@@ -518,7 +561,7 @@ import SealCore
         var looped = PDFIncrementalUpdate(nested)
         looped.set(outer, .dictionary(PDFDictionary(["T": .text("Outer"), "Parent": .reference(middle), "Kids": .array([.reference(middle)])])))
         let loopedFile = try PDFFile(bytes: looped.write())
-        #expect(throws: PDFError.self) { try PDFFile.signatureFieldIsSignedOrShowsNothing(emptyDictionary, in: loopedFile.objects) }
+        #expect(throws: PDFError.self) { try PDFFile.signatureFieldIsSignedOrShowsNothing(emptyDictionary, in: loopedFile.objects, signedBy: { _ in false }) }
     }
 
     @Test func aByteRangeThatLeavesBytesUnsignedIsReported() throws {

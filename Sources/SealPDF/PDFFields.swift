@@ -42,6 +42,12 @@ extension PDFObjectTable {
         throw .malformed("a form field has more than 32 ancestors", offset: nil)
     }
 
+    /// Whether a field's type, its own or inherited from any ancestor, is a signature field's.
+    func isSignatureField(_ field: PDFDictionary) throws(PDFError) -> Bool {
+        guard let type = try inherited("FT", of: field) else { return false }
+        return try resolve(type).name == "Sig"
+    }
+
     /// Every terminal field of the AcroForm, depth first. A loop among fields is refused.
     public func fields(root: PDFReference, limit: Int = 100_000) throws(PDFError) -> [PDFField] {
         guard let form = try acroForm(root: root), let top = try resolve(form["Fields"]).array else { return [] }

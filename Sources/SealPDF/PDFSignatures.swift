@@ -46,17 +46,25 @@ extension PDFFile {
     /// revisions.
     public func signatures() throws(PDFError) -> [PDFSignature] {
         let sectionEnds = sections.map(\.offset).sorted()
-        var found: [PDFSignature] = []
+        var signed: [(field: String, reference: PDFReference, dictionary: PDFDictionary)] = []
         for field in try objects.fields(root: root) where field.type == "Sig" {
             guard let value = field.value, case .reference(let reference) = value,
                   let dictionary = try objects.dictionary(value) else { continue }
-            found.append(try signature(field: field.name, reference: reference, dictionary: dictionary, sectionOffsets: sectionEnds))
+            signed.append((field.name, reference, dictionary))
+        }
+        // Every signature reported here is verified, so these are the ones that may give a
+        // field an appearance after another was made.
+        let verified = Set(signed.map(\.reference.number))
+        var found: [PDFSignature] = []
+        for (field, reference, dictionary) in signed {
+            found.append(try signature(field: field, reference: reference, dictionary: dictionary, sectionOffsets: sectionEnds,
+                                       signatures: verified))
         }
         return found.sorted { $0.signedEnd < $1.signedEnd }
     }
 
     private func signature(field: String, reference: PDFReference, dictionary: PDFDictionary,
-                           sectionOffsets: [Int]) throws(PDFError) -> PDFSignature {
+                           sectionOffsets: [Int], signatures: Set<Int>) throws(PDFError) -> PDFSignature {
         let kind: PDFSignature.Kind = dictionary["Type"]?.name == "DocTimeStamp" || dictionary["SubFilter"]?.name == "ETSI.RFC3161"
             ? .documentTimeStamp : .signature
         let rawContents = dictionary["Contents"]?.string ?? []
@@ -68,7 +76,7 @@ extension PDFFile {
         var disallowed: [String] = []
         var laterDSS = false, laterTimeStamp = false
         if problem == nil {
-            (disallowed, laterDSS, laterTimeStamp) = try changes(after: signedEnd)
+            (disallowed, laterDSS, laterTimeStamp) = try changes(after: signedEnd, signatures: signatures)
             // The signed revision's own cross-reference section must be in the chain the file is
             // read by: a later /Prev that skips it reads the signed objects as they were before.
             let signedXref = try? Self.lastStartXref(bytes, end: signedEnd)
@@ -121,8 +129,9 @@ extension PDFFile {
     /// and their fields, widgets and appearances; form filling (a field's /V, /AP, /AS); the
     /// AcroForm's field list, /SigFlags and /NeedAppearances; a page's /Annots gaining
     /// signature widgets; the catalog gaining /AcroForm, /DSS or /Extensions; the DSS itself;
-    /// the document information dictionary and XMP metadata.
-    func changes(after end: Int) throws(PDFError) -> (disallowed: [String], dss: Bool, documentTimeStamp: Bool) {
+    /// the document information dictionary and XMP metadata. `signatures` are the numbers of
+    /// the signature dictionaries the form names, each verified in its own right.
+    func changes(after end: Int, signatures: Set<Int>) throws(PDFError) -> (disallowed: [String], dss: Bool, documentTimeStamp: Bool) {
         let later = sections.filter { $0.offset >= end }
         guard !later.isEmpty else { return ([], false, false) }
         let old = objects(asOfEnd: end), new = objects
@@ -152,14 +161,9 @@ extension PDFFile {
         // or metadata only if nothing else reaches it. And a reference to an object that did
         // not exist is null until a later revision adds that object.
         lazy var structure = try? old.reachable(from: oldRoot, skippingCatalogKeys: ["DSS", "Metadata"])
-        // The signatures later revisions made: signature dictionaries the signed revision did not
-        // hold, named by fields of the AcroForm, so that each is verified in its own right. Only
-        // these may give a signature field an appearance; a field signed before keeps its own.
-        lazy var laterSignatures = Set(((try? new.fields(root: root)) ?? []).compactMap { field -> Int? in
-            guard field.type == "Sig", let number = field.value?.reference?.number, !old.contains(number) else { return nil }
-            return number
-        })
-        func isLaterSignature(_ number: Int) -> Bool { laterSignatures.contains(number) }
+        // Only a signature a later revision made (a verified one the signed revision did not
+        // hold) may give a signature field an appearance; a field signed before keeps its own.
+        func isLaterSignature(_ number: Int) -> Bool { signatures.contains(number) && !old.contains(number) }
         func usedOnlyAsData(_ number: Int) -> Bool { structure.map { !$0.contains(number) } ?? false }
 
         // Another catalog is another document, whatever became of the signed one's objects.
@@ -261,7 +265,7 @@ extension PDFFile {
     /// signature no field of the form holds, drew on the page unverified.
     static func signatureFieldIsSignedOrShowsNothing(_ field: PDFDictionary, in objects: PDFObjectTable,
                                                      signedBy isLaterSignature: (Int) -> Bool) throws(PDFError) -> Bool? {
-        guard let type = try objects.inherited("FT", of: field), try objects.resolve(type).name == "Sig" else { return nil }
+        guard try objects.isSignatureField(field) else { return nil }
         if let value = try objects.inherited("V", of: field)?.reference, isLaterSignature(value.number) { return true }
         return try showsNothing(field, in: objects)
     }
@@ -269,7 +273,7 @@ extension PDFFile {
     /// Whether a field is a signature field holding a signature dictionary (its own /V or an
     /// ancestor's).
     static func isSignedSignatureField(_ field: PDFDictionary, in objects: PDFObjectTable) throws(PDFError) -> Bool {
-        guard let type = try objects.inherited("FT", of: field), try objects.resolve(type).name == "Sig" else { return false }
+        guard try objects.isSignatureField(field) else { return false }
         return try objects.dictionary(try objects.inherited("V", of: field)) != nil
     }
 

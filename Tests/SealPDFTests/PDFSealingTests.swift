@@ -484,6 +484,13 @@ import SealCore
         let seal = try #require(try sealed.objects.fields(root: sealed.root).first { $0.name == "Seal1" })
         #expect(try Self.drawing(on: seal.reference, seal.dictionary, in: sealed)
                 == ["object \(seal.reference.number) (Annot Widget) was changed"])
+        // Hidden, it shows nothing, and the stamp the sealed page showed is gone.
+        var hidden = PDFIncrementalUpdate(sealed)
+        var hiddenDictionary = seal.dictionary
+        hiddenDictionary["AP"] = nil
+        hidden.set(seal.reference, .dictionary(hiddenDictionary))
+        #expect(try PDFFile(bytes: hidden.write()).signatures().first?.disallowedChanges
+                == ["object \(seal.reference.number) (Annot Widget) was changed"])
 
         let page = try sealed.objects.pages(root: sealed.root)[0]
         var update = PDFIncrementalUpdate(sealed)

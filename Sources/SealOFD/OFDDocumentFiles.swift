@@ -9,11 +9,14 @@ extension OFDDocument {
     ///   PageRes) and the media and font files they name (GB/T 33190 §7.9);
     /// - its templates' and pages' contents;
     /// - its annotation list and each page's annotations (§15), which readers draw on the page;
-    /// - its attachment list and each attachment (§20), which are part of what was issued.
+    /// - its attachment list and each attachment (§20), which are part of what was issued;
+    /// - its custom tag list and each tag's file and schema, and its extension list and each
+    ///   extension's data file: not drawn, but what software reads the document's
+    ///   data from (a tax invoice's amounts and tax IDs are its tag file).
     ///
     /// A signature must protect all of them: any one left out could change what a reader shows
-    /// (an image under Res/, a template's text, an annotation) without touching what the
-    /// signature covers. Custom tags and extensions are not drawn and are not required.
+    /// (an image under Res/, a template's text, an annotation), or what a program takes from
+    /// the document (a tag naming another amount), without touching what the signature covers.
     ///
     /// A named file the package lacks is listed all the same: nothing can protect it, so no
     /// signature holds while a later revision could add it. A file that is there but cannot be
@@ -36,8 +39,11 @@ extension OFDDocument {
         if let list = documentXML.child("Annotations")?.trimmedText, !list.isEmpty {
             try files.addList(try Self.location(list, from: documentName), entries: "Page")
         }
-        if let list = documentXML.child("Attachments")?.trimmedText, !list.isEmpty {
-            try files.addList(try Self.location(list, from: documentName), entries: "Attachment")
+        for (list, entries, locations) in [("Attachments", "Attachment", ["FileLoc"]), ("CustomTags", "CustomTag", ["SchemaLoc", "FileLoc"]),
+                                           ("Extensions", "Extension", ["ExtendData"])] {
+            if let name = documentXML.child(list)?.trimmedText, !name.isEmpty {
+                try files.addList(try Self.location(name, from: documentName), entries: entries, locations: locations)
+            }
         }
         return files.names
     }
@@ -92,13 +98,15 @@ extension OFDDocument {
             }
         }
 
-        /// An annotation or attachment list and the file each of its `entries` names (FileLoc).
-        mutating func addList(_ name: String, entries: String) throws(OFDError) {
+        /// A list (annotations, attachments, custom tags, extensions) and the files each of its
+        /// `entries` names in its `locations` elements, in that order.
+        mutating func addList(_ name: String, entries: String, locations: [String] = ["FileLoc"]) throws(OFDError) {
             guard add(name) else { return }
             let list = try OFDXMLNode.parse(try package.file(name), name: name)
             for entry in list.all(entries) {
-                guard let location = entry.child("FileLoc")?.trimmedText, !location.isEmpty else { continue }
-                add(try OFDDocument.location(location, from: name))
+                for element in locations.flatMap(entry.all) where !element.trimmedText.isEmpty {
+                    add(try OFDDocument.location(element.trimmedText, from: name))
+                }
             }
         }
     }

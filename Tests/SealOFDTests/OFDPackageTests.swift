@@ -145,19 +145,22 @@ import SealCore
     }
 
     /// What the invoice's Document.xml has a reader take from `folder`: resources, templates,
-    /// pages, annotations and attachments (its custom tags are not drawn).
+    /// pages, annotations, attachments, and the custom tags its data is read from.
     static func invoiceFiles(in folder: String) -> [String] {
         let names = ["Document.xml", "PublicRes.xml", "DocumentRes.xml", "Res/qrcode.png"] + (0..<5).map { "Tpls/Tpl_\($0)/Content.xml" }
             + (0..<5).map { "Pages/Page_\($0)/Content.xml" }
-            + ["Annots/Annotations.xml", "Annots/Page_0/Annotation.xml", "Attachs/Attachments.xml", "Attachs/original_invoice.xml"]
+            + ["Annots/Annotations.xml", "Annots/Page_0/Annotation.xml", "Attachs/Attachments.xml", "Attachs/original_invoice.xml",
+               "Tags/CustomTags.xml", "Tags/Tag_Invoice.xml"]
         return names.map { "\(folder)/\($0)" }
     }
 
-    /// A signature that leaves out a file the document is drawn from protects nothing of what
-    /// that file shows: an image, a template, an annotation or an attachment can then be swapped
-    /// while every reference holds. Each file left out is named, and only those.
+    /// A signature that leaves out a file the document is read from protects nothing of what
+    /// that file holds: an image, a template, an annotation, an attachment or the invoice's tag
+    /// file (its data, which tax software reads) can then be swapped while every reference
+    /// holds. Each file left out is named, and only those.
     @Test func filesASignatureLeavesOutAreNamed() throws {
-        let left = ["Doc_0/Res/qrcode.png", "Doc_0/Tpls/Tpl_2/Content.xml", "Doc_0/Annots/Page_0/Annotation.xml", "Doc_0/Attachs/original_invoice.xml"]
+        let left = ["Doc_0/Res/qrcode.png", "Doc_0/Tpls/Tpl_2/Content.xml", "Doc_0/Annots/Page_0/Annotation.xml", "Doc_0/Attachs/original_invoice.xml",
+                    "Doc_0/Tags/Tag_Invoice.xml"]
         let package = try OFDPackage(bytes: Self.invoice)
         let name = "Doc_0/Signs/Sign_0/Signature.xml"
         var xml = String(decoding: try package.file(name), as: UTF8.self)
@@ -166,7 +169,7 @@ import SealCore
         }
         let edited = try OFDPackage(bytes: try OFDPackage.zip(package.names.map { ($0, $0 == name ? Array(xml.utf8) : try package.file($0)) }))
         let description = try OFDSignatureDescription(name: name, package: edited)
-        #expect(description.references.count == 16)
+        #expect(description.references.count == 15)
         let check = description.checkReferences(in: edited, documentFiles: try OFDDocument(package: edited).filesRead())
         #expect(check.changed.isEmpty && check.missing.isEmpty && !check.holds)
         #expect(check.unprotected == left)
@@ -205,6 +208,34 @@ import SealCore
         }
     }
 
+    /// Custom tags and extensions are not drawn, but software reads the document's data from
+    /// them: each list, every tag's schema and file and every extension's data files are read,
+    /// relative to their list, and a data file the package lacks is named all the same.
+    @Test func filesReadIncludeCustomTagsAndExtensions() throws {
+        let ns = "xmlns:ofd=\"http://www.ofdspec.org/2016\""
+        let files: [(String, [UInt8])] = [
+            ("OFD.xml", Array("<ofd:OFD \(ns)><ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>".utf8)),
+            ("Doc_0/Document.xml", Array("""
+                <ofd:Document \(ns)><ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages>
+                <ofd:CustomTags>Tags/CustomTags.xml</ofd:CustomTags><ofd:Extensions>/Doc_0/Extensions.xml</ofd:Extensions></ofd:Document>
+                """.utf8)),
+            ("Doc_0/Pages/Page_0/Content.xml", Array("<ofd:Page \(ns)><ofd:Content><ofd:Layer ID=\"2\"/></ofd:Content></ofd:Page>".utf8)),
+            ("Doc_0/Tags/CustomTags.xml", Array("""
+                <ofd:CustomTags \(ns)><ofd:CustomTag NameSpace="urn:a"><ofd:SchemaLoc>a.xsd</ofd:SchemaLoc><ofd:FileLoc>a.xml</ofd:FileLoc></ofd:CustomTag>
+                <ofd:CustomTag NameSpace="urn:b"><ofd:FileLoc>/Doc_0/b.xml</ofd:FileLoc></ofd:CustomTag></ofd:CustomTags>
+                """.utf8)),
+            ("Doc_0/Tags/a.xsd", [0]), ("Doc_0/Tags/a.xml", [0]), ("Doc_0/b.xml", [0]),
+            ("Doc_0/Extensions.xml", Array("""
+                <ofd:Extensions \(ns)><ofd:Extension AppName="x"><ofd:Property Name="p">1</ofd:Property><ofd:ExtendData>x1.dat</ofd:ExtendData>
+                <ofd:ExtendData>x2.dat</ofd:ExtendData></ofd:Extension></ofd:Extensions>
+                """.utf8)),
+            ("Doc_0/x1.dat", [0]),
+        ]
+        let document = try OFDDocument(package: try OFDPackage(bytes: try OFDPackage.zip(files)))
+        #expect(try document.filesRead() == ["Doc_0/Document.xml", "Doc_0/Pages/Page_0/Content.xml", "Doc_0/Tags/CustomTags.xml", "Doc_0/Tags/a.xsd",
+                                             "Doc_0/Tags/a.xml", "Doc_0/b.xml", "Doc_0/Extensions.xml", "Doc_0/x1.dat", "Doc_0/x2.dat"])
+    }
+
     /// That invoice's signature leaves OFD.xml out of its References, so OFD.xml can point the
     /// package at another Document.xml, unprotected, while every protected file is unchanged:
     /// the files the document is then read from are named as unprotected.
@@ -217,7 +248,7 @@ import SealCore
         #expect(check.changed.isEmpty && check.missing.isEmpty && !check.holds)
         // Only the document and its pages were copied: the resources, templates and lists it
         // names under Doc_1/ are absent, and named all the same.
-        #expect(check.unprotected == Self.invoiceFiles(in: "Doc_1").filter { !["Res/qrcode.png", "Annots/Page_0/Annotation.xml", "Attachs/original_invoice.xml"].contains($0.dropFirst(6)) })
+        #expect(check.unprotected == Self.invoiceFiles(in: "Doc_1").filter { !["Res/qrcode.png", "Annots/Page_0/Annotation.xml", "Attachs/original_invoice.xml", "Tags/Tag_Invoice.xml"].contains($0.dropFirst(6)) })
     }
 
     /// The package after sealing: every entry Seal did not write keeps its bytes (and its zip

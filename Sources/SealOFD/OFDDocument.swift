@@ -35,6 +35,17 @@ public struct OFDDocument: Sendable {
               let documentName = OFDPath.resolve(docRoot, from: Self.entryName) else {
             throw .badXML(Self.entryName, "no DocBody with a DocRoot")
         }
+        // A reader may show a package's other documents, or a document's current version, in
+        // place of the DocRoot every signature is checked against; and producers that leave
+        // OFD.xml unprotected let either be added after signing. Seal reads packages of one
+        // unversioned document.
+        let bodies = root.all("DocBody").count
+        guard bodies == 1 else {
+            throw .badXML(Self.entryName, "the package holds \(bodies) documents (DocBody); Seal seals and verifies packages of one document")
+        }
+        guard body.child("Versions")?.all("Version").isEmpty ?? true else {
+            throw .badXML(Self.entryName, "the document has versions (DocBody/Versions), which a reader may show instead of the one signed; Seal seals and verifies unversioned documents")
+        }
         guard package.contains(documentName) else { throw .missing(documentName) }
         self.documentName = documentName
         if let signatures = body.child("Signatures")?.trimmedText, !signatures.isEmpty {

@@ -14,9 +14,15 @@ public struct OFDReferenceCheck: Sendable, Equatable {
     /// Files the document is read from (`OFDDocument.filesRead()`) that the References do not
     /// name: what they show, the signature does not protect.
     public let unprotected: [String]
+    /// Whether the References name OFD.xml. Some producers leave it out so that signatures can
+    /// be added later; its document information (DocInfo: title, author, custom data such as an
+    /// invoice's amounts) is then not covered, which a report says.
+    public let protectsEntry: Bool
 
-    public init(total: Int, changed: [String], missing: [String], unsupportedMethod: String?, unprotected: [String] = []) {
+    public init(total: Int, changed: [String], missing: [String], unsupportedMethod: String?, unprotected: [String] = [],
+                protectsEntry: Bool = true) {
         (self.total, self.changed, self.missing, self.unsupportedMethod, self.unprotected) = (total, changed, missing, unsupportedMethod, unprotected)
+        self.protectsEntry = protectsEntry
     }
 
     public var holds: Bool { unsupportedMethod == nil && changed.isEmpty && missing.isEmpty && unprotected.isEmpty && total > 0 }
@@ -39,8 +45,10 @@ extension OFDSignatureDescription {
     public func checkReferences(in package: OFDPackage, documentFiles: [String] = []) -> OFDReferenceCheck {
         let named = Set(references.compactMap(\.name))
         let unprotected = documentFiles.filter { !named.contains($0) }
+        let protectsEntry = named.contains(OFDDocument.entryName)
         guard let digest = OFDReferenceCheck.digest(for: checkMethod) else {
-            return OFDReferenceCheck(total: references.count, changed: [], missing: [], unsupportedMethod: checkMethod, unprotected: unprotected)
+            return OFDReferenceCheck(total: references.count, changed: [], missing: [], unsupportedMethod: checkMethod, unprotected: unprotected,
+                                     protectsEntry: protectsEntry)
         }
         var changed: [String] = []
         var missing: [String] = []
@@ -51,6 +59,7 @@ extension OFDSignatureDescription {
             }
             if reference.checkValue != digest.hash(bytes) { changed.append(reference.location) }
         }
-        return OFDReferenceCheck(total: references.count, changed: changed, missing: missing, unsupportedMethod: nil, unprotected: unprotected)
+        return OFDReferenceCheck(total: references.count, changed: changed, missing: missing, unsupportedMethod: nil, unprotected: unprotected,
+                                 protectsEntry: protectsEntry)
     }
 }

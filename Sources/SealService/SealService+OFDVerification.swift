@@ -112,6 +112,7 @@ extension SealService.OfflineVerifier {
             return .failed(.references, .totalFailed, .modifiedAfterSealing,
                            "the document is read from files the signature does not protect: \(check.unprotected.joined(separator: ", "))")
         }
-        return .passed(.references, "all \(check.total) files the signature protects are unchanged")
+        let entry = check.protectsEntry ? "" : "; OFD.xml is not among them, so the document information it holds (DocInfo: title, author, custom data) is not signed"
+        return .passed(.references, "all \(check.total) files the signature protects are unchanged\(entry)")
     }
 }

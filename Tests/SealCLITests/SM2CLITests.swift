@@ -213,6 +213,11 @@ import SealOFD
         let report = try JSON.decoder().decode(DocumentVerificationReport.self, from: Data(verified.stdout.utf8))
         #expect(report.signatures.map(\.report.indication) == [.indeterminate, .totalPassed])
         #expect(report.signatures.map { $0.report.checks.first { $0.name == .references }?.outcome } == [.passed, .passed])
+        // KingGrid's leaves OFD.xml out, with the invoice's amounts in its DocInfo: the report says so. Seal's protects it.
+        #expect(report.signatures.map { $0.report.checks.first { $0.name == .references }?.detail } == [
+            "all 20 files the signature protects are unchanged; OFD.xml is not among them, so the document information it holds (DocInfo: title, author, custom data) is not signed",
+            "all 23 files the signature protects are unchanged",
+        ])
         #expect(report.signatures[0].report.checks.first { $0.name == .signature }?.outcome == .passed)
         #expect(report.signatures[1].report.archive.status == .archived)
 

@@ -139,7 +139,8 @@ import SealCore
         #expect(description.signedValueName == "Doc_0/Signs/Sign_0/SignedValue.dat")
         #expect(description.references.count == 20)
         #expect(!description.references.contains { $0.location.hasSuffix("Signatures.xml") || $0.location == "/OFD.xml" })
-        #expect(description.checkReferences(in: document.package) == OFDReferenceCheck(total: 20, changed: [], missing: [], unsupportedMethod: nil))
+        #expect(description.checkReferences(in: document.package) == OFDReferenceCheck(total: 20, changed: [], missing: [], unsupportedMethod: nil,
+                                                                                       protectsEntry: false))
         #expect(try document.filesRead() == Self.invoiceFiles(in: "Doc_0"))
         #expect(description.checkReferences(in: document.package, documentFiles: try document.filesRead()).holds)
     }
@@ -234,6 +235,30 @@ import SealCore
         let document = try OFDDocument(package: try OFDPackage(bytes: try OFDPackage.zip(files)))
         #expect(try document.filesRead() == ["Doc_0/Document.xml", "Doc_0/Pages/Page_0/Content.xml", "Doc_0/Tags/CustomTags.xml", "Doc_0/Tags/a.xsd",
                                              "Doc_0/Tags/a.xml", "Doc_0/b.xml", "Doc_0/Extensions.xml", "Doc_0/x1.dat", "Doc_0/x2.dat"])
+    }
+
+    /// That invoice's signature leaves OFD.xml out, so a second document, or a version a reader
+    /// shows as current, could be added to it after signing: neither is the DocRoot the
+    /// signatures are checked against, and both are refused. An empty Versions element names
+    /// no version and is read as before.
+    @Test func aPackageOfSeveralDocumentsOrVersionsIsRefused() throws {
+        func editingOFDXML(_ edit: (String) -> String) throws -> OFDPackage {
+            let package = try OFDPackage(bytes: Self.invoice)
+            return try OFDPackage(bytes: try OFDPackage.zip(package.names.map { name in
+                (name, name == "OFD.xml" ? Array(edit(String(decoding: try package.file(name), as: UTF8.self)).utf8) : try package.file(name))
+            }))
+        }
+        let second = try editingOFDXML { $0.replacingOccurrences(of: "</ofd:DocBody>", with: "</ofd:DocBody><ofd:DocBody><ofd:DocRoot>Doc_1/Document.xml</ofd:DocRoot></ofd:DocBody>") }
+        #expect(throws: OFDError.badXML("OFD.xml", "the package holds 2 documents (DocBody); Seal seals and verifies packages of one document")) {
+            try OFDDocument(package: second)
+        }
+        func versions(_ inner: String) throws -> OFDPackage {
+            try editingOFDXML { $0.replacingOccurrences(of: "<ofd:Signatures>", with: "<ofd:Versions>\(inner)</ofd:Versions><ofd:Signatures>") }
+        }
+        #expect(throws: OFDError.badXML("OFD.xml", "the document has versions (DocBody/Versions), which a reader may show instead of the one signed; Seal seals and verifies unversioned documents")) {
+            try OFDDocument(package: try versions("<ofd:Version ID=\"1\" Index=\"1\" Current=\"true\" BaseLoc=\"Doc_0/Version_1.xml\"/>"))
+        }
+        #expect(try OFDDocument(package: try versions("")).documentName == "Doc_0/Document.xml")
     }
 
     /// That invoice's signature leaves OFD.xml out of its References, so OFD.xml can point the
@@ -456,7 +481,7 @@ import SealCore
         let changed = try OFDPackage(bytes: try Self.zip(files))
         let description = try OFDSignatureDescription(name: "Doc_0/Signs/Sign_0/Signature.xml", package: changed)
         #expect(description.checkReferences(in: changed) == OFDReferenceCheck(total: 20, changed: ["/Doc_0/Pages/Page_0/Content.xml"],
-                                                                               missing: [], unsupportedMethod: nil))
+                                                                               missing: [], unsupportedMethod: nil, protectsEntry: false))
         let without = try OFDPackage(bytes: try Self.zip(files.filter { $0.0 != "Doc_0/Pages/Page_1/Content.xml" }))
         #expect(try OFDSignatureDescription(name: "Doc_0/Signs/Sign_0/Signature.xml", package: without).checkReferences(in: without).missing
                 == ["/Doc_0/Pages/Page_1/Content.xml"])

@@ -99,19 +99,50 @@ enum OFDZipAppender {
             let name = Array(zip[(position + 46)..<(position + 46 + nameLength)])
             let dataStart = local + 30 + localName + localExtra
             guard dataStart <= offset, zip[(local + 30)..<min(offset, local + 30 + localName)].elementsEqual(name) else { return nil }
+            // What a reader that walks the local headers takes (the data's method, CRC and sizes,
+            // here or in a data descriptor) must be what the directory says.
+            guard let localFlags = read16(zip, local + 6), localFlags & 0x0009 == flags & 0x0009, read16(zip, local + 8) == read16(zip, position + 10),
+                  let crc = read32(zip, position + 16) else { return nil }
+            var localSizes = [read32(zip, local + 18), read32(zip, local + 22)]
+            if localSizes == [0xFFFF_FFFF, 0xFFFF_FFFF] {
+                // Some producers mark the local sizes as in a zip64 extra field, which holds them.
+                localSizes = zip64Sizes(in: Array(zip[(local + 30 + localName)..<min(offset, dataStart)]))
+            }
+            let localFields = [read32(zip, local + 14)] + localSizes
             var spanEnd = dataStart + compressed
             if flags & 0x0008 != 0 {
                 // A data descriptor follows: CRC and sizes, with or without its signature.
-                spanEnd += read32(zip, spanEnd) == 0x0807_4B50 ? 16 : 12
+                let descriptor = read32(zip, spanEnd) == 0x0807_4B50 ? spanEnd + 4 : spanEnd
+                guard [read32(zip, descriptor), read32(zip, descriptor + 4), read32(zip, descriptor + 8)] == [crc, compressed, uncompressed],
+                      localFields == [0, 0, 0] || localFields == [crc, compressed, uncompressed] else { return nil }
+                spanEnd = descriptor + 12
+            } else {
+                guard localFields == [crc, compressed, uncompressed] else { return nil }
             }
             guard spanEnd <= offset else { return nil }
             entries.append(Entry(name: name, record: zip[position..<recordEnd], span: local..<spanEnd, dataStart: dataStart))
             position = recordEnd
         }
-        // The entries must not overlap, or one's bytes would be copied as another's.
+        // The entries follow one another from the first byte to the directory: none overlaps
+        // (one's bytes would be copied as another's), and no bytes lie between them, where a
+        // reader that walks the local headers would find files the directory does not list.
         let spans = entries.map(\.span).sorted { $0.lowerBound < $1.lowerBound }
-        guard Swift.zip(spans, spans.dropFirst()).allSatisfy({ $0.upperBound <= $1.lowerBound }) else { return nil }
+        guard Swift.zip([0] + spans.map(\.upperBound), spans.map(\.lowerBound) + [offset]).allSatisfy({ $0 == $1 }) else { return nil }
         return entries
+    }
+
+    /// The compressed and uncompressed sizes a zip64 extended information field (header 1) in
+    /// `extra` holds, when it holds both and neither exceeds 32 bits.
+    static func zip64Sizes(in extra: [UInt8]) -> [Int?] {
+        var position = 0
+        while let header = read16(extra, position), let length = read16(extra, position + 2) {
+            if header == 1, length >= 16, let uncompressed = read32(extra, position + 4), read32(extra, position + 8) == 0,
+               let compressed = read32(extra, position + 12), read32(extra, position + 16) == 0 {
+                return [compressed, uncompressed]
+            }
+            position += 4 + length
+        }
+        return [nil, nil]
     }
 
     /// Where the end of central directory record starts (the last one within a comment's reach).

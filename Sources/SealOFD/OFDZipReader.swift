@@ -1,8 +1,9 @@
 import CSealZlib
 
 /// A package's files read from memory: the central directory as `OFDZipAppender` walks it (one
-/// disk, no zip64, no encryption, every entry where the directory says and none overlapping),
-/// and each file stored or raw-inflated by zlib into a buffer of exactly its declared size.
+/// disk, no zip64, no encryption, every entry where and as the directory says, the entries back
+/// to back with nothing between them), and each file stored or raw-inflated by zlib into a
+/// buffer of exactly its declared size.
 ///
 /// ZIPFoundation read packages before: from a temporary file, because its in-memory reader traps
 /// on a hostile offset; it ended its listing at the first entry it could not read; and staging

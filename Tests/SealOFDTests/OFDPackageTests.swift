@@ -98,18 +98,20 @@ import SealCore
         let plain = try OFDPackage.zip([("OFD.xml", content)])
         let entry = try #require(OFDZipReader(plain)?.entries.first)
         #expect(try OFDPackage(bytes: plain).file("OFD.xml") == content)
-        // The uncompressed size in the central directory (offset 24 of its record), one less and one more.
+        // The uncompressed size in the central directory (offset 24 of its record) and in the
+        // local header (offset 22; the entry's is at 0), one less and one more: the two agree,
+        // so the listing stands, and the data says otherwise.
         let record = try #require(OFDZipAppender.endRecord(of: plain).flatMap { OFDZipAppender.read32(plain, $0 + 16) })
         for (size, error) in [(content.count - 1, "OFD.xml is larger than its zip header says"), (content.count + 1, "OFD.xml is shorter than its zip header says")] {
             var lying = plain
-            for index in 0..<4 { lying[record + 24 + index] = UInt8(truncatingIfNeeded: size >> (8 * index)) }
+            for index in 0..<4 { (lying[record + 24 + index], lying[22 + index]) = (UInt8(truncatingIfNeeded: size >> (8 * index)), UInt8(truncatingIfNeeded: size >> (8 * index))) }
             #expect(throws: OFDError.refused(error)) { try OFDPackage(bytes: lying).file("OFD.xml") }
         }
         var damaged = plain
         damaged[entry.data.lowerBound] ^= 0xFF
         #expect(throws: OFDError.self) { try OFDPackage(bytes: damaged).file("OFD.xml") }
         var method = plain
-        method[record + 10] = 12  // bzip2
+        (method[record + 10], method[8]) = (12, 12)  // bzip2, in the directory and the local header
         #expect(throws: OFDError.refused("OFD.xml is compressed with method 12; OFD packages use deflate or none")) {
             try OFDPackage(bytes: method).file("OFD.xml")
         }
@@ -369,6 +371,31 @@ import SealCore
         var overlapping = plain
         for index in 0..<4 { overlapping[second + 42 + index] = 0 }
         #expect(OFDZipAppender.centralDirectory(of: overlapping) == nil)
+        // A local header that says another method or size than the directory: a reader walking
+        // the local headers would take other bytes than one reading the directory.
+        let first = try #require(OFDZipAppender.centralDirectory(of: plain)?[0].span.lowerBound)
+        var otherMethod = plain
+        otherMethod[first + 8] = 0
+        #expect(OFDZipAppender.centralDirectory(of: otherMethod) == nil)
+        for package in try [Self.zip([("a.xml", Array("<a/>".utf8))]), OFDPackage.zip([("a.xml", Array("<a/>".utf8))])] {
+            var otherSize = package
+            otherSize[22] &+= 1  // the local header's uncompressed size (or, after a descriptor, its zero)
+            #expect(OFDZipAppender.centralDirectory(of: package) != nil)
+            #expect(OFDZipAppender.centralDirectory(of: otherSize) == nil)
+        }
+        // An entry the directory leaves out, its bytes between two it lists: hidden from readers
+        // of the directory, found by readers of the local headers. The same three listed read.
+        let three = try Self.zip([("a.xml", Array("<a/>".utf8)), ("hidden.xml", Array("<h/>".utf8)), ("b.xml", Array("<b/>".utf8))])
+        let listed = try #require(OFDZipAppender.centralDirectory(of: three))
+        func directory(of entries: [OFDZipAppender.Entry]) -> [UInt8] {
+            let records = entries.flatMap(\.record), offset = listed[2].span.upperBound
+            return Array(three[..<offset]) + records + [0x50, 0x4B, 0x05, 0x06, 0, 0, 0, 0]
+                + [UInt8(entries.count), 0, UInt8(entries.count), 0] + withUnsafeBytes(of: UInt32(records.count).littleEndian, Array.init)
+                + withUnsafeBytes(of: UInt32(offset).littleEndian, Array.init) + [0, 0]
+        }
+        #expect(OFDZipAppender.centralDirectory(of: directory(of: listed))?.count == 3)
+        #expect(OFDZipAppender.centralDirectory(of: directory(of: [listed[0], listed[2]])) == nil)
+        #expect(throws: OFDError.self) { try OFDPackage(bytes: directory(of: [listed[0], listed[2]])) }
         // Such a package is not rewritten at all, and the refusal says why.
         #expect(throws: OFDError.refused("the package's zip is not one Seal rewrites (zip64, several disks, or entries not where its directory says)")) {
             try OFDPackageWriter.replacing([("c.xml", Array("<c/>".utf8))], in: zip64)

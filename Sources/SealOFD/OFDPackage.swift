@@ -35,6 +35,7 @@ public struct OFDPackage: Sendable {
         var names: [String] = []
         var total = 0
         var entries: [String: OFDZipReader.Entry] = [:]
+        var caseless: [String: String] = [:]
         for entry in zip.entries {
             guard names.count < limits.entries else { throw .refused("the package has more than \(limits.entries) entries") }
             guard !entry.isSymbolicLink else { throw .refused("the package holds a symbolic link (\(entry.name))") }
@@ -42,6 +43,11 @@ public struct OFDPackage: Sendable {
             let name = entry.name
             guard OFDPath.isPlainName(name) else { throw .refused("unsafe file name in the package: \(name.debugDescription)") }
             guard files[name] == nil else { throw .refused("the package holds \(name) twice") }
+            // A reader that extracts the package onto a file system that ignores case (Windows,
+            // macOS) keeps one of two such files, perhaps not the one the signature protects.
+            if let other = caseless.updateValue(name, forKey: name.lowercased()) {
+                throw .refused("the package holds \(other) and \(name), which are one file where case is ignored")
+            }
             guard entry.size <= limits.fileSize else {
                 throw .refused("\(name) is larger than \(limits.fileSize / 1024 / 1024) MiB")
             }

@@ -45,6 +45,14 @@ import SealCore
         #expect(throws: OFDError.refused("unsafe file name in the package: \"../evil.xml\"")) {
             try OFDPackage(bytes: try Self.zip([("OFD.xml", ofd), ("../evil.xml", ofd)]))
         }
+        // Two names one file system would make one file, and the same name twice (canonically
+        // equivalent Unicode is the same name).
+        #expect(throws: OFDError.refused("the package holds Doc_0/Document.xml and Doc_0/document.XML, which are one file where case is ignored")) {
+            try OFDPackage(bytes: try OFDPackage.zip([("Doc_0/Document.xml", ofd), ("Doc_0/document.XML", ofd)]))
+        }
+        #expect(throws: OFDError.refused("the package holds Doc_0/\u{E9}.png twice")) {
+            try OFDPackage(bytes: try OFDPackage.zip([("Doc_0/\u{E9}.png", ofd), ("Doc_0/e\u{301}.png", ofd)]))
+        }
         // 8 MiB of zeros deflate to a few KiB: far beyond any real file's expansion.
         let bomb = try Self.zip([("OFD.xml", ofd), ("Doc_0/bomb.xml", Array(repeating: 0, count: 8 * 1024 * 1024))])
         #expect(throws: OFDError.refused("Doc_0/bomb.xml expands more than 1000 times (a zip bomb)")) { try OFDPackage(bytes: bomb) }

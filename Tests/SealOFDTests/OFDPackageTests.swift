@@ -112,7 +112,10 @@ import SealCore
         let record = try #require(OFDZipAppender.endRecord(of: plain).flatMap { OFDZipAppender.read32(plain, $0 + 16) })
         for (size, error) in [(content.count - 1, "OFD.xml is larger than its zip header says"), (content.count + 1, "OFD.xml is shorter than its zip header says")] {
             var lying = plain
-            for index in 0..<4 { (lying[record + 24 + index], lying[22 + index]) = (UInt8(truncatingIfNeeded: size >> (8 * index)), UInt8(truncatingIfNeeded: size >> (8 * index))) }
+            for index in 0..<4 {
+                let byte = UInt8(truncatingIfNeeded: size >> (8 * index))
+                (lying[record + 24 + index], lying[22 + index]) = (byte, byte)
+            }
             #expect(throws: OFDError.refused(error)) { try OFDPackage(bytes: lying).file("OFD.xml") }
         }
         var damaged = plain
